@@ -1,0 +1,60 @@
+"""Settings from environment variables, read once, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the checkpoints live; created with its folder when missing.
+    db_path: Path = Path("data/checkpoints.db")
+    # Extra workflows: "package.module:attribute" entries, comma separated.
+    extra_workflows: tuple[str, ...] = ()
+    # Seed demo threads into an empty database on first start.
+    seed_demo: bool = True
+    # A chat model "provider:model" for langchain's init_chat_model; empty = offline model.
+    chat_model: str = ""
+    # Pause between streamed tokens of the offline model, so progress is visible.
+    offline_token_delay: float = 0.02
+    # How long one database statement waits for another writer before giving up.
+    busy_timeout_s: float = 2.0
+    # Upper bound for one call from a page into the bridge.
+    call_timeout_s: float = 30.0
+    # Upper bound for a resumed run.
+    run_timeout_s: float = 120.0
+
+
+def load_settings() -> Settings:
+    workflows = tuple(
+        part.strip()
+        for part in os.environ.get("REVIEW_CONSOLE_WORKFLOWS", "").split(",")
+        if part.strip()
+    )
+    return Settings(
+        db_path=Path(os.environ.get("REVIEW_CONSOLE_DB", "").strip() or "data/checkpoints.db"),
+        extra_workflows=workflows,
+        seed_demo=_flag("REVIEW_CONSOLE_DEMO", True),
+        chat_model=os.environ.get("REVIEW_CONSOLE_MODEL", "").strip(),
+        offline_token_delay=_float("REVIEW_CONSOLE_TOKEN_DELAY", 0.02),
+        busy_timeout_s=_float("REVIEW_CONSOLE_BUSY_TIMEOUT", 2.0),
+        call_timeout_s=_float("REVIEW_CONSOLE_CALL_TIMEOUT", 30.0),
+        run_timeout_s=_float("REVIEW_CONSOLE_RUN_TIMEOUT", 120.0),
+    )

@@ -1,0 +1,395 @@
+"""The console's own tables beside the saver's: thread index, claims, decision log.
+
+All SQL the console writes lives here. It uses its own aiosqlite connection
+(on the bridge loop), separate from the saver's, so its transactions never
+interleave with LangGraph's statements on one connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import aiosqlite
+
+from console.errors import DatabaseBusy
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rc_meta (key TEXT PRIMARY KEY, value TEXT);
+
+-- One row per thread: what the inbox reads. Derived from the saver's tables.
+CREATE TABLE IF NOT EXISTS rc_threads (
+    thread_id TEXT PRIMARY KEY,
+    workflow TEXT,
+    workflow_version TEXT,
+    status TEXT NOT NULL,            -- waiting | finished | failed | running | unknown
+    pause_kind TEXT,                 -- interrupt | before | after | paused
+    waiting_node TEXT,
+    preview TEXT,
+    checkpoint_id TEXT,
+    waiting_since REAL,              -- unix time of the latest checkpoint
+    error TEXT,
+    interrupt_count INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL
+);
+CREATE INDEX IF NOT EXISTS rc_threads_by_status ON rc_threads(status, waiting_since);
+CREATE INDEX IF NOT EXISTS rc_threads_by_workflow ON rc_threads(status, workflow, waiting_since);
+
+-- Threads whose saver rows changed since they were last derived. A plain
+-- append (never a conflict) so that the saver's INSERT OR IGNORE cannot swallow it.
+CREATE TABLE IF NOT EXISTS rc_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rc_marks_by_thread ON rc_marks(thread_id, id);
+
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_checkpoint AFTER INSERT ON checkpoints
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_write AFTER INSERT ON writes
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_delete AFTER DELETE ON checkpoints
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (OLD.thread_id); END;
+
+-- One row per answered pause: its primary key is what makes a decision apply once.
+CREATE TABLE IF NOT EXISTS rc_claims (
+    thread_id TEXT NOT NULL,
+    checkpoint_id TEXT NOT NULL,
+    interrupt_id TEXT NOT NULL,
+    decision_id INTEGER NOT NULL,
+    claimed_at REAL NOT NULL,
+    PRIMARY KEY (thread_id, checkpoint_id, interrupt_id)
+);
+
+-- Every decision, written before the graph resumes. Rows are never deleted,
+-- and an outcome, once final, never changes.
+CREATE TABLE IF NOT EXISTS rc_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    decided_at TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    reviewer_verified INTEGER NOT NULL DEFAULT 0,
+    thread_id TEXT NOT NULL,
+    workflow TEXT,
+    checkpoint_id TEXT,
+    interrupt_id TEXT,
+    action TEXT NOT NULL,
+    answer TEXT,
+    text_before TEXT,
+    text_after TEXT,
+    outcome TEXT NOT NULL,           -- pending | applied | refused | failed | not applied
+    detail TEXT,
+    result_checkpoint_id TEXT,
+    finished_at TEXT,
+    owner TEXT
+);
+CREATE INDEX IF NOT EXISTS rc_decisions_by_thread ON rc_decisions(thread_id, id);
+CREATE INDEX IF NOT EXISTS rc_decisions_pending ON rc_decisions(outcome) WHERE outcome = 'pending';
+CREATE TRIGGER IF NOT EXISTS rc_decisions_keep BEFORE DELETE ON rc_decisions
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS rc_decisions_final BEFORE UPDATE ON rc_decisions WHEN OLD.outcome != 'pending'
+BEGIN SELECT RAISE(ABORT, 'a final decision outcome cannot change'); END;
+
+-- Console processes alive on this database, so a crashed one's claims can be released.
+CREATE TABLE IF NOT EXISTS rc_processes (
+    owner TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL
+);
+"""
+
+THREAD_COLUMNS = (
+    "thread_id", "workflow", "workflow_version", "status", "pause_kind", "waiting_node",
+    "preview", "checkpoint_id", "waiting_since", "error", "interrupt_count",
+)
+
+DECISION_COLUMNS = (
+    "id", "decided_at", "reviewer", "reviewer_verified", "thread_id", "workflow", "checkpoint_id",
+    "interrupt_id", "action", "answer", "text_before", "text_after", "outcome", "detail",
+    "result_checkpoint_id", "finished_at",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
+@dataclass(frozen=True)
+class Claim:
+    decision_id: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    by: str | None = None
+    at: str | None = None
+
+
+class Store:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @classmethod
+    async def open(cls, path: str, busy_timeout_s: float) -> "Store":
+        conn = await aiosqlite.connect(path, timeout=busy_timeout_s, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return cls(conn)
+
+    async def setup(self) -> None:
+        """Create or upgrade the console's tables; a fresh index re-derives every thread."""
+        await self.conn.executescript(SCHEMA)
+        row = await self._one("SELECT value FROM rc_meta WHERE key = 'schema_version'")
+        if row is None or int(row[0]) < SCHEMA_VERSION:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            await self.conn.execute("INSERT INTO rc_marks(thread_id) SELECT DISTINCT thread_id FROM checkpoints")
+            await self.conn.execute(
+                "INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            await self.conn.execute("COMMIT")
+        now = time.time()
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO rc_processes(owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",
+            (self.owner, socket.gethostname(), os.getpid(), now, now),
+        )
+
+    async def close(self) -> None:
+        try:
+            await self.conn.execute("DELETE FROM rc_processes WHERE owner = ?", (self.owner,))
+        finally:
+            await self.conn.close()
+
+    async def _one(self, sql: str, params: tuple = ()) -> Any:
+        async with self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: tuple = ()) -> list:
+        async with self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # ---- thread index -------------------------------------------------------------
+
+    async def marked_threads(self, limit: int) -> list[tuple[str, int]]:
+        rows = await self._all(
+            "SELECT thread_id, MAX(id) FROM rc_marks GROUP BY thread_id ORDER BY MIN(id) LIMIT ?", (limit,)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def save_thread_rows(self, rows: list[dict], gone: list[str], done_marks: list[tuple[str, int]]) -> None:
+        """Store derived rows and clear the marks they answer, in one transaction."""
+        now = time.time()
+        await self._write_transaction(self._save_rows, rows, gone, done_marks, now)
+
+    async def _save_rows(self, rows, gone, done_marks, now) -> None:
+        cols = ", ".join(THREAD_COLUMNS)
+        marks = ", ".join("?" for _ in THREAD_COLUMNS)
+        await self.conn.executemany(
+            f"INSERT OR REPLACE INTO rc_threads({cols}, updated_at) VALUES ({marks}, ?)",
+            [tuple(row.get(c) for c in THREAD_COLUMNS) + (now,) for row in rows],
+        )
+        await self.conn.executemany("DELETE FROM rc_threads WHERE thread_id = ?", [(t,) for t in gone])
+        await self.conn.executemany("DELETE FROM rc_marks WHERE thread_id = ? AND id <= ?", done_marks)
+
+    async def thread_row(self, thread_id: str) -> dict | None:
+        row = await self._one("SELECT * FROM rc_threads WHERE thread_id = ?", (thread_id,))
+        return dict(row) if row else None
+
+    async def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        return [dict(r) for r in await self._all(sql, params)]
+
+    async def pending_marks(self) -> int:
+        row = await self._one("SELECT COUNT(DISTINCT thread_id) FROM rc_marks")
+        return int(row[0])
+
+    async def has_pending_decision(self, thread_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM rc_decisions WHERE thread_id = ? AND outcome = 'pending' LIMIT 1", (thread_id,)
+        )
+        return row is not None
+
+    async def thread_count(self) -> int:
+        row = await self._one("SELECT COUNT(*) FROM (SELECT DISTINCT thread_id FROM checkpoints)")
+        return int(row[0])
+
+    # ---- claims and the decision log ---------------------------------------------
+
+    async def _write_transaction(self, body, *args):
+        """BEGIN IMMEDIATE takes the database's write lock at once, so the checks
+        inside `body` and its writes are atomic across connections and processes."""
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusy("The database is busy with another change. Please try again in a moment.") from exc
+            raise
+        try:
+            result = await body(*args)
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+        return result
+
+    async def claim(self, decision: dict) -> Claim | Refusal:
+        """Log the decision and claim the pause it answers, only if the thread still stands there."""
+        return await self._write_transaction(self._claim, decision)
+
+    async def _claim(self, d: dict) -> Claim | Refusal:
+        latest = await self._one(
+            "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
+            "ORDER BY checkpoint_id DESC LIMIT 1",
+            (d["thread_id"],),
+        )
+        key = (d["thread_id"], d["checkpoint_id"], d.get("interrupt_id") or "")
+        taken = await self._one(
+            "SELECT c.decision_id, r.reviewer, r.decided_at FROM rc_claims c "
+            "LEFT JOIN rc_decisions r ON r.id = c.decision_id "
+            "WHERE c.thread_id = ? AND c.checkpoint_id = ? AND c.interrupt_id = ?",
+            key,
+        )
+        refusal: Refusal | None = None
+        if taken is not None:
+            refusal = Refusal("already answered", by=taken[1], at=taken[2])
+        elif latest is None:
+            refusal = Refusal("thread not found")
+        elif latest[0] != d["checkpoint_id"]:
+            last = await self._one(
+                "SELECT reviewer, decided_at FROM rc_decisions WHERE thread_id = ? AND outcome IN ('applied', 'pending') "
+                "ORDER BY id DESC LIMIT 1",
+                (d["thread_id"],),
+            )
+            refusal = Refusal("moved on", by=last[0] if last else None, at=last[1] if last else None)
+        outcome = "pending" if refusal is None else "refused"
+        decision_id = await self._insert_decision(d, outcome, refusal.reason if refusal else None)
+        if refusal is not None:
+            return refusal
+        await self.conn.execute(
+            "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
+            key + (decision_id, time.time()),
+        )
+        return Claim(decision_id)
+
+    async def _insert_decision(self, d: dict, outcome: str, detail: str | None) -> int:
+        cursor = await self.conn.execute(
+            "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
+            "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                utc_now(), d["reviewer"], int(bool(d.get("reviewer_verified"))), d["thread_id"], d.get("workflow"),
+                d.get("checkpoint_id"), d.get("interrupt_id") or "", d["action"], json.dumps(d.get("answer"), default=str),
+                d.get("text_before"), d.get("text_after"), outcome, detail,
+                None if outcome == "pending" else utc_now(), self.owner,
+            ),
+        )
+        return int(cursor.lastrowid)
+
+    async def log_refusal(self, decision: dict, reason: str) -> None:
+        """A decision refused before any claim (no permission, workflow changed)."""
+        async def body():
+            await self._insert_decision(decision, "refused", reason)
+        await self._write_transaction(body)
+
+    async def finish(self, decision_id: int, outcome: str, detail: str | None = None,
+                     result_checkpoint_id: str | None = None, release: bool = False) -> None:
+        """Record how a claimed decision ended; release the claim when nothing was applied."""
+        async def body():
+            await self.conn.execute(
+                "UPDATE rc_decisions SET outcome = ?, detail = ?, result_checkpoint_id = ?, finished_at = ? "
+                "WHERE id = ? AND outcome = 'pending'",
+                (outcome, detail, result_checkpoint_id, utc_now(), decision_id),
+            )
+            if release:
+                await self.conn.execute("DELETE FROM rc_claims WHERE decision_id = ?", (decision_id,))
+        await self._write_transaction(body)
+
+    async def decisions(self, thread_id: str | None = None, limit: int = 5000) -> list[dict]:
+        cols = ", ".join(DECISION_COLUMNS)
+        if thread_id is None:
+            return await self.query(f"SELECT {cols} FROM rc_decisions ORDER BY id DESC LIMIT ?", (limit,))
+        return await self.query(
+            f"SELECT {cols} FROM rc_decisions WHERE thread_id = ? ORDER BY id DESC LIMIT ?", (thread_id, limit)
+        )
+
+    # ---- crash recovery -------------------------------------------------------------
+
+    async def heartbeat(self) -> None:
+        await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
+
+    async def others_pending_decisions(self) -> list[dict]:
+        """Pending decisions of other console processes, with their last heartbeat."""
+        return await self.query(
+            "SELECT d.id, d.thread_id, d.checkpoint_id, d.interrupt_id, d.action, d.owner, p.heartbeat_at "
+            "FROM rc_decisions d LEFT JOIN rc_processes p ON p.owner = d.owner "
+            "WHERE d.outcome = 'pending' AND d.owner != ?",
+            (self.owner,),
+        )
+
+    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str) -> None:
+        """Forget the answer a failed run left saved, so the next answer is used, not replayed.
+
+        LangGraph keeps resume values in a `__resume__` write and replays them;
+        after a node raised on an answer, a new answer would be ignored. The
+        failed attempt's error and its last resume value are removed; earlier
+        answers to the same node (step 1 of 2) stay.
+        """
+        async def body():
+            await self.conn.execute(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? AND channel = '__error__'",
+                (thread_id, checkpoint_id),
+            )
+            rows = await self._all(
+                "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+                "AND checkpoint_id = ? AND channel = '__resume__'",
+                (thread_id, checkpoint_id),
+            )
+            for task_id, idx, kind, blob in rows:
+                values = serde.loads_typed((kind, blob))
+                if isinstance(values, list) and len(values) > 1:
+                    kind, blob = serde.dumps_typed(values[:-1])
+                    await self.conn.execute(
+                        "UPDATE writes SET type = ?, value = ? WHERE thread_id = ? AND checkpoint_ns = '' "
+                        "AND checkpoint_id = ? AND task_id = ? AND idx = ?",
+                        (kind, blob, thread_id, checkpoint_id, task_id, idx),
+                    )
+                else:
+                    await self.conn.execute(
+                        "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
+                        "AND task_id = ? AND idx = ?",
+                        (thread_id, checkpoint_id, task_id, idx),
+                    )
+            await self.conn.execute("INSERT INTO rc_marks(thread_id) VALUES (?)", (thread_id,))
+        await self._write_transaction(body)
+
+    async def claim_new_thread(self, record: dict) -> Claim | Refusal:
+        """Reserve a new thread id: refused when the id exists or is being started."""
+        async def body():
+            exists = await self._one("SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1", (record["thread_id"],))
+            taken = await self._one(
+                "SELECT 1 FROM rc_claims WHERE thread_id = ? AND checkpoint_id = '' AND interrupt_id = 'start'",
+                (record["thread_id"],),
+            )
+            if exists or taken:
+                return Refusal("thread exists")
+            decision_id = await self._insert_decision(record, "pending", None)
+            await self.conn.execute(
+                "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at) VALUES (?, '', 'start', ?, ?)",
+                (record["thread_id"], decision_id, time.time()),
+            )
+            return Claim(decision_id)
+        return await self._write_transaction(body)
+
+    async def forget_dead_processes(self, stale_after_s: float) -> None:
+        await self.conn.execute("DELETE FROM rc_processes WHERE heartbeat_at < ?", (time.time() - stale_after_s,))

@@ -1,0 +1,197 @@
+"""One thread as the reviewer sees it, derived from the graph's own aget_state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from console import payloads
+from console.jsonable import shorten, to_jsonable
+from workflows.spec import WorkflowSpec
+
+PAUSE_WORDS = {
+    "interrupt": "asks a question",
+    "before": "paused before a step",
+    "after": "paused after a step",
+    "paused": "paused",
+}
+
+
+@dataclass(frozen=True)
+class PendingInterrupt:
+    id: str
+    node: str
+    value: Any
+    request: payloads.ReviewRequest
+    response_schema: dict | None = None
+
+
+@dataclass
+class ThreadView:
+    thread_id: str
+    workflow: str | None
+    workflow_title: str
+    thread_version: str | None  # the workflow version the thread was started with
+    current_version: str | None
+    status: str  # waiting | finished | failed | running | unknown
+    pause_kind: str | None
+    next_nodes: tuple[str, ...]
+    checkpoint_id: str | None
+    created_at: str | None
+    values: dict[str, Any]
+    interrupts: list[PendingInterrupt] = field(default_factory=list)
+    static_request: payloads.ReviewRequest | None = None
+    error: str | None = None
+    error_node: str | None = None
+
+    @property
+    def waiting_node(self) -> str | None:
+        if self.interrupts:
+            return self.interrupts[0].node
+        return self.next_nodes[0] if self.next_nodes else None
+
+    @property
+    def version_changed(self) -> bool:
+        return bool(self.thread_version and self.current_version and self.thread_version != self.current_version)
+
+    @property
+    def preview(self) -> str:
+        if self.error:
+            return shorten(f"Error: {self.error}", payloads.PREVIEW_CHARS)
+        if self.interrupts:
+            return self.interrupts[0].request.preview
+        if self.static_request is not None:
+            return self.static_request.preview
+        for key in ("final", "draft"):
+            if isinstance(self.values.get(key), str):
+                return shorten(self.values[key], payloads.PREVIEW_CHARS)
+        return ""
+
+    def index_row(self) -> dict[str, Any]:
+        since = None
+        if self.created_at:
+            try:
+                since = datetime.fromisoformat(self.created_at).timestamp()
+            except ValueError:
+                since = None
+        return {
+            "thread_id": self.thread_id,
+            "workflow": self.workflow,
+            "workflow_version": self.thread_version,
+            "status": self.status,
+            "pause_kind": self.pause_kind,
+            "waiting_node": self.error_node or self.waiting_node,
+            "preview": self.preview,
+            "checkpoint_id": self.checkpoint_id,
+            "waiting_since": since,
+            "error": self.error,
+            "interrupt_count": len(self.interrupts),
+        }
+
+
+def workflow_from_checkpoint(checkpoint_tuple, node_sets: dict[str, set[str]]) -> tuple[str | None, str | None]:
+    """The workflow a thread belongs to: recorded in its metadata, else guessed from its node names."""
+    metadata = checkpoint_tuple.metadata or {}
+    name = metadata.get("workflow")
+    if isinstance(name, str) and name:
+        version = metadata.get("workflow_version")
+        return name, str(version) if version is not None else None
+    channels = set((checkpoint_tuple.checkpoint or {}).get("channel_versions", {}))
+    nodes = {c.split(":", 2)[2] for c in channels if c.startswith("branch:to:")}
+    for name, known in node_sets.items():
+        if nodes and nodes <= known:
+            return name, None
+    return None, None
+
+
+async def _ran_before(graph, snapshot) -> set[str]:
+    """Nodes whose run produced this checkpoint (skipping reviewers' state edits)."""
+    current = snapshot
+    for _ in range(20):
+        if current.parent_config is None:
+            return set()
+        parent = await graph.aget_state(current.parent_config)
+        if (current.metadata or {}).get("source") != "update":
+            return set(parent.next)
+        current = parent
+    return set()
+
+
+async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
+    config = {"configurable": {"thread_id": thread_id}}
+    snapshot = await graph.aget_state(config)
+    if not snapshot.config.get("configurable", {}).get("checkpoint_id"):
+        return None
+    metadata = snapshot.metadata or {}
+    values = snapshot.values if isinstance(snapshot.values, dict) else {"value": snapshot.values}
+    view = ThreadView(
+        thread_id=thread_id,
+        workflow=spec.name if spec else metadata.get("workflow"),
+        workflow_title=spec.title if spec else str(metadata.get("workflow") or "Unknown workflow"),
+        thread_version=str(metadata["workflow_version"]) if metadata.get("workflow_version") is not None else None,
+        current_version=spec.version if spec else None,
+        status="finished",
+        pause_kind=None,
+        next_nodes=tuple(snapshot.next),
+        checkpoint_id=snapshot.config["configurable"]["checkpoint_id"],
+        created_at=snapshot.created_at,
+        values=values,
+    )
+    failed = [t for t in snapshot.tasks if t.error is not None]
+    if failed:
+        view.status = "failed"
+        view.error = str(failed[0].error)
+        view.error_node = failed[0].name
+    for task in snapshot.tasks:
+        for item in task.interrupts:
+            if any(item.id == i.id for i in snapshot.interrupts):
+                view.interrupts.append(
+                    PendingInterrupt(item.id, task.name, item.value, payloads.describe(item.value),
+                                     getattr(item, "response_schema", None))
+                )
+    if view.status != "failed" and snapshot.next:
+        view.status = "waiting"
+        if view.interrupts:
+            view.pause_kind = "interrupt"
+        else:
+            node = snapshot.next[0]
+            after = set(getattr(graph, "interrupt_after_nodes", None) or ()) & await _ran_before(graph, snapshot)
+            if node in (getattr(graph, "interrupt_before_nodes", None) or ()):
+                view.pause_kind = "before"
+            elif after:
+                view.pause_kind, node = "after", sorted(after)[0]
+            else:
+                view.pause_kind = "paused"
+            view.static_request = payloads.describe_static_pause(to_jsonable(values), node, view.pause_kind)
+    if running and view.status != "finished":
+        view.status = "running"
+    return view
+
+
+async def history(graph, thread_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Checkpoints newest first: step, what ran to produce it, when."""
+    snapshots = [s async for s in graph.aget_state_history({"configurable": {"thread_id": thread_id}}, limit=limit + 1)]
+    rows = []
+    for i, snap in enumerate(snapshots[:limit]):
+        meta = snap.metadata or {}
+        older = snapshots[i + 1] if i + 1 < len(snapshots) else None
+        source = meta.get("source")
+        if source == "input":
+            what = "started"
+        elif older is not None and older.next == ("__start__",):
+            what = "input received"
+        elif source == "update":
+            what = "state edited by a reviewer"
+        elif older is not None and older.next:
+            what = ", ".join(older.next)
+        else:
+            what = source or ""
+        rows.append({
+            "step": meta.get("step"),
+            "what happened": what,
+            "waits for": ", ".join(snap.next) if snap.next else "—",
+            "time": snap.created_at,
+            "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+        })
+    return rows

@@ -1,0 +1,1 @@
+"""The LangGraph workflows under review, and the registry that lists them."""

@@ -1,0 +1,57 @@
+"""Gated publication: static pauses after the draft is written and before it is published."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+from workflows.models import POLISH, WRITE, write
+from workflows.spec import WorkflowSpec
+
+
+class State(TypedDict, total=False):
+    topic: str
+    draft: str
+    notes: str
+    status: str
+    final: str
+    published_at: str
+
+
+async def draft_article(state: State) -> State:
+    return {"draft": await write(f"{WRITE} {state['topic']}"), "status": "drafted"}
+
+
+async def polish_article(state: State) -> State:
+    polished = await write(f"{POLISH}\n\nDraft:\n{state['draft']}")
+    return {"draft": polished, "status": "polished", "notes": state.get("notes") or "Polished automatically."}
+
+
+def publish_article(state: State) -> State:
+    return {"status": "published", "final": state["draft"], "published_at": datetime.now(timezone.utc).isoformat()}
+
+
+def build() -> StateGraph:
+    graph = StateGraph(State)
+    graph.add_node("draft_article", draft_article)
+    graph.add_node("polish_article", polish_article)
+    graph.add_node("publish_article", publish_article)
+    graph.add_edge(START, "draft_article")
+    graph.add_edge("draft_article", "polish_article")
+    graph.add_edge("polish_article", "publish_article")
+    graph.add_edge("publish_article", END)
+    return graph
+
+
+SPEC = WorkflowSpec(
+    name="gated_publication",
+    title="Gated publication",
+    description="An article pauses after it is drafted and again before it is published; a reviewer may change it at either gate.",
+    builder=build,
+    compile_options={"interrupt_after": ["draft_article"], "interrupt_before": ["publish_article"]},
+    input_label="Topic of the article",
+    make_input=lambda text: {"topic": text},
+    demo_inputs=("the quarterly newsletter", "a library closure notice"),
+)
