@@ -5,73 +5,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
-import socket
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.types import Command
 
-from console import payloads
 from console.bridge import Bridge, StreamResult
+from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer, where_now
+from console.demo import seed_demo
 from console.errors import DatabaseUnavailable, InvalidAnswer, ThreadNotFound
 from console.inbox import InboxPage, InboxQuery, page_of, page_sql
-from console.jsonable import to_jsonable
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
-from console.store import Claim, Refusal, Store, is_busy
-from console.threads import ThreadView, history, load_view, workflow_from_checkpoint
-from workflows.models import instant_tokens
-from workflows.registry import DEMO_WORKFLOWS, load_registry
+from console.store import Refusal, Store, is_busy
+from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
+from workflows.registry import load_registry
+
+__all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
 
 log = logging.getLogger("review_console")
 
-THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 HEARTBEAT_S = 2.0
-ORPHAN_AFTER_S = 10.0
-
-
-@dataclass(frozen=True)
-class Reviewer:
-    name: str
-    verified: bool = False
-
-    @property
-    def label(self) -> str:
-        return self.name if self.verified else f"{self.name} (unverified)"
-
-
-@dataclass(frozen=True)
-class DecisionRequest:
-    thread_id: str
-    checkpoint_id: str  # the checkpoint the reviewer was shown
-    interrupt_id: str | None  # the interrupt answered; None for a static pause or a retry
-    action: str
-    inputs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    status: str  # applied | refused | failed | started
-    message: str
-    view: ThreadView | None = None
-
-
-def check_thread_id(thread_id: str) -> str:
-    thread_id = (thread_id or "").strip()
-    if not THREAD_ID.match(thread_id):
-        raise ThreadNotFound(
-            "That is not a valid thread id. Thread ids use letters, digits and . _ : @ - (at most 128 characters)."
-        )
-    return thread_id
 
 
 def _check_database_file(path: Path) -> None:
@@ -92,7 +51,7 @@ def _check_database_file(path: Path) -> None:
         raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
 
 
-class Console:
+class Console(DecisionsMixin):
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         try:
@@ -139,7 +98,7 @@ class Console:
         self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
         await self._recover_orphans()
         if self.settings.seed_demo and await self.store.thread_count() == 0:
-            await self._seed_demo()
+            await seed_demo(self.graphs)
         await self._derive()
         self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
 
@@ -271,7 +230,7 @@ class Console:
             "kinds": sorted({r["pause_kind"] for r in rows if r["pause_kind"]}),
         }
 
-    # ---- deciding ------------------------------------------------------------------------
+    # ---- deciding and starting ----
 
     def decide(self, request: DecisionRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
         """Apply one decision; yields live progress, then the Outcome. Raises InvalidAnswer before anything is claimed."""
@@ -284,124 +243,6 @@ class Console:
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:
         for item in items:
             yield item.value if isinstance(item, StreamResult) else item
-
-    def _config(self, view: ThreadView) -> dict:
-        return {
-            "configurable": {"thread_id": view.thread_id},
-            "metadata": {"workflow": view.workflow, "workflow_version": view.thread_version or self.registry[view.workflow].version},
-        }
-
-    async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
-        thread_id = check_thread_id(req.thread_id)
-        view = await self._load(thread_id)
-        if view is None:
-            raise ThreadNotFound(f"There is no thread “{thread_id}”.")
-        record = {
-            "reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
-            "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": req.interrupt_id,
-            "action": req.action,
-        }
-        graph_input, state_update = self._prepare(view, req, record)
-        if view.version_changed:
-            reason = (f"This thread was started with version {view.thread_version} of the workflow, and the console now runs "
-                      f"version {view.current_version}. It needs a second look by an administrator; nothing was applied.")
-            await self.store.log_refusal(record, "workflow changed")
-            return Outcome("refused", reason, view)
-        claim = await self._claim(record)
-        if isinstance(claim, Refusal):
-            return Outcome("refused", self._refusal_sentence(claim), await self._load(thread_id))
-        return await self._run_claimed(view, claim, req, graph_input, state_update, emit)
-
-    def _prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
-        """Check the input against what the reviewer saw; returns the graph input and any state edit."""
-        if req.interrupt_id:
-            pending = next((i for i in view.interrupts if i.id == req.interrupt_id), None)
-            if pending is None:
-                # Answered already (maybe outside the console): the claim step gives the refusal.
-                record["checkpoint_id"] = req.checkpoint_id
-                return None, None
-            answer = payloads.build_answer(pending.value, req.action, req.inputs)
-            record["answer"] = to_jsonable(answer)
-            if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
-                record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
-            return Command(resume={pending.id: answer}), None
-        if req.action == "continue":
-            return None, None
-        if req.action == "retry":
-            if view.status != "failed":
-                raise InvalidAnswer("This thread has no failed step to retry.")
-            return None, None
-        if req.action == "edit_state":
-            update = payloads.build_state_update(to_jsonable(view.values), req.inputs)
-            record["answer"] = to_jsonable(update)
-            before = {k: to_jsonable(view.values.get(k)) for k in update}
-            record["text_before"], record["text_after"] = payloads.dumps(before), payloads.dumps(update)
-            return None, update
-        raise InvalidAnswer("That action is not offered for this thread.")
-
-    async def _claim(self, record: dict) -> Claim | Refusal:
-        view = await self._load(record["thread_id"])
-        # The pause must still be open: same checkpoint and, for interrupt(), the same question.
-        if view is not None and record.get("interrupt_id") and view.checkpoint_id == record["checkpoint_id"]:
-            if not any(i.id == record["interrupt_id"] for i in view.interrupts):
-                await self.store.log_refusal(record, "moved on")
-                return Refusal("moved on")
-        if view is not None and not record.get("interrupt_id") and record["action"] in ("continue", "edit_state"):
-            if view.status != "waiting" or view.interrupts:
-                await self.store.log_refusal(record, "moved on")
-                return Refusal("moved on")
-        return await self.store.claim(record)
-
-    @staticmethod
-    def _refusal_sentence(refusal: Refusal) -> str:
-        who = f" by {refusal.by}" if refusal.by else ""
-        when = f" at {refusal.at[:19].replace('T', ' ')} UTC" if refusal.at else ""
-        if refusal.reason == "already answered":
-            return f"Someone else already answered this{who}{when}. Your decision was not applied. Reload to see where the thread is now."
-        if refusal.reason == "thread not found":
-            return "This thread no longer exists. Your decision was not applied."
-        return (f"This thread has moved on since you opened it (last decision{who}{when}). "
-                "Your decision was not applied. Reload to see where it is now.")
-
-    async def _run_claimed(self, view: ThreadView, claim: Claim, req: DecisionRequest, graph_input, state_update, emit) -> Outcome:
-        graph = self.graphs[view.workflow]
-        config = self._config(view)
-        try:
-            if state_update is not None:
-                await graph.aupdate_state(config, state_update)
-            await run_with_progress(graph, graph_input, config, emit)
-        except Exception as exc:
-            return await self._after_failure(view, claim, req, exc)
-        after = await self._load(view.thread_id)
-        await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
-        await self._derive(only=[view.thread_id])
-        after = await self._load(view.thread_id)
-        return Outcome("applied", _where_now(after), after)
-
-    async def _after_failure(self, view: ThreadView, claim: Claim, req: DecisionRequest, exc: Exception) -> Outcome:
-        log.warning("run of thread %s failed: %r", view.thread_id, exc)
-        after = await self._load(view.thread_id)
-        busy = is_busy(exc)
-        answer_not_taken = after is not None and after.checkpoint_id == view.checkpoint_id
-        if answer_not_taken and req.interrupt_id:
-            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id)
-        detail = "database busy" if busy else f"{type(exc).__name__}: {exc}"
-        if answer_not_taken:
-            await self.store.finish(claim.decision_id, "failed", detail, release=True)
-        else:
-            await self.store.finish(claim.decision_id, "applied", f"then the workflow stopped: {detail}",
-                                    result_checkpoint_id=after.checkpoint_id if after else None)
-        await self._derive(only=[view.thread_id])
-        after = await self._load(view.thread_id)
-        if busy:
-            message = "The database was busy with another change, so your decision was not applied. Please try again."
-        elif answer_not_taken:
-            message = (f"The workflow could not use this answer: {exc}. Nothing was applied; "
-                       "you can change your answer and try again.")
-        else:
-            message = (f"Your decision was applied, then the workflow stopped with an error in “{after.error_node if after else '?'}”: "
-                       f"{exc}. An administrator can retry it.")
-        return Outcome("failed", message, after)
 
     # ---- starting threads -----------------------------------------------------------------
 
@@ -433,88 +274,4 @@ class Console:
         after = await self._load(thread_id)
         await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
         await self._derive(only=[thread_id])
-        return Outcome("started", _where_now(after), await self._load(thread_id))
-
-    async def _seed_demo(self) -> None:
-        """A full inbox on first start: every demo workflow, every kind of pause."""
-        token = instant_tokens.set(True)
-        try:
-            for spec in DEMO_WORKFLOWS:
-                graph = self.graphs[spec.name]
-                for i, text in enumerate(spec.demo_inputs, start=1):
-                    config = {"configurable": {"thread_id": f"demo-{spec.name}-{i}"},
-                              "metadata": {"workflow": spec.name, "workflow_version": spec.version, "started_by": "demo"}}
-                    await graph.ainvoke(spec.make_input(text), config, durability="sync")
-                    if i == 2:  # a second pause further on: before publishing, or the final approval
-                        snapshot = await graph.aget_state(config)
-                        answer = Command(resume={snapshot.interrupts[0].id: {"approved": False, "changes": "Make it friendlier."}}) if snapshot.interrupts else None
-                        if spec.name != "content_approval":
-                            await graph.ainvoke(answer, config, durability="sync")
-        finally:
-            instant_tokens.reset(token)
-
-    # ---- crash recovery --------------------------------------------------------------------
-
-    async def _recover_orphans(self) -> None:
-        """Decisions left pending by a console that died: finish or release them."""
-        now = time.time()
-        for d in await self.store.others_pending_decisions():
-            host, pid = _owner_host_pid(d["owner"])
-            dead_here = host == socket.gethostname() and pid is not None and not _alive(pid)
-            silent = d["heartbeat_at"] is None or now - d["heartbeat_at"] > ORPHAN_AFTER_S
-            if dead_here or silent:
-                await self._recover_one(d)
-        await self.store.forget_dead_processes(ORPHAN_AFTER_S * 6)
-
-    async def _recover_one(self, d: dict) -> None:
-        view = await self._load(d["thread_id"])
-        if view is None or d["action"] == "start":
-            await self.store.finish(d["id"], "not applied", "The console stopped before this was applied.", release=True)
-            return
-        same_place = view.checkpoint_id == d["checkpoint_id"]
-        still_asked = any(i.id == d["interrupt_id"] for i in view.interrupts) if d["interrupt_id"] else view.status == "waiting" and view.pause_kind in ("before", "after")
-        if same_place and still_asked:
-            await self.store.finish(d["id"], "not applied", "The console stopped before this decision was applied; the thread waits for an answer again.", release=True)
-        else:
-            if view.status == "waiting" and view.pause_kind == "paused" and view.workflow in self.graphs:
-                # The answer is saved but the run stopped half-way: finish it, so the decision is not lost.
-                try:
-                    await self.graphs[view.workflow].ainvoke(None, self._config(view), durability="sync")
-                except Exception as exc:
-                    log.warning("recovery run of %s failed: %r", view.thread_id, exc)
-            after = await self._load(d["thread_id"])
-            await self.store.finish(d["id"], "applied", "Recovered after the console stopped mid-run.",
-                                    result_checkpoint_id=after.checkpoint_id if after else None)
-        await self._derive(only=[d["thread_id"]])
-
-
-def _owner_host_pid(owner: str | None) -> tuple[str, int | None]:
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.split(":")[0]
-    return host, int(pid) if pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _where_now(view: ThreadView | None) -> str:
-    if view is None:
-        return "Done."
-    if view.status == "finished":
-        status = view.values.get("status") if isinstance(view.values, dict) else None
-        return f"Done. The workflow finished{f' ({status})' if status else ''}."
-    if view.status == "waiting":
-        if view.interrupts and view.interrupts[0].request.step:
-            r = view.interrupts[0].request
-            return f"Done. The workflow now waits for step {r.step}{f' of {r.steps}' if r.steps else ''}."
-        return f"Done. The workflow now waits at “{view.waiting_node}”."
-    if view.status == "failed":
-        return f"The workflow stopped with an error in “{view.error_node}”: {view.error}"
-    return "Done."
+        return Outcome("started", where_now(after), await self._load(thread_id))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from console import payloads
 from console.jsonable import shorten, to_jsonable
+from console.errors import ThreadNotFound
 from workflows.spec import WorkflowSpec
+
+THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 
 PAUSE_WORDS = {
     "interrupt": "asks a question",
@@ -16,6 +20,15 @@ PAUSE_WORDS = {
     "after": "paused after a step",
     "paused": "paused",
 }
+
+
+def check_thread_id(thread_id: str) -> str:
+    thread_id = (thread_id or "").strip()
+    if not THREAD_ID.match(thread_id):
+        raise ThreadNotFound(
+            "That is not a valid thread id. Thread ids use letters, digits and . _ : @ - (at most 128 characters)."
+        )
+    return thread_id
 
 
 @dataclass(frozen=True)
