@@ -1,0 +1,24 @@
+"""Activity: every decision made in this console, with counts, and a CSV download."""
+
+import streamlit as st
+
+from ui import render, runtime
+
+app = runtime.console()
+st.title("Activity")
+
+with runtime.plain_errors():
+    counts = app.counts()
+    if not counts.empty:
+        st.subheader("Threads by workflow and status")
+        st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
+                     width="stretch")
+    log = app.decision_log()
+    st.subheader("Decision log")
+    if log.empty:
+        st.caption("No decision has been made yet.")
+    else:
+        outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
+        shown = log[log["outcome"].isin(outcomes)] if outcomes else log
+        st.dataframe(shown, hide_index=True, width="stretch")
+    render.csv_download(log, "decisions.csv", "activity-csv")

@@ -1,0 +1,66 @@
+"""Inbox: the threads waiting for a reviewer; choose one to open it."""
+
+import streamlit as st
+
+from console.inbox import SORTS, InboxQuery
+from console.threads import PAUSE_WORDS
+from ui import keys, runtime
+
+AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
+
+app = runtime.console()
+st.title("Inbox")
+
+with runtime.plain_errors():
+    choices = app.filter_choices()
+    row = st.columns([2, 2, 2, 3])
+    workflows = row[0].multiselect("Workflow", choices["workflows"])
+    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: PAUSE_WORDS.get(k, k))
+    nodes = row[2].multiselect("Waiting at", choices["nodes"])
+    search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id")
+    row = st.columns([2, 2, 2, 2])
+    sort = row[0].selectbox("Sort by", list(SORTS))
+    oldest_first = row[1].toggle("Oldest first", value=True)
+    min_age = row[2].selectbox("Waiting at least", list(AGES))
+    page_size = row[3].selectbox("Rows per page", [25, 50, 100], index=1)
+    query = InboxQuery(workflows=tuple(workflows), nodes=tuple(nodes), kinds=tuple(kinds), min_age_s=AGES[min_age],
+                       search=search, sort=sort, oldest_first=oldest_first, page_size=page_size)
+
+
+@st.fragment(run_every=5)
+def waiting_threads(query: InboxQuery) -> None:
+    """Refreshes itself every few seconds without touching the filters above."""
+    with runtime.plain_errors():
+        page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
+        page = app.inbox(InboxQuery(**{**query.__dict__, "page": page_no}))
+        if page.total == 0:
+            st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
+            return
+        st.caption(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread")
+        event = st.dataframe(
+            page.rows.drop(columns=["since"]),
+            key=keys.INBOX_TABLE,
+            on_select="rerun",
+            selection_mode="single-row",
+            hide_index=True,
+            width="stretch",
+            column_config={"preview": st.column_config.TextColumn("preview", width="large")},
+        )
+        if event.selection.rows:
+            thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]
+            st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: thread_id})
+        if page.pages > 1:
+            st.number_input("Page", min_value=1, max_value=page.pages, step=1, key=keys.INBOX_PAGE_NO)
+
+
+waiting_threads(query)
+
+with runtime.plain_errors():
+    failed = app.inbox(InboxQuery(status="failed", page_size=100))
+    if failed.total:
+        st.subheader("Stopped with an error")
+        st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry.")
+        event = st.dataframe(failed.rows.drop(columns=["since", "kind of pause"]), key=keys.FAILED_TABLE,
+                             on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
+        if event.selection.rows:
+            st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

@@ -1,0 +1,29 @@
+"""Start: run a new thread of any workflow up to its first pause (for demo walkthroughs)."""
+
+import streamlit as st
+
+from ui import keys, render, runtime
+
+app = runtime.console()
+reviewer = runtime.reviewer()
+st.title("Start a workflow")
+
+specs = list(app.registry.values())
+spec = st.selectbox("Workflow", specs, format_func=lambda s: s.title)
+st.caption(spec.description)
+with st.form("start-form", clear_on_submit=False):
+    text = st.text_area(spec.input_label, key=f"start-input:{spec.name}", height=100)
+    thread_id = st.text_input("Thread id (optional)", key="start-thread-id",
+                              help="Leave empty for a new id. Letters, digits and . _ : @ - only.")
+    submitted = st.form_submit_button("Start", type="primary", disabled=reviewer is None)
+if reviewer is None:
+    st.info("Enter your name in the sidebar to start a workflow.")
+
+if submitted and reviewer is not None:
+    with runtime.plain_errors():
+        outcome = render.follow_run(app.start(spec.name, text, reviewer, thread_id.strip() or None))
+        if outcome is not None:
+            render.show_outcome(outcome)
+            if outcome.view is not None:
+                st.page_link(keys.THREAD_PAGE, label=f"Open thread {outcome.view.thread_id}", icon=":material/forum:",
+                             query_params={keys.THREAD_ID: outcome.view.thread_id})

@@ -1,0 +1,87 @@
+"""Thread: what one paused thread waits for, its state and history, and the reviewer's actions."""
+
+import streamlit as st
+
+from console.errors import ConsoleError
+from console.threads import check_thread_id
+from ui import keys, render, runtime
+
+app = runtime.console()
+reviewer = runtime.reviewer()
+thread_id = st.query_params.get(keys.THREAD_ID, "")
+
+if not thread_id:
+    st.title("Thread")
+    st.info("Choose a thread in the inbox, or open a link to one.")
+    st.page_link(keys.INBOX_PAGE, label="Go to the inbox", icon=":material/inbox:")
+    st.stop()
+
+try:
+    thread_id = check_thread_id(thread_id)
+    pending = st.session_state.pop(keys.PENDING_DECISION, None)
+    if pending is not None and pending.thread_id == thread_id:
+        if reviewer is None:
+            st.warning("Enter your name in the sidebar first: every decision records who made it. Nothing was applied.")
+        else:
+            outcome = render.follow_run(app.decide(pending, reviewer))
+            if outcome is not None:
+                st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
+    view = app.thread(thread_id)
+except ConsoleError as exc:
+    st.title("Thread")
+    st.error(str(exc))
+    st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")
+    st.stop()
+
+render.thread_header(view)
+outcome = st.session_state.get(keys.LAST_OUTCOME, {}).pop(thread_id, None)
+if outcome is not None:
+    render.show_outcome(outcome)
+    if outcome.status == "refused":
+        st.button("Reload", key="reload")
+
+can_decide = reviewer is not None and not view.version_changed
+if view.status == "waiting" and reviewer is None:
+    st.info("Enter your name in the sidebar to decide.")
+
+for pending_interrupt in view.interrupts:
+    with st.container(border=True):
+        render.request_view(pending_interrupt.request, pending_interrupt.id)
+        with st.expander("Raw payload (JSON)"):
+            render.json_view(pending_interrupt.value, f"raw:{pending_interrupt.id}")
+        render.action_area(view, pending_interrupt.request, pending_interrupt.id, can_decide)
+
+if view.static_request is not None:
+    with st.container(border=True):
+        st.markdown(f"**{view.static_request.title}**")
+        render.request_view(view.static_request, f"static:{view.checkpoint_id}")
+        render.action_area(view, view.static_request, None, can_decide)
+
+if view.status == "failed":
+    with st.container(border=True):
+        st.markdown("**Retry the step that failed**")
+        render.action_area(view, render.RETRY_REQUEST, None, can_decide)
+
+if view.status == "finished":
+    final = view.values.get("final") if isinstance(view.values, dict) else None
+    if isinstance(final, str):
+        st.markdown("**Final text**")
+        with st.container(border=True):
+            render.long_text(final, f"final:{thread_id}")
+
+with st.expander("State values", expanded=view.status == "finished"):
+    render.json_view(view.values, f"values:{thread_id}")
+
+with runtime.plain_errors():
+    with st.expander("History"):
+        history = app.history(thread_id)
+        st.dataframe(history, hide_index=True, width="stretch")
+    with st.expander("Decisions on this thread"):
+        decisions = app.decision_log(thread_id)
+        if decisions.empty:
+            st.caption("No decision yet.")
+        else:
+            st.dataframe(decisions, hide_index=True, width="stretch")
+        render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
+
+st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

@@ -1,0 +1,36 @@
+"""Review Console: router and frame only (page config, sidebar, navigation)."""
+
+import console  # noqa: F401  (sets strict checkpoint decoding before langgraph loads)
+import streamlit as st
+
+from ui import keys, runtime
+
+st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
+
+pages = [
+    st.Page(keys.INBOX_PAGE, title="Inbox", icon=":material/inbox:", url_path="inbox", default=True),
+    st.Page(keys.THREAD_PAGE, title="Thread", icon=":material/forum:", url_path="thread"),
+    st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
+    st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.text_input(
+        "Your name",
+        key=keys.REVIEWER_NAME,
+        placeholder="Shown on every decision you make",
+        help="There is no sign-in in this demo mode: the name you type is recorded, marked as unverified.",
+    )
+    if not (st.session_state.get(keys.REVIEWER_NAME) or "").strip():
+        st.caption("Enter your name to approve, reject or edit.")
+    app = runtime.console()
+    st.caption(f"Database: `{app.settings.db_path}`")
+    with runtime.plain_errors():
+        counts = app.counts()
+        waiting = counts[counts["status"] == "waiting"]
+        if not waiting.empty:
+            st.caption("Waiting per workflow")
+            st.dataframe(waiting[["workflow", "threads"]], hide_index=True, width="stretch")
+
+navigation.run()

@@ -1,0 +1,32 @@
+"""Every query-param name, session-state key and widget key prefix, in one place."""
+
+# Query parameters
+THREAD_ID = "thread_id"
+
+# Page files (st.navigation / st.switch_page targets) and their URL paths
+INBOX_PAGE = "pages/inbox.py"
+THREAD_PAGE = "pages/thread.py"
+START_PAGE = "pages/start.py"
+ACTIVITY_PAGE = "pages/activity.py"
+
+# Session state
+REVIEWER_NAME = "reviewer_name"
+PENDING_DECISION = "pending_decision"  # set by a submit callback, applied by the page body
+LAST_OUTCOME = "last_outcome"  # {thread_id: Outcome}, shown once above the thread
+INBOX_TABLE = "inbox_table"
+INBOX_OPEN = "inbox_open_thread"
+INBOX_PAGE_NO = "inbox_page_no"
+FAILED_TABLE = "failed_table"
+START_RESULT = "start_result"
+
+
+def action_key(thread_id: str, interrupt_id: str | None, action: str) -> str:
+    return f"act:{thread_id}:{interrupt_id or 'static'}:{action}"
+
+
+def field_key(thread_id: str, interrupt_id: str | None, action: str, field: str) -> str:
+    return f"{action_key(thread_id, interrupt_id, action)}:{field}"
+
+
+def choice_key(thread_id: str, interrupt_id: str | None) -> str:
+    return f"choice:{thread_id}:{interrupt_id or 'static'}"
