@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
@@ -47,18 +47,17 @@ class Bridge:
 
     def run(self, coro: Awaitable[T], timeout: float = 30.0) -> T:
         """Run a coroutine on the loop and wait for its result, at most `timeout` seconds."""
-        self._check_caller()
+        try:
+            self._check_caller()
+        except RuntimeError:
+            coro.close()  # never scheduled: close it so it is not reported as never awaited
+            raise
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
             return future.result(timeout)
         except FutureTimeout:
             future.cancel()
             raise CallTimedOut("The console took too long to answer. Please try again.") from None
-
-    def submit(self, coro: Awaitable[T]):
-        """Start a coroutine on the loop without waiting; returns a concurrent future."""
-        self._check_caller()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def stream(
         self,
@@ -120,7 +119,3 @@ class StreamResult:
 class StreamFailure:
     def __init__(self, error: BaseException) -> None:
         self.error = error
-
-
-async def aiter_to_list(source: AsyncIterator[T]) -> list[T]:
-    return [item async for item in source]

@@ -163,7 +163,7 @@ class DraftAdapter:
         if "reject" in allowed:
             actions.append(Action("reject", "Reject", (Field("reason", "Reason for rejecting", "long_text", required=True),)))
         if "edit" in allowed:
-            actions.append(Action("edit", "Edit", (Field("draft", "Edited draft", "long_text", default=draft, required=True),),
+            actions.append(Action("edit", "Edit", (Field("draft", "Edited draft", "long_text", default=draft),),
                                   help="Change the draft, then approve the edited version."))
         step, steps = value.get("step"), value.get("steps")
         shown = {k: v for k, v in value.items() if k not in (draft_key, "allow", "step", "steps") and v != message}

@@ -271,7 +271,9 @@ class Console(DecisionsMixin):
             await self.store.finish(claim.decision_id, "failed", f"{type(exc).__name__}: {exc}")
             await self._derive(only=[thread_id])
             return Outcome("failed", f"The workflow stopped with an error: {exc}", await self._load(thread_id))
-        after = await self._load(thread_id)
-        await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
+        latest = await self.saver.aget_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
+        await self.store.finish(claim.decision_id, "applied",
+                                result_checkpoint_id=latest.config["configurable"]["checkpoint_id"] if latest else None)
         await self._derive(only=[thread_id])
-        return Outcome("started", where_now(after), await self._load(thread_id))
+        after = await self._load(thread_id)
+        return Outcome("started", where_now(after), after)

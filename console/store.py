@@ -7,6 +7,7 @@ interleave with LangGraph's statements on one connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -139,6 +140,8 @@ class Refusal:
 class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        # One connection serves every coroutine: transactions must not interleave on it.
+        self._tx_lock = asyncio.Lock()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
@@ -229,6 +232,10 @@ class Store:
     async def _write_transaction(self, body, *args):
         """BEGIN IMMEDIATE takes the database's write lock at once, so the checks
         inside `body` and its writes are atomic across connections and processes."""
+        async with self._tx_lock:
+            return await self._locked_transaction(body, *args)
+
+    async def _locked_transaction(self, body, *args):
         try:
             await self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
