@@ -50,3 +50,18 @@ def safe_markdown(text: str, limit: int = 20_000) -> str:
     text = _LINK_INLINE.sub(inline, text)
     text = _LINK_REF.sub(reference, text)
     return text.strip()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+
+
+def escape(text: str) -> str:
+    """Untrusted words inside our own Markdown (a tool name in a heading): shown literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def plain_text(text: str) -> str:
+    """One-line, mark-up-free text for previews (the inbox table shows text, not Markdown)."""
+    text = safe_markdown(text)
+    text = re.sub(r"[*_`#>]+", "", text)
+    return " ".join(text.split())

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from console.errors import InvalidAnswer
 from console.jsonable import dumps, shorten, to_jsonable
+from console.markdown import plain_text
 
 PREVIEW_CHARS = 140
 
@@ -331,7 +332,7 @@ class AgentInboxAdapter:
             details={"action": name, "arguments": to_jsonable(args)},
             description=description,
             actions=tuple(actions),
-            preview=shorten(f"{name}: {description or dumps(args)}", PREVIEW_CHARS),
+            preview=shorten(f"{name}: {plain_text(description) if description else dumps(args)}", PREVIEW_CHARS),
         )
 
     def describe(self, value: Any, schema: dict | None = None) -> ReviewRequest:

@@ -91,7 +91,9 @@ def _object_fields(node: dict, root: dict, prefix: str, parent_label: str, requi
     for key, raw in node["properties"].items():
         child, nullable = _resolve(raw, root)
         name = f"{prefix}{key}"
-        title = child.get("title") if isinstance(child.get("title"), str) else str(key)
+        # The property's own title, not its referenced model's ("Return label", not "ReturnLabel").
+        own = raw.get("title") if isinstance(raw, dict) else None
+        title = own if isinstance(own, str) else str(key).replace("_", " ").capitalize()
         label = f"{parent_label} › {title}" if parent_label else title
         is_required = required_here and key in required and not nullable
         if _is_object(child) and depth < MAX_DEPTH:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from console.errors import ConsoleError
+from console.markdown import escape
 from console.threads import check_thread_id
 from ui import keys, render, runtime
 
@@ -44,12 +45,19 @@ can_decide = reviewer is not None and not view.version_changed
 if view.status == "waiting" and reviewer is None:
     st.info("Enter your name in the sidebar to decide.")
 
-for pending_interrupt in view.interrupts:
+several = len(view.interrupts) > 1
+if several:
+    st.info(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end.")
+for n, pending_interrupt in enumerate(view.interrupts, start=1):
     with st.container(border=True):
-        render.request_view(pending_interrupt.request, pending_interrupt.id)
+        request = pending_interrupt.request
+        st.markdown(f"**{f'Question {n}: ' if several else ''}{escape(request.title)}**")
+        render.request_view(request, pending_interrupt.id)
         with st.expander("Raw payload (JSON)"):
             render.json_view(pending_interrupt.value, f"raw:{pending_interrupt.id}")
-        render.action_area(view, pending_interrupt.request, pending_interrupt.id, can_decide)
+        render.action_area(view, request, pending_interrupt.id, can_decide, use_form=not several)
+if several:
+    render.answer_all_button(view, can_decide)
 
 if view.static_request is not None:
     with st.container(border=True):
