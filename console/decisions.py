@@ -161,9 +161,10 @@ class DecisionsMixin:
         after = await self._load(view.thread_id)
         busy = is_busy(exc)
         answer_not_taken = after is not None and after.checkpoint_id == view.checkpoint_id
-        # A refused typed answer (response_schema) saves nothing, so there is nothing to drop.
-        if answer_not_taken and req.interrupt_id and not is_invalid_resume(exc):
-            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id)
+        if answer_not_taken and req.interrupt_id:
+            # A typed answer refused by its response_schema was never saved: only its error goes.
+            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id,
+                                                errors_only=is_invalid_resume(exc))
         detail = "database busy" if busy else f"{type(exc).__name__}: {exc}"
         if answer_not_taken:
             await self.store.finish(claim.decision_id, "failed", detail, release=True)
@@ -175,7 +176,7 @@ class DecisionsMixin:
         if busy:
             message = "The database was busy with another change, so your decision was not applied. Please try again."
         elif answer_not_taken:
-            message = (f"The workflow could not use this answer: {schema_form.refusal_sentence(exc) or exc}. "
+            message = (f"The workflow could not use this answer: {str(schema_form.refusal_sentence(exc) or exc).rstrip('.')}. "
                        "Nothing was applied; you can change your answer and try again.")
         else:
             message = (f"Your decision was applied, then the workflow stopped with an error in “{after.error_node if after else '?'}”: "

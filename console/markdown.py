@@ -13,10 +13,10 @@ import re
 _COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
 _BLOCK = re.compile(r"<(script|style|iframe|object|embed|svg|math|template)\b.*?(</\1\s*>|$)", re.S | re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[!?][^<>]*>")
-_IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_IMAGE_INLINE = re.compile(r"!\[[^\]]*\]\((?:[^()]|\([^()]*\))*\)")
 _IMAGE_REF = re.compile(r"!\[[^\]]*\]\s*\[[^\]]*\]")
 _REF_DEF = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:\s*(\S+).*$", re.M)
-_LINK_INLINE = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK_INLINE = re.compile(r"\[([^\]]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK_REF = re.compile(r"\[([^\]]+)\]\s*\[([^\]]*)\]")
 _AUTOLINK = re.compile(r"(?<![`(])\b((?:https?|ftp|mailto|javascript|data):[^\s<>`]+)", re.I)
 

@@ -247,9 +247,7 @@ def read_args(args: Any, fields: tuple[Field, ...], got: dict[str, Any]) -> Any:
     for f in fields:
         if not f.name.startswith(ARG_PREFIX):
             continue
-        key, value = f.name[len(ARG_PREFIX):], got.get(f.name)
-        if f.kind == "json" and isinstance(value, str):
-            value = coerce(Field(f.name, f.label, "json"), value) if value.strip() else None
+        key, value = f.name[len(ARG_PREFIX):], got.get(f.name)  # already checked and parsed by read_inputs
         if f.kind == "text" and value is None:
             value = ""
         edited[key] = value
