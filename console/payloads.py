@@ -524,10 +524,9 @@ class SchemaAdapter:
             details = to_jsonable({k: v for k, v in value.items() if k != key})
         elif value is not None:
             details = {"value": to_jsonable(value)}
-        title = schema.get("title") if isinstance(schema.get("title"), str) else None
         return ReviewRequest(
             format=self.name,
-            title="The workflow asks for a typed answer" + (f" ({title})" if title else ""),
+            title="The workflow asks you to fill in a form",
             message=message,
             details=details,
             description=schema.get("description") if isinstance(schema.get("description"), str) else None,

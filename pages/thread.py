@@ -71,8 +71,8 @@ if view.status == "failed":
         render.action_area(view, render.RETRY_REQUEST, None, can_decide)
 
 if view.status == "finished":
-    final = view.values.get("final") if isinstance(view.values, dict) else None
-    if isinstance(final, str):
+    final = render.final_words(view.values)
+    if final is not None:
         st.markdown("**Final text**")
         with st.container(border=True):
             render.long_text(final, f"final:{thread_id}")

@@ -59,9 +59,10 @@ def long_text(text: str, key: str, limit: int = SHOW_CHARS) -> None:
 
 
 def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
-    from console.jsonable import dumps
+    from console.jsonable import dumps, to_jsonable
 
     text = dumps(value, indent=2)
+    value = to_jsonable(value)  # LangChain messages and models as their fields, not their repr
     if len(text) <= limit:
         st.json(value if isinstance(value, (dict, list)) else {"value": value}, expanded=2)
     else:
@@ -213,7 +214,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
                   key=keys.send_key(view.thread_id, interrupt_id, "items"),
                   on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
         return
-    choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id))
+    # One possible action needs no choice: its form is shown straight away.
+    choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
     action = _picked(request, choice)
     if action.help:
         st.caption(action.help)
@@ -238,6 +240,19 @@ def answer_all_button(view: ThreadView, can_decide: bool) -> None:
     st.button("Send all answers together", type="primary", disabled=not can_decide,
               key=keys.send_key(view.thread_id, None, "together"), on_click=_queue_together, args=(view,),
               help="One resume with every answer above: the workflow goes on once, with all of them.")
+
+
+def final_words(values: Any) -> str | None:
+    """What a finished thread produced: its "final" text, or an agent's last reply."""
+    if not isinstance(values, dict):
+        return None
+    if isinstance(values.get("final"), str):
+        return values["final"]
+    messages = values.get("messages")
+    if isinstance(messages, list) and messages and getattr(messages[-1], "type", None) == "ai":
+        content = getattr(messages[-1], "content", None)
+        return content if isinstance(content, str) and content else None
+    return None
 
 
 def follow_run(items) -> Outcome | None:
