@@ -43,6 +43,7 @@ class Action:
     fields: tuple[Field, ...] = ()
     primary: bool = False
     help: str = ""
+    submit: str = ""  # the send button's words, when they differ from the usual ones for this key
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def coerce(field_: Field, raw: Any) -> Any:
             raise InvalidAnswer(f"Please fill in “{field_.label}”.", field_.name)
         if field_.kind in ("json", "lines", "multi_choice"):
             return [] if field_.kind != "json" else None  # the default is only what the input starts with
-        return field_.default if field_.kind != "long_text" else ""
+        # A cleared text box means "no text"; other inputs fall back to their default.
+        return field_.default if field_.kind not in ("text", "long_text") else ""
     if field_.kind in ("text", "long_text"):
         return str(raw)
     if field_.kind in ("number", "integer"):
@@ -258,7 +260,8 @@ def _tool_edit_action(key: str, label: str, name: str, args: Any, name_editable:
     fields = args_fields(args)
     if name_editable:
         fields = (Field(NAME_FIELD, "Action (tool name)", "text", default=name, required=True),) + fields
-    return Action(key, label, fields, help="Change the arguments (and the action, if needed), then send.")
+    return Action(key, label, fields, help="Change the arguments (and the action, if needed), then send.",
+                  submit="Send the edited action")
 
 
 def _edited_action(action: Action, name: str, args: Any, got: dict[str, Any]) -> dict[str, Any]:
@@ -599,12 +602,19 @@ def adapter_for(value: Any, schema: dict | None = None) -> PayloadAdapter:
     return GenericAdapter()
 
 
+def _reader(value: Any, schema: dict | None) -> tuple[PayloadAdapter, ReviewRequest]:
+    """The adapter that matches and can describe the payload; the generic one when it trips on it."""
+    adapter = adapter_for(value, schema)
+    try:
+        return adapter, adapter.describe(value, schema)
+    except Exception:
+        generic = GenericAdapter()
+        return generic, generic.describe(value)
+
+
 def describe(value: Any, schema: dict | None = None) -> ReviewRequest:
     """Never raises: a payload an adapter cannot read falls back to the generic view."""
-    try:
-        return adapter_for(value, schema).describe(value, schema if isinstance(schema, dict) else None)
-    except Exception:
-        return GenericAdapter().describe(value)
+    return _reader(value, schema if isinstance(schema, dict) else None)[1]
 
 
 def build_answer(value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:
@@ -612,7 +622,13 @@ def build_answer(value: Any, action: str, inputs: dict[str, Any], schema: dict |
     from console import schema_form
 
     schema = schema if isinstance(schema, dict) else None
-    answer = adapter_for(value, schema).answer(value, action, inputs, schema)
+    try:
+        answer = _reader(value, schema)[0].answer(value, action, inputs, schema)
+    except InvalidAnswer:
+        raise
+    except Exception as exc:  # an odd payload an adapter trips on: a sentence, never a stack trace
+        raise InvalidAnswer(f"The console cannot build this answer for this request ({type(exc).__name__}). "
+                            "Try the free-form answer, or ask an administrator.") from exc
     if schema is not None:
         schema_form.check(schema, answer)
     return answer

@@ -321,9 +321,13 @@ def test_string_and_unknown_dict_get_free_form_answers(demo):
 
 
 def test_odd_payloads_never_break_the_view():
-    for value in (None, 42, [1, "two"], {"action_requests": "nope"}, {"type": "tool_approval"}, [{"action_request": 1}]):
+    for value in (None, 42, [1, "two"], {"action_requests": "nope"}, {"type": "tool_approval"}, [{"action_request": 1}],
+                  {"action_requests": [1], "review_configs": []}):
         request = payloads.describe(value, {"not": "a schema"} if value == 42 else None)
         assert request.actions and request.preview is not None
+    broken = {"action_requests": [1], "review_configs": []}  # matches HITL, but its adapter cannot read it
+    assert payloads.describe(broken).format == "generic"
+    assert payloads.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
 
 
 # ---- safe text and extension ---------------------------------------------------------------

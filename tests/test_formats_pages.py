@@ -87,7 +87,7 @@ def test_agent_inbox_edit_keeps_numbers_and_lists(app):
     widget(at, "to").input('["ann@example.org", "bob@example.org"]')
     widget(at, "subject").input("Opening hours")
     widget(at, "priority").set_value(1)
-    at = submit(at, "Approve edited version")
+    at = submit(at, "Send the edited action")
     assert not at.exception and "finished (done)" in texts(at)
     assert "Email “Opening hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)" in final_text(at)
     assert '"priority":1' in state_json(at).replace(" ", "")

@@ -221,14 +221,14 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         st.caption(action.help)
     if not use_form:
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
-        st.button(SUBMIT_LABELS.get(action.key, action.label), type="primary" if action.key != "reject" else "secondary",
+        st.button(action.submit or SUBMIT_LABELS.get(action.key, action.label), type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
                   on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
         return
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
         st.form_submit_button(
-            SUBMIT_LABELS.get(action.key, action.label),
+            action.submit or SUBMIT_LABELS.get(action.key, action.label),
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,
