@@ -19,10 +19,18 @@ _REF_DEF = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:\s*(\S+).*$", re.M)
 _LINK_INLINE = re.compile(r"\[([^\]]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK_REF = re.compile(r"\[([^\]]+)\]\s*\[([^\]]*)\]")
 _AUTOLINK = re.compile(r"(?<![`(])\b((?:https?|ftp|mailto|javascript|data):[^\s<>`]+)", re.I)
+# Bare addresses that Markdown (GFM) would turn into links by itself: www.… and e-mail addresses.
+_BARE = re.compile(r"(?<![`(/@\w.])((?:www\.[^\s<>`]+)|(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+))")
 
 
 def _address(url: str) -> str:
     return "`" + url.replace("`", "") + "`"
+
+
+def _protect_code(text: str, change) -> str:
+    """Apply `change` outside `code` spans only (addresses already shown as code stay as they are)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") and p.endswith("`") and len(p) > 1 else change(p) for p in parts)
 
 
 def safe_markdown(text: str, limit: int = 20_000) -> str:
@@ -47,6 +55,7 @@ def safe_markdown(text: str, limit: int = 20_000) -> str:
 
     # Bare addresses first, so the ones written by the link rules below are not wrapped twice.
     text = _AUTOLINK.sub(lambda m: _address(m.group(1)), text)
+    text = _protect_code(text, lambda part: _BARE.sub(lambda m: _address(m.group(1)), part))
     text = _LINK_INLINE.sub(inline, text)
     text = _LINK_REF.sub(reference, text)
     return text.strip()

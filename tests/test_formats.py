@@ -340,6 +340,7 @@ def test_markdown_is_stripped_of_images_html_and_live_links():
     assert "<" not in shown and "img" not in shown and "alert(1)<" not in shown and "pixel" not in shown
     assert "click (`javascript:alert(1)`)" in shown and "bold" in shown
     assert plain_text("**Send** it to [Ann](https://a.example)") == "Send it to Ann (https://a.example)"
+    assert safe_markdown("Mail ann@example.org or see www.example.org") == "Mail `ann@example.org` or see `www.example.org`"
 
 
 def test_a_team_adds_its_own_format_in_one_class():

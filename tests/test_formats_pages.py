@@ -168,7 +168,7 @@ def test_per_call_questions_answered_one_at_a_time(app):
     at = open_thread(app, "demo-tool_approval_per_call-1")
     assert "2 questions wait at once" in texts(at)
     assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
-    at = click(at, "Approve", index=1)  # delete_records first
+    at = click(at, "Approve (this question only)", index=1)  # delete_records first
     assert not at.exception and "now waits at “tools”" in texts(at)
     assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send\\_email”" in texts(at)
     at = submit(at, "Approve")
@@ -233,7 +233,7 @@ def test_typed_answer_partial_refund(app):
 def test_parallel_checks_one_at_a_time(app):
     at = open_thread(app, "demo-parallel_review-1")
     assert "2 questions wait at once" in texts(at)
-    at = click(at, "Approve", index=0)
+    at = click(at, "Approve (this question only)", index=0)
     assert not at.exception and "2 questions wait at once" not in texts(at) and "Waiting for a reviewer" in texts(at)
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)

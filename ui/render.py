@@ -126,8 +126,11 @@ def field_input(field: Field, key: str) -> None:
     elif field.kind == "text":
         st.text_input(label, value=field.default or "", key=key, help=field.help)
     elif field.kind in ("number", "integer"):
-        st.number_input(label, value=field.default, key=key, help=field.help,
-                        min_value=field.minimum, max_value=field.maximum,
+        # Streamlit infers whole numbers from an int default: a "number" must start as a float.
+        cast = int if field.kind == "integer" else float
+        num = lambda v: cast(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
+        st.number_input(label, value=num(field.default), key=key, help=field.help,
+                        min_value=num(field.minimum), max_value=num(field.maximum),
                         step=1 if field.kind == "integer" else None)
     elif field.kind == "boolean":
         st.checkbox(label, value=bool(field.default), key=key, help=field.help)
@@ -221,7 +224,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         st.caption(action.help)
     if not use_form:
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
-        st.button(action.submit or SUBMIT_LABELS.get(action.key, action.label), type="primary" if action.key != "reject" else "secondary",
+        st.button(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)",
+                  type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
                   on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
         return
