@@ -363,3 +363,28 @@ def test_a_team_adds_its_own_format_in_one_class():
         assert payloads.build_answer({"ticket": 7}, "close", {}) == {"close": True}
     finally:
         payloads.ADAPTERS.pop(0)
+
+
+# ---- any payload at all ------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["draft", "message", "action_request", "config", "action", "args", "action_requests",
+                         "review_configs", "name", "type", "allowed_decisions", "description", "x"]), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_json, schema=st.none() | st.dictionaries(st.sampled_from(["type", "properties", "enum", "required", "items"]), _json, max_size=3),
+       action=st.sampled_from(["approve", "answer", "decide_each", "edit", "accept", "x"]), inputs=st.dictionaries(st.text(max_size=8), _json, max_size=3))
+def test_any_payload_is_shown_and_any_input_is_refused_in_words(value, schema, action, inputs):
+    request = payloads.describe(value, schema)
+    assert request.title and isinstance(request.preview, str)
+    try:
+        payloads.build_answer(value, action, inputs, schema)
+    except InvalidAnswer as exc:
+        assert str(exc)

@@ -210,6 +210,7 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
     every answer's inputs are in session state for "answer all together"."""
     labels = [a.label for a in request.actions]
     if not labels:
+        st.caption("This request allows no answer (its settings turn every action off).")
         return
     if request.items:
         items_area(view, request, interrupt_id)
