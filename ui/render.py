@@ -155,15 +155,20 @@ def _chosen(thread_id: str, interrupt_id: str | None, request: ReviewRequest) ->
         items = []
         for n, item in enumerate(request.items):
             action = _picked(item, state.get(keys.item_choice_key(thread_id, interrupt_id, n)))
+            if action is None:
+                items.append({"action": None})
+                continue
             items.append({"action": action.key, "inputs": {
                 f.name: state.get(keys.item_field_key(thread_id, interrupt_id, n, action.key, f.name)) for f in action.fields}})
         return request.actions[0].key, {"items": items}
     action = _picked(request, state.get(keys.choice_key(thread_id, interrupt_id)))
+    if action is None:  # nothing allowed: the console refuses it in words
+        return "", {}
     return action.key, {f.name: state.get(keys.field_key(thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
 
 
-def _picked(request: ReviewRequest, label: str | None) -> Action:
-    return next((a for a in request.actions if a.label == label), request.actions[0])
+def _picked(request: ReviewRequest, label: str | None) -> Action | None:
+    return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
 def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None, action: Action) -> None:
@@ -196,6 +201,9 @@ def items_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | Non
             st.markdown(f"**{n + 1}. {escape(item.title)}**")
             request_view(item, f"{interrupt_id}:item{n}")
             labels = [a.label for a in item.actions]
+            if not labels:
+                st.caption("This item allows no answer (its settings turn every action off).")
+                continue
             choice = st.radio(f"Decision on item {n + 1}", labels, horizontal=True,
                               key=keys.item_choice_key(view.thread_id, interrupt_id, n))
             action = _picked(item, choice)
