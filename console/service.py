@@ -24,6 +24,7 @@ from console.inbox import InboxPage, InboxQuery, page_of, page_sql
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
 from console.store import Refusal, Store, is_busy
+from console.store_pg import open_postgres
 from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
 from workflows.registry import load_registry
 
@@ -76,11 +77,29 @@ class Console(DecisionsMixin):
     # ---- lifecycle (on the loop) ---------------------------------------------------------
 
     async def _open(self) -> None:
-        path = Path(self.settings.db_path)
-        _check_database_file(path)
         self._derive_lock = asyncio.Lock()
         self._saver_conn = None
+        self._pool = None
         self.store = None
+        if self.settings.database_url:
+            # PostgreSQL: the bridge's loop owns the pool; the Store's queries are the same.
+            self._pool, self.saver, self.store = await open_postgres(self.settings.database_url, self.settings.busy_timeout_s)
+        else:
+            await self._open_sqlite()
+        self.graphs = {
+            name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
+            for name, spec in self.registry.items()
+        }
+        self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
+        await self._recover_orphans()
+        if self.settings.seed_demo and await self.store.thread_count() == 0:
+            await seed_demo(self.graphs)
+        await self._derive()
+        self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
+
+    async def _open_sqlite(self) -> None:
+        path = Path(self.settings.db_path)
+        _check_database_file(path)
         try:
             self._saver_conn = await aiosqlite.connect(str(path), timeout=self.settings.busy_timeout_s)
             async with self._saver_conn.execute("PRAGMA quick_check") as cursor:
@@ -97,16 +116,6 @@ class Console(DecisionsMixin):
             if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
                 raise DatabaseUnavailable(f"The database {path} is read-only; the console needs to write decisions to it.") from exc
             raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
-        self.graphs = {
-            name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
-            for name, spec in self.registry.items()
-        }
-        self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
-        await self._recover_orphans()
-        if self.settings.seed_demo and await self.store.thread_count() == 0:
-            await seed_demo(self.graphs)
-        await self._derive()
-        self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
 
     async def _close_async(self) -> None:
         if self._background is not None:
@@ -115,6 +124,8 @@ class Console(DecisionsMixin):
             await self.store.close()
         if self._saver_conn is not None:
             await self._saver_conn.close()
+        if self._pool is not None:
+            await self._pool.close()
 
     def close(self) -> None:
         self.bridge.close(self._close_async)

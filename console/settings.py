@@ -26,6 +26,8 @@ def _float(name: str, default: float) -> float:
 class Settings:
     # Where the checkpoints live; created with its folder when missing.
     db_path: Path = Path("data/checkpoints.db")
+    # A PostgreSQL URL (postgresql://user:pass@host:port/db) instead of the SQLite file; empty = SQLite.
+    database_url: str = ""
     # Extra workflows: "package.module:attribute" entries, comma separated.
     extra_workflows: tuple[str, ...] = ()
     # Seed demo threads into an empty database on first start.
@@ -54,8 +56,11 @@ def load_settings() -> Settings:
         for part in os.environ.get("REVIEW_CONSOLE_WORKFLOWS", "").split(",")
         if part.strip()
     )
+    db = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
+    url = db if db.split(":", 1)[0].lower() in ("postgres", "postgresql") else ""
     return Settings(
         db_path=Path(os.environ.get("REVIEW_CONSOLE_DB", "").strip() or "data/checkpoints.db"),
+        database_url=url,
         extra_workflows=workflows,
         seed_demo=_flag("REVIEW_CONSOLE_DEMO", True),
         chat_model=os.environ.get("REVIEW_CONSOLE_MODEL", "").strip(),

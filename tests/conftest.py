@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,18 +24,90 @@ ANN = Reviewer("Ann")
 BOB = Reviewer("Bob")
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "checkpoints.db"
+# ---- both stores ----------------------------------------------------------------------
+# Tests that open a console (make_console, demo, app, or `store` directly) run once per
+# store: SQLite, and PostgreSQL on a throwaway server started once per session. Tests
+# that reach into the SQLite file itself are marked `sqlite_only`.
+
+STORES = ("sqlite", "postgres")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: reaches into the SQLite file; not run on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    if "store" in metafunc.fixturenames:
+        kinds = ("sqlite",) if metafunc.definition.get_closest_marker("sqlite_only") else STORES
+        metafunc.parametrize("store", kinds, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the session (initdb + pg_ctl in a temp folder), or a skip saying why not."""
+    from tests.pg_server import Server, Unavailable
+
+    server = Server()
+    try:
+        server.start(timeout=60)
+    except (Unavailable, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        yield Unavailable(str(exc))
+        return
+    yield server
+    server.stop()
+
+
+def fresh_database(server) -> str:
+    """A new, empty database per test: isolated, and quick to create from template0."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+    return name
+
+
+def drop_database(server, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
-def make_console(db_path: Path):
+def store(request, tmp_path: Path) -> str:
+    """The database the test's consoles open: a SQLite file path, or a postgresql:// URL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "checkpoints.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    if isinstance(server, Exception):
+        pytest.skip(f"PostgreSQL cannot be started here: {server}")
+    name = fresh_database(server)
+    yield server.url_for(name)
+    drop_database(server, name)
+
+
+@pytest.fixture
+def db_path(store: str, tmp_path: Path) -> Path:
+    return Path(store) if not store.startswith("postgresql:") else tmp_path / "unused.db"
+
+
+def settings_for(store: str, **options) -> Settings:
+    if store.startswith("postgresql:"):
+        return Settings(database_url=store, **options)
+    return Settings(db_path=Path(store), **options)
+
+
+@pytest.fixture
+def make_console(store: str):
     """Open consoles on the test database (several = several processes' worth of bridges)."""
     opened: list[Console] = []
 
     def make(seed_demo: bool = True, path: Path | None = None, **options) -> Console:
-        instance = Console(Settings(db_path=path or db_path, seed_demo=seed_demo, offline_token_delay=0, **options))
+        settings = Settings(db_path=path, **options) if path else settings_for(store, **options)
+        instance = Console(dataclasses.replace(settings, seed_demo=seed_demo, offline_token_delay=0))
         opened.append(instance)
         return instance
 
@@ -55,12 +130,12 @@ def answer(console_: Console, thread_id: str, action: str, reviewer: Reviewer = 
 
 
 @pytest.fixture
-def app(db_path: Path, monkeypatch):
+def app(store: str, monkeypatch):
     """The real app under AppTest, on a fresh demo database, with a reviewer name typed in."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("REVIEW_CONSOLE_DB", str(db_path))
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", store)
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # closes the previous test's console (on_release)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)

@@ -6,6 +6,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PLANT = """
@@ -36,6 +38,7 @@ def _plant(db_path: Path, marker: Path) -> None:
     subprocess.run([sys.executable, "-c", PLANT, str(db_path), str(marker)], check=True, timeout=60)
 
 
+@pytest.mark.sqlite_only  # plants a row with sqlite3
 def test_a_planted_constructor_does_not_run_in_the_console(make_console, db_path, tmp_path):
     make_console().close()
     marker = tmp_path / "pwned"

@@ -54,6 +54,7 @@ def test_own_workflow_end_to_end(make_console):
     assert console_.thread("ticket-1").values["status"] == "sent"
 
 
+@pytest.mark.sqlite_only  # the other process writes the SQLite file
 def test_threads_run_by_another_process_appear_in_the_inbox(make_console, db_path):
     console_ = make_console(seed_demo=False, extra_workflows=(OWN,))
     subprocess.run([sys.executable, "-c", RUN_ELSEWHERE, str(db_path), str(ROOT)], check=True, timeout=60)
