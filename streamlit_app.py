@@ -18,7 +18,7 @@ navigation = st.navigation(pages)
 with st.sidebar:
     runtime.identity_sidebar()
     app = runtime.console()
-    st.caption(f"Database: `{app.settings.db_path}`")
+    st.caption(f"Database: `{app.settings.database_label}`")
     with runtime.plain_errors():
         counts = app.counts()
         waiting = counts[counts["status"] == "waiting"]

@@ -49,6 +49,14 @@ class Settings:
     # Permission policy file (TOML); without one, demo users are admins and signed-in users viewers.
     policy_path: str = ""
 
+    @property
+    def database_label(self) -> str:
+        """Where the checkpoints are, for people: the file, or PostgreSQL's host:port/db (never a password)."""
+        if self.database_url:
+            from console.db import describe_url
+            return f"PostgreSQL {describe_url(self.database_url)}"
+        return str(self.db_path)
+
 
 def load_settings() -> Settings:
     workflows = tuple(

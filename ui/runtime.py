@@ -30,7 +30,7 @@ def console() -> Console:
     """The process-wide console; shows a plain message and stops the page when it cannot open."""
     settings = load_settings()
     try:
-        return _open_console(str(settings.db_path), os.environ.get("REVIEW_CONSOLE_WORKFLOWS", ""))
+        return _open_console(settings.database_url or str(settings.db_path), os.environ.get("REVIEW_CONSOLE_WORKFLOWS", ""))
     except ConsoleError as exc:
         st.error(str(exc))
     except Exception:

@@ -1,0 +1,81 @@
+"""Several console replicas on one database: decisions seen by each other, and applied once between processes."""
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from console.inbox import InboxQuery
+from tests.conftest import ANN, ROOT, answer
+
+THREADS = 8
+
+
+def _start_threads(console_, n: int) -> list[str]:
+    ids = [f"race-{i}" for i in range(n)]
+    for t in ids:
+        list(console_.start("content_approval", f"topic {t}", ANN, thread_id=t))
+    return ids
+
+
+def _wait(predicate, timeout: float = 10.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def test_two_replica_processes_race_and_each_thread_is_decided_once(make_console, store, tmp_path):
+    first = make_console(seed_demo=False)
+    threads = _start_threads(first, THREADS)
+    go = tmp_path / "go"
+    workers = [
+        subprocess.Popen([sys.executable, str(ROOT / "tests" / "replica_worker.py"), store, name, str(go), *threads],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for name in ("Replica-A", "Replica-B")
+    ]
+    try:
+        for w in workers:  # both have read every thread as it stands before either decides
+            assert w.stdout.readline().strip() == "ready", w.stderr.read()
+        go.touch()
+        outputs = [w.communicate(timeout=120) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+    assert all(w.returncode == 0 for w in workers), [err[-2000:] for _, err in outputs]
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines() if line.startswith("{")]
+    assert len(results) == 2 * THREADS
+    applied = Counter(r["thread_id"] for r in results if r["status"] == "applied")
+    assert applied == Counter({t: 1 for t in threads})  # exactly one decision per thread applied
+    for r in results:
+        if r["status"] != "applied":
+            assert r["status"] == "refused" and "not applied" in r["message"], r
+    # The graph ran each answer once: one publish per thread, and the log agrees.
+    log = first.decision_log()
+    approvals = log[log["action"] == "approve"]
+    assert Counter(approvals[approvals["outcome"] == "applied"]["thread_id"]) == Counter({t: 1 for t in threads})
+    for t in threads:
+        view = first.thread(t)
+        assert view.status == "finished" and view.values["status"] == "published"
+        steps = [h for h in first.history(t)["what happened"] if h == "publish"]
+        assert len(steps) == 1
+
+
+def test_a_decision_on_one_replica_shows_on_the_other(make_console):
+    one = make_console(seed_demo=True)
+    other = make_console(seed_demo=False)  # another replica: its own bridge, connections and index upkeep
+    thread = "demo-content_approval-1"
+    assert thread in set(other.inbox().rows["thread_id"])
+    seen_by_other = other.thread(thread)
+    assert answer(one, thread, "approve").status == "applied"
+    # Within the inbox's refresh time (5 s), the other replica no longer lists it …
+    assert _wait(lambda: thread not in set(other.inbox(InboxQuery()).rows["thread_id"]), timeout=5.0)
+    # … and refuses its reviewer's answer to the question already answered, naming who answered.
+    from console.decisions import DecisionRequest
+    items = list(other.decide(DecisionRequest(thread, seen_by_other.checkpoint_id, seen_by_other.interrupts[0].id, "approve"), ANN))
+    assert items[-1].status == "refused" and "already answered by Ann" in items[-1].message
+    assert other.thread(thread).values["status"] == "published"
