@@ -83,6 +83,8 @@ def store(request, tmp_path: Path) -> str:
         return
     server = request.getfixturevalue("pg_server")
     if isinstance(server, Exception):
+        if os.environ.get("REVIEW_CONSOLE_REQUIRE_POSTGRES") == "1":  # set by .ci/run
+            pytest.fail(f"PostgreSQL could not be started: {server}")
         pytest.skip(f"PostgreSQL cannot be started here: {server}")
     name = fresh_database(server)
     yield server.url_for(name)
