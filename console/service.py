@@ -92,8 +92,9 @@ class Console(DecisionsMixin):
         }
         self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
         await self._recover_orphans()
-        if self.settings.seed_demo and await self.store.thread_count() == 0:
-            await seed_demo(self.graphs)
+        async with self.store.seeding():
+            if self.settings.seed_demo and await self.store.thread_count() == 0:
+                await seed_demo(self.graphs)
         await self._derive()
         self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
 

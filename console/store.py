@@ -8,6 +8,7 @@ interleave with LangGraph's statements on one connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -174,6 +175,10 @@ class Store:
             await self.conn.execute("DELETE FROM rc_processes WHERE owner = ?", (self.owner,))
         finally:
             await self.conn.close()
+
+    def seeding(self):
+        """A turn for the demo seed's "empty? then fill": one replica at a time (PgStore; SQLite needs none here)."""
+        return contextlib.nullcontext()
 
     async def _one(self, sql: str, params: tuple = ()) -> Any:
         async with self.conn.execute(sql, params) as cursor:

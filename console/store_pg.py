@@ -9,6 +9,8 @@ an advisory lock so that replicas starting together do not race their DDL.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -122,10 +124,22 @@ class PgStore(base.Store):
     async def setup(self) -> None:
         """Create or upgrade the console's tables, one replica at a time; a new index re-derives every thread."""
         conn = self.conn
+        async with setup_turn(conn.raw):
+            await self._setup_locked()
+        now = time.time()
+        await conn.execute(
+            "INSERT OR REPLACE INTO rc_processes(owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",
+            (self.owner, socket.gethostname(), os.getpid(), now, now),
+        )
+
+    def seeding(self):
+        # Two replicas opening an empty database must not both run the demo threads.
+        return setup_turn(self.conn.raw)
+
+    async def _setup_locked(self) -> None:
+        conn = self.conn
         await conn.raw.execute("BEGIN")
         try:
-            # DDL takes its own locks; the advisory lock keeps two replicas' setups apart.
-            await conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
             await conn.executescript(SCHEMA)
             row = await (await conn.raw.execute("SELECT value FROM rc_meta WHERE key = 'schema_version'")).fetchone()
             if row is None or int(row[0]) < base.SCHEMA_VERSION:
@@ -136,11 +150,30 @@ class PgStore(base.Store):
         except BaseException:
             await conn.raw.execute("ROLLBACK")
             raise
-        now = time.time()
-        await conn.execute(
-            "INSERT OR REPLACE INTO rc_processes(owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",
-            (self.owner, socket.gethostname(), os.getpid(), now, now),
-        )
+
+
+@contextlib.asynccontextmanager
+async def setup_turn(raw, timeout_s: float = 60.0):
+    """One replica at a time creates or upgrades tables (the saver's, then ours).
+
+    Polled with pg_try_advisory_lock between short statements, never waited for
+    inside a statement: the saver's migrations run CREATE INDEX CONCURRENTLY, which
+    waits for every open transaction, including a replica blocked on a lock wait:
+    that would deadlock.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        row = await (await raw.execute("SELECT pg_try_advisory_lock(%s) AS got", (SETUP_LOCK,))).fetchone()
+        if (row["got"] if isinstance(row, dict) else row[0]):
+            break
+        if time.monotonic() > deadline:
+            from console.errors import DatabaseUnavailable
+            raise DatabaseUnavailable("Another console has been setting up the database for a minute. Try again shortly.")
+        await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        await raw.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
 
 
 async def open_postgres(url: str, busy_timeout_s: float, pool_size: int = 10):
@@ -176,12 +209,8 @@ async def open_postgres(url: str, busy_timeout_s: float, pool_size: int = 10):
     try:
         await pool.open(wait=True, timeout=max(5.0, busy_timeout_s * 5))
         saver = AsyncPostgresSaver(pool)
-        async with pool.connection() as conn:
-            await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))  # replicas set up one at a time
-            try:
-                await AsyncPostgresSaver(conn).setup()
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        async with pool.connection() as conn, setup_turn(conn):
+            await AsyncPostgresSaver(conn).setup()
         store = await PgStore.open(url, busy_timeout_s)
         await store.setup()
     except BaseException as exc:

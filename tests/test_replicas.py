@@ -79,3 +79,51 @@ def test_a_decision_on_one_replica_shows_on_the_other(make_console):
     items = list(other.decide(DecisionRequest(thread, seen_by_other.checkpoint_id, seen_by_other.interrupts[0].id, "approve"), ANN))
     assert items[-1].status == "refused" and "already answered by Ann" in items[-1].message
     assert other.thread(thread).values["status"] == "published"
+
+
+def test_replicas_starting_together_set_up_the_schema_once(make_console):
+    """Two consoles open an empty database at the same moment: both start, one demo seed."""
+    import threading
+
+    opened, errors = [], []
+
+    def open_one():
+        try:
+            opened.append(make_console(seed_demo=True))
+        except Exception as exc:  # reported below, with the assertion
+            errors.append(exc)
+
+    starters = [threading.Thread(target=open_one) for _ in range(2)]
+    for s in starters:
+        s.start()
+    for s in starters:
+        s.join(120)
+    assert not errors and len(opened) == 2
+    assert all(c.inbox().total >= 13 for c in opened)
+
+
+def test_an_unreachable_postgresql_server_is_one_plain_sentence():
+    import socket
+
+    import pytest
+
+    from console.errors import DatabaseUnavailable
+    from console.service import Console
+    from console.settings import Settings
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DatabaseUnavailable, match=rf"The database server at 127.0.0.1:{port} cannot be reached"):
+        Console(Settings(database_url=f"postgresql://rc:secret@127.0.0.1:{port}/reviews", seed_demo=False, busy_timeout_s=0.5))
+
+
+def test_a_postgresql_url_is_the_one_setting(monkeypatch):
+    from console.settings import load_settings
+
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", "postgresql://rc:secret@db.internal:5433/reviews")
+    settings = load_settings()
+    assert settings.database_url == "postgresql://rc:secret@db.internal:5433/reviews"
+    assert settings.database_label == "PostgreSQL db.internal:5433/reviews"  # never the password
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", "data/team.db")
+    assert load_settings().database_url == ""
