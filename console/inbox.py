@@ -28,6 +28,7 @@ SORTS = {
 COLUMNS = ["workflow", "thread_id", "waiting at", "kind of pause", "preview", "waiting for", "since"]
 ROW_COLUMNS = ("thread_id", "workflow", "waiting_node", "pause_kind", "preview", "waiting_since", "error")
 MAX_PAGE_SIZE = 500
+SEARCHABLE = ("waiting", "failed")  # the statuses rc_search holds (store.INDEX_SCHEMA)
 
 # Threads a console decision is answering right now: out of the waiting list at once,
 # before the deriver has seen the resumed run (the partial index keeps this tiny).
@@ -69,10 +70,18 @@ def _where(q: InboxQuery, now: float) -> tuple[str, list]:
     if q.min_age_s:
         clauses.append("waiting_since <= ?")
         params.append(now - q.min_age_s)
-    if q.search.strip():
+    text = q.search.strip()
+    if text:
+        if len(text) >= 3 and q.status in SEARCHABLE:
+            clauses.append("id IN (SELECT rowid FROM rc_search WHERE rc_search MATCH ?)")
+            params.append('"' + text.replace('"', '""') + '"')
+            if text.isascii():
+                # A trigram match is then exactly LIKE's case-insensitive substring match.
+                return " AND ".join(clauses), params
+            # Otherwise the trigram index gives a superset (it folds non-ASCII case too);
+            # LIKE keeps the exact meaning on those candidates.
         clauses.append("(preview LIKE ? ESCAPE '\\' OR thread_id LIKE ? ESCAPE '\\')")
-        pattern = _like(q.search.strip())
-        params.extend([pattern, pattern])
+        params.extend([_like(text)] * 2)
     return " AND ".join(clauses), params
 
 

@@ -83,7 +83,8 @@ INDEX_VERSION = 2
 INDEX_SCHEMA = """
 -- One row per thread: what the inbox reads. Derived from the graph's own aget_state.
 CREATE TABLE IF NOT EXISTS rc_threads (
-    thread_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,          -- stable under VACUUM: the search index refers to it
+    thread_id TEXT NOT NULL UNIQUE,
     workflow TEXT,
     workflow_version TEXT,
     status TEXT NOT NULL,            -- waiting | finished | failed | running | unknown | unreadable
@@ -123,6 +124,26 @@ WHEN OLD.workflow IS NOT NEW.workflow OR OLD.status IS NOT NEW.status BEGIN
     ON CONFLICT(workflow, status) DO UPDATE SET n = n + 1;
 END;
 
+-- Substring search over the previews and ids of waiting and failed threads: a trigram
+-- index, so "words in the preview" reads the few matching rows, not 10,000 previews.
+-- Contentless (the text is in rc_threads); kept by the triggers below.
+CREATE VIRTUAL TABLE IF NOT EXISTS rc_search USING fts5(preview, thread_id, content='', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS rc_search_insert AFTER INSERT ON rc_threads
+WHEN NEW.status IN ('waiting', 'failed') BEGIN
+    INSERT INTO rc_search(rowid, preview, thread_id) VALUES (NEW.id, NEW.preview, NEW.thread_id);
+END;
+CREATE TRIGGER IF NOT EXISTS rc_search_delete AFTER DELETE ON rc_threads
+WHEN OLD.status IN ('waiting', 'failed') BEGIN
+    INSERT INTO rc_search(rc_search, rowid, preview, thread_id) VALUES ('delete', OLD.id, OLD.preview, OLD.thread_id);
+END;
+-- One trigger, two guarded statements: the old entry must go before the new one comes.
+CREATE TRIGGER IF NOT EXISTS rc_search_update AFTER UPDATE OF status, preview ON rc_threads BEGIN
+    INSERT INTO rc_search(rc_search, rowid, preview, thread_id)
+        SELECT 'delete', OLD.id, OLD.preview, OLD.thread_id WHERE OLD.status IN ('waiting', 'failed');
+    INSERT INTO rc_search(rowid, preview, thread_id)
+        SELECT NEW.id, NEW.preview, NEW.thread_id WHERE NEW.status IN ('waiting', 'failed');
+END;
+
 -- Threads whose saver rows changed since they were last derived. A plain
 -- append (never a conflict) so that the saver's INSERT OR IGNORE cannot swallow it.
 -- The triggers live in the database file, so a writer in any process fires them.
@@ -141,8 +162,8 @@ CREATE TRIGGER IF NOT EXISTS rc_mark_on_writes_update AFTER UPDATE ON writes
 BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
 """
 
-# Older index layouts: replaced by the ones above when the index is upgraded.
-OLD_INDEX_OBJECTS = ("rc_threads_by_status", "rc_threads_by_workflow")
+# Dropped and rebuilt from the saver's tables when the index layout is older than INDEX_VERSION.
+DERIVED_TABLES = ("rc_search", "rc_counts", "rc_threads")
 MARK_TRIGGERS = ("rc_mark_on_checkpoint", "rc_mark_on_write", "rc_mark_on_delete",
                  "rc_mark_on_writes_delete", "rc_mark_on_writes_update")
 
@@ -226,18 +247,21 @@ class Store:
 
     # ---- thread index ---------------------------------------------------------------
 
-    async def setup_index(self) -> None:
+    async def setup_index(self, mark_all: bool = False) -> None:
         """Create or upgrade the thread index; a new or upgraded index re-derives every thread."""
         row = await self._one("SELECT value FROM rc_meta WHERE key = 'index_version'")
         current = int(row[0]) if row else 0
-        drops = "".join(f"DROP INDEX IF EXISTS {name};" for name in OLD_INDEX_OBJECTS)
+        # An older layout (or none) is dropped: the rows are re-derived from the saver's
+        # tables, and the inbox says "indexing" meanwhile.
+        drops = "".join(f"DROP TABLE IF EXISTS {name};" for name in DERIVED_TABLES) if current < INDEX_VERSION else ""
         async with self._tx_lock:
             # One transaction: a thread written between the triggers' creation and the
             # marking below is marked either way. (executescript leaves it open.)
             try:
                 await self.conn.executescript("BEGIN IMMEDIATE;" + drops + INDEX_SCHEMA)
+                if current < INDEX_VERSION or mark_all:
+                    await self._mark_all()
                 if current < INDEX_VERSION:
-                    await self._rebuild_counts_and_mark_all()
                     await self.conn.execute(
                         "INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('index_version', ?)", (str(INDEX_VERSION),)
                     )
@@ -247,12 +271,7 @@ class Store:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def _rebuild_counts_and_mark_all(self) -> None:
-        await self.conn.execute("DELETE FROM rc_counts")
-        await self.conn.execute(
-            "INSERT INTO rc_counts(workflow, status, n) "
-            "SELECT COALESCE(workflow, ''), status, COUNT(*) FROM rc_threads GROUP BY 1, 2"
-        )
+    async def _mark_all(self) -> None:
         # One mark per thread; DISTINCT walks the checkpoints primary key, not the rows.
         await self.conn.execute("INSERT INTO rc_marks(thread_id) SELECT DISTINCT thread_id FROM checkpoints")
 
@@ -265,8 +284,7 @@ class Store:
         )
         if int(row[0]) == len(MARK_TRIGGERS):
             return True
-        await self.conn.execute("DELETE FROM rc_meta WHERE key = 'index_version'")
-        await self.setup_index()
+        await self.setup_index(mark_all=True)
         return False
 
     async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
