@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS rc_threads (
     waiting_since REAL,              -- unix time of the latest checkpoint
     error TEXT,
     interrupt_count INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL
+    updated_at REAL,
+    derived_mark INTEGER NOT NULL DEFAULT 0  -- the newest mark when the state was read: see _save_rows
 );
 -- One index per sort and per filter, each led by status, so a first page reads
 -- 50 index entries in order and never sorts; the tie-break thread_id is in each.
@@ -322,10 +323,14 @@ class Store:
         # An upsert, not INSERT OR REPLACE: REPLACE deletes without firing delete
         # triggers, which would leave rc_counts wrong.
         updates = ", ".join(f"{c} = excluded.{c}" for c in THREAD_COLUMNS[1:])
+        # Two consoles may derive one thread at once: a read that began before the stored
+        # row's read (a smaller mark bound) is older and must not overwrite it. Changes
+        # after either bound still have their marks, so the index converges.
         await self.conn.executemany(
-            f"INSERT INTO rc_threads({cols}, updated_at) VALUES ({marks}, ?) "
-            f"ON CONFLICT(thread_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
-            [tuple(row.get(c) for c in THREAD_COLUMNS) + (now,) for row in rows],
+            f"INSERT INTO rc_threads({cols}, updated_at, derived_mark) VALUES ({marks}, ?, ?) "
+            f"ON CONFLICT(thread_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at, "
+            "derived_mark = excluded.derived_mark WHERE excluded.derived_mark >= rc_threads.derived_mark",
+            [tuple(row.get(c) for c in THREAD_COLUMNS) + (now, bound) for row in rows],
         )
         await self.conn.executemany("DELETE FROM rc_threads WHERE thread_id = ?", [(t,) for t in gone])
         await self.conn.executemany("DELETE FROM rc_marks WHERE thread_id = ? AND id <= ?", [(t, bound) for t in answered])

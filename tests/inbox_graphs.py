@@ -44,7 +44,7 @@ def mix_gate_a(state: State) -> State:
 
 
 def mix_middle(state: State) -> State:
-    return {"answers": ["between the gates"]}
+    return {"text": state["text"] + " (between the gates)"}
 
 
 def mix_gate_b(state: State) -> State:

@@ -24,9 +24,10 @@ async def elsewhere(db_path, *steps) -> None:
         graph = build().compile(checkpointer=saver, **COMPILE)
         for thread_id, what in steps:
             cfg = {"configurable": {"thread_id": thread_id}}
-            if what == "answer":
+            if what == "answer":  # the question asked, or past a static gate
                 snap = await graph.aget_state(cfg)
-                await graph.ainvoke(Command(resume={snap.interrupts[0].id: "yes"}), cfg, durability="sync")
+                resume = Command(resume={snap.interrupts[0].id: "yes"}) if snap.interrupts else None
+                await graph.ainvoke(resume, cfg, durability="sync")
             else:
                 try:
                     await graph.ainvoke({"mode": what, "text": f"topic of {thread_id}"}, cfg, durability="sync")
@@ -48,6 +49,7 @@ def until(predicate, timeout: float = 2.0) -> float:
 
 
 def wait_indexed(console_) -> None:
+    """Every committed change derived (the writer has returned, so its marks are in)."""
     until(lambda: console_.index_backlog() == 0, timeout=10)
 
 
@@ -66,7 +68,7 @@ def test_a_pause_written_elsewhere_appears_within_two_seconds(mix, db_path):
 
 def test_an_answer_from_the_console_removes_the_thread_at_once(mix, db_path):
     asyncio.run(elsewhere(db_path, ("a-1", "ask"), ("a-2", "ask")))
-    until(lambda: len(waiting(mix)) == 2)
+    wait_indexed(mix)
     assert answer(mix, "a-1", "approve").status == "applied"
     assert waiting(mix) == ["a-2"]  # no wait: the decision re-derived its own thread before returning
     assert mix.counts().query("status == 'waiting'")["threads"].sum() == 1
@@ -81,7 +83,7 @@ def test_an_answer_from_elsewhere_removes_the_thread_within_two_seconds(mix, db_
 
 def test_a_thread_under_decision_leaves_the_list_at_once_and_returns_if_nothing_applied(mix, db_path):
     asyncio.run(elsewhere(db_path, ("c-1", "ask"), ("c-2", "ask")))
-    until(lambda: len(waiting(mix)) == 2)
+    wait_indexed(mix)
     view = mix.thread("c-1")
     record = {"reviewer": "Ann", "thread_id": "c-1", "workflow": "mix", "checkpoint_id": view.checkpoint_id,
               "interrupt_id": view.interrupts[0].id, "action": "approve"}
@@ -164,7 +166,7 @@ def test_an_index_of_the_first_layout_is_upgraded(make_console, db_path):
 
 def test_filters_sorts_counts_and_choices(mix, db_path):
     asyncio.run(elsewhere(db_path, ("g-1", "ask"), ("g-2", "gate"), ("g-3", "ask_twice"), ("g-4", "plain")))
-    until(lambda: len(waiting(mix)) == 3)
+    wait_indexed(mix)
     assert mix.filter_choices() == {"workflows": ["mix"], "nodes": ["mix_ask", "mix_ask_twice", "mix_middle"],
                                     "kinds": ["after", "interrupt"]}
     assert waiting(mix, nodes=("mix_middle",)) == ["g-2"]
@@ -197,3 +199,43 @@ def test_each_page_is_read_in_index_order_without_sorting(mix, db_path, query):
     plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + rows_sql, params))
     conn.close()
     assert "USING INDEX rc_threads_by" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_thread_deleted_elsewhere_leaves_the_inbox(mix, db_path):
+    asyncio.run(elsewhere(db_path, ("h-1", "ask"), ("h-2", "ask")))
+    wait_indexed(mix)
+
+    async def delete():
+        async with AsyncSqliteSaver.from_conn_string(str(db_path)) as saver:
+            await saver.adelete_thread("h-1")
+
+    asyncio.run(delete())
+    until(lambda: waiting(mix) == ["h-2"])
+
+
+def test_an_older_read_never_overwrites_a_newer_one(mix, db_path):
+    """Two consoles deriving one thread at once: the row read at the later mark stays."""
+    asyncio.run(elsewhere(db_path, ("k-1", "ask")))
+    until(lambda: waiting(mix) == ["k-1"])
+    row = mix.bridge.run(mix.store.thread_row("k-1"))
+    stale = {**row, "status": "finished"}
+    mix.bridge.run(mix.store.save_thread_rows([stale], [], [], row["derived_mark"] - 1))
+    assert waiting(mix) == ["k-1"]
+    mix.bridge.run(mix.store.save_thread_rows([stale], [], [], row["derived_mark"]))
+    assert waiting(mix) == []
+
+
+def test_search_follows_the_preview_as_the_thread_moves_on(mix, db_path):
+    asyncio.run(elsewhere(db_path, ("s-1", "gate"), ("s-2", "ask")))
+    wait_indexed(mix)
+    assert waiting(mix, search="(GATED)") == ["s-1"]  # case-insensitive, like LIKE
+    assert waiting(mix, search="between the gates") == []
+    asyncio.run(elsewhere(db_path, ("s-1", "answer")))  # past the first gate: the state shows a new step
+    wait_indexed(mix)
+    assert waiting(mix, search="between the gates") == ["s-1"]
+    assert sorted(waiting(mix, search="s-")) == ["s-1", "s-2"]  # under three characters: a plain LIKE
+    assert waiting(mix, search="topic of s-2") == ["s-2"]
+    asyncio.run(elsewhere(db_path, ("s-1", "answer")))  # finished: no longer found
+    wait_indexed(mix)
+    assert waiting(mix, search="between the gates") == [] and waiting(mix, search="gated") == []
+    assert waiting(mix, search="Ünïcode") == []
