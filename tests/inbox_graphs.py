@@ -10,8 +10,9 @@ from __future__ import annotations
 import operator
 from typing import Annotated, TypedDict
 
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
 ENTRY = "tests.inbox_graphs:build?interrupt_after=mix_gate_a&interrupt_before=mix_gate_b&name=mix"
 COMPILE = {"interrupt_after": ["mix_gate_a"], "interrupt_before": ["mix_gate_b"]}
@@ -76,3 +77,21 @@ def build() -> StateGraph:
     graph.add_edge("mix_explode", "mix_done")
     graph.add_edge("mix_done", END)
     return graph
+
+
+async def elsewhere(db_path, *steps) -> None:
+    """Another process's writer: its own connection and saver, no console involved.
+    Each step is (thread_id, mode) to start a thread, or (thread_id, "answer") to answer it."""
+    async with AsyncSqliteSaver.from_conn_string(str(db_path)) as saver:
+        graph = build().compile(checkpointer=saver, **COMPILE)
+        for thread_id, what in steps:
+            cfg = {"configurable": {"thread_id": thread_id}}
+            if what == "answer":  # the question asked, or past a static gate
+                snap = await graph.aget_state(cfg)
+                resume = Command(resume={snap.interrupts[0].id: "yes"}) if snap.interrupts else None
+                await graph.ainvoke(resume, cfg, durability="sync")
+            else:
+                try:
+                    await graph.ainvoke({"mode": what, "text": f"topic of {thread_id}"}, cfg, durability="sync")
+                except RuntimeError:
+                    pass  # mix_explode

@@ -9,30 +9,11 @@ import time
 
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.types import Command
 
 import console.service as service
 from console.inbox import InboxQuery, page_sql
-from tests.conftest import ANN, answer
-from tests.inbox_graphs import COMPILE, ENTRY, build
-
-
-async def elsewhere(db_path, *steps) -> None:
-    """Another process's writer: its own connection and saver, no console involved.
-    Each step is (thread_id, mode) to start a thread, or (thread_id, "answer") to answer it."""
-    async with AsyncSqliteSaver.from_conn_string(str(db_path)) as saver:
-        graph = build().compile(checkpointer=saver, **COMPILE)
-        for thread_id, what in steps:
-            cfg = {"configurable": {"thread_id": thread_id}}
-            if what == "answer":  # the question asked, or past a static gate
-                snap = await graph.aget_state(cfg)
-                resume = Command(resume={snap.interrupts[0].id: "yes"}) if snap.interrupts else None
-                await graph.ainvoke(resume, cfg, durability="sync")
-            else:
-                try:
-                    await graph.ainvoke({"mode": what, "text": f"topic of {thread_id}"}, cfg, durability="sync")
-                except RuntimeError:
-                    pass  # mix_explode
+from tests.conftest import answer
+from tests.inbox_graphs import ENTRY, elsewhere
 
 
 def waiting(console_, **filters) -> list[str]:
