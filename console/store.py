@@ -262,6 +262,11 @@ class Store:
                 await self.conn.executescript("BEGIN IMMEDIATE;" + drops + INDEX_SCHEMA)
                 if current < INDEX_VERSION or mark_all:
                     await self._mark_all()
+                else:
+                    # This process may know workflows (or read types) that the last one did not.
+                    await self.conn.execute(
+                        "INSERT INTO rc_marks(thread_id) SELECT thread_id FROM rc_threads WHERE status IN ('unknown', 'unreadable')"
+                    )
                 if current < INDEX_VERSION:
                     await self.conn.execute(
                         "INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('index_version', ?)", (str(INDEX_VERSION),)

@@ -220,3 +220,13 @@ def test_search_follows_the_preview_as_the_thread_moves_on(mix, db_path):
     wait_indexed(mix)
     assert waiting(mix, search="between the gates") == [] and waiting(mix, search="gated") == []
     assert waiting(mix, search="Ünïcode") == []
+
+
+def test_threads_of_a_workflow_registered_later_are_listed_after_a_restart(make_console, db_path):
+    before = make_console(seed_demo=False)
+    asyncio.run(elsewhere(db_path, ("r-1", "ask")))
+    until(lambda: "unknown" in set(before.counts()["status"]))
+    before.close()
+    after = make_console(seed_demo=False, extra_workflows=(ENTRY,))
+    wait_indexed(after)
+    assert waiting(after) == ["r-1"]
