@@ -76,12 +76,14 @@ def not_listed_note() -> None:
         st.caption("Not listed: " + "; ".join(notes) + ". The server log has the details.")
 
 
-waiting_threads(query)
-
-with runtime.plain_errors():
-    not_listed_note()
-    failed = app.inbox(InboxQuery(status="failed", page_size=100, oldest_first=False))
-    if failed.total:
+@st.fragment(run_every=10)
+def other_threads() -> None:
+    """Failed threads, apart from the waiting ones; refreshes itself like the list above."""
+    with runtime.plain_errors():
+        not_listed_note()
+        failed = app.inbox(InboxQuery(status="failed", page_size=100, oldest_first=False))
+        if not failed.total:
+            return
         st.subheader("Stopped with an error")
         st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
                    + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else ""))
@@ -89,3 +91,7 @@ with runtime.plain_errors():
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})
+
+
+waiting_threads(query)
+other_threads()
