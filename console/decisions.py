@@ -32,7 +32,9 @@ ORPHAN_AFTER_S = 10.0
 @dataclass(frozen=True)
 class Reviewer:
     name: str
-    verified: bool = False
+    verified: bool = False  # True when the identity comes from a sign-in, not a typed name
+    email: str | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

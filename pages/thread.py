@@ -40,9 +40,12 @@ if outcome is not None:
     if outcome.status == "refused":
         st.button("Reload", key="reload")
 
-can_decide = reviewer is not None and not view.version_changed
+can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
-    st.info("Enter your name in the sidebar to decide.")
+    st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
+elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
+    st.info(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide on it. "
+            "Ask an administrator for the reviewer role.")
 
 for pending_interrupt in view.interrupts:
     with st.container(border=True):
@@ -60,7 +63,7 @@ if view.static_request is not None:
 if view.status == "failed":
     with st.container(border=True):
         st.markdown("**Retry the step that failed**")
-        render.action_area(view, render.RETRY_REQUEST, None, can_decide)
+        render.action_area(view, render.RETRY_REQUEST, None, app.allows(reviewer, view.workflow, "retry"))
 
 if view.status == "finished":
     final = view.values.get("final") if isinstance(view.values, dict) else None
