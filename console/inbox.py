@@ -219,9 +219,16 @@ class IndexReader:
                 f"SELECT workflow, status, COUNT(*) FROM rc_threads WHERE thread_id IN ({IN_DECISION}) "
                 "AND status = 'waiting' GROUP BY 1, 2"
             ).fetchall()
-        less = {(w, s): n for w, s, n in busy}
-        out = [(w, s, n - less.get((w, s), 0)) for w, s, n in rows]
-        return pd.DataFrame([r for r in out if r[2] > 0], columns=["workflow", "status", "threads"])
+        # Threads being answered right now count as running, as the deriver will soon say.
+        moved: dict[tuple, int] = {}
+        for w, _, n in busy:
+            moved[(w, "waiting")] = moved.get((w, "waiting"), 0) - n
+            moved[(w, "running")] = moved.get((w, "running"), 0) + n
+        totals = {(w, s): n for w, s, n in rows}
+        for key, n in moved.items():
+            totals[key] = totals.get(key, 0) + n
+        out = sorted(((w, s, n) for (w, s), n in totals.items() if n > 0), key=lambda r: (r[0] or "", r[1]))
+        return pd.DataFrame(out, columns=["workflow", "status", "threads"])
 
     def filter_choices(self) -> dict[str, list[str]]:
         with self.snapshot() as conn:

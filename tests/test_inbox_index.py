@@ -71,6 +71,7 @@ def test_a_thread_under_decision_leaves_the_list_at_once_and_returns_if_nothing_
     claim = mix.bridge.run(mix.store.claim(record))
     page = mix.inbox()
     assert page.rows["thread_id"].tolist() == ["c-2"] and page.total == 1
+    assert mix.counts().set_index("status")["threads"].to_dict() == {"running": 1, "waiting": 1}
     mix.bridge.run(mix.store.finish(claim.decision_id, "failed", "test", release=True))
     assert sorted(waiting(mix)) == ["c-1", "c-2"]
 
