@@ -126,8 +126,8 @@ def humanize_age(seconds: float) -> str:
 
 
 def to_frame(rows: list[tuple], now: float | None = None) -> pd.DataFrame:
-    """At most one page of rows: built column by column in Python, which for 50 rows
-    is several times quicker than letting pandas infer and map them."""
+    """At most one page of rows, built column by column in plain Python (no per-column
+    pandas map/to_datetime calls beyond one: their fixed cost dominates at 50 rows)."""
     now = time.time() if now is None else now
     cols = list(zip(*rows)) if rows else [()] * len(ROW_COLUMNS)
     thread_id, workflow, node, kind, preview, since, _error = cols
@@ -239,6 +239,7 @@ class IndexReader:
         return {"workflows": workflows, "nodes": nodes, "kinds": kinds}
 
     def backlog(self) -> int:
-        """About how many threads wait to be (re-)derived: marks, one per thread after a backfill."""
+        """How many threads wait to be (re-)derived. Walks the marks' (thread_id, id) index:
+        a few entries normally, one per thread during a first indexing (~10 ms at 100,000)."""
         with self.snapshot() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM rc_marks").fetchone()[0])
+            return int(conn.execute("SELECT COUNT(DISTINCT thread_id) FROM rc_marks").fetchone()[0])
