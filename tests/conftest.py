@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -34,11 +35,13 @@ STORES = ("sqlite", "postgres")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: reaches into the SQLite file; not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: reaches into PostgreSQL itself; not run on SQLite")
 
 
 def pytest_generate_tests(metafunc):
     if "store" in metafunc.fixturenames:
-        kinds = ("sqlite",) if metafunc.definition.get_closest_marker("sqlite_only") else STORES
+        marker = metafunc.definition.get_closest_marker
+        kinds = ("sqlite",) if marker("sqlite_only") else ("postgres",) if marker("postgres_only") else STORES
         metafunc.parametrize("store", kinds, indirect=True)
 
 
@@ -92,8 +95,28 @@ def store(request, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def db_path(store: str, tmp_path: Path) -> Path:
-    return Path(store) if not store.startswith("postgresql:") else tmp_path / "unused.db"
+def db_path(store: str) -> Path | str:
+    """The SQLite file as a Path; on PostgreSQL, the database URL (helpers that write "from
+    elsewhere" take either; tests that open the file with sqlite3 are marked sqlite_only)."""
+    return store if store.startswith("postgresql:") else Path(store)
+
+
+def other_saver(where):
+    """A saver of another process's kind on the test database: no console involved."""
+    where = str(where)
+    if where.startswith("postgresql:"):
+        return _pg_saver(where)
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    return AsyncSqliteSaver.from_conn_string(where)
+
+
+@contextlib.asynccontextmanager
+async def _pg_saver(url: str):
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    async with AsyncPostgresSaver.from_conn_string(url) as saver:
+        await saver.setup()  # SQLite's saver sets itself up on first use; PostgreSQL's is asked to
+        yield saver
 
 
 def settings_for(store: str, **options) -> Settings:

@@ -1,0 +1,137 @@
+"""PostgreSQL's own side of the index: plans, triggers put back, an existing database indexed; the SQL shim."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+import pytest
+
+import console.service as service
+from console.db import translate
+from console.inbox import InboxQuery, page_sql
+from tests.inbox_graphs import ENTRY, elsewhere
+
+# These tests reach into PostgreSQL itself (their SQLite twins are in test_inbox_index.py).
+pytestmark = pytest.mark.postgres_only
+
+
+def until(predicate, timeout: float = 5.0) -> None:
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < timeout, f"not within {timeout} s"
+        time.sleep(0.01)
+
+
+def waiting(console_, **filters) -> list[str]:
+    return console_.inbox(InboxQuery(page_size=500, **filters)).rows["thread_id"].tolist()
+
+
+@pytest.mark.parametrize("query", [
+    InboxQuery(),
+    InboxQuery(oldest_first=False),
+    InboxQuery(workflows=("mix",)),
+    InboxQuery(sort="workflow"),
+    InboxQuery(sort="thread id", oldest_first=False),
+    InboxQuery(nodes=("mix_ask",)),
+    InboxQuery(kinds=("before",)),
+    InboxQuery(status="failed"),
+])
+def test_each_page_is_read_in_index_order_without_sorting(make_console, store, query):
+    """At 20,000 index rows the planner walks an rc_threads index in order and stops after a page."""
+    make_console(seed_demo=False).close()
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO rc_threads(thread_id, workflow, status, pause_kind, waiting_node, preview, waiting_since) "
+            "SELECT 'x' || i, 'wf' || (i % 7), CASE WHEN i % 10 = 0 THEN 'waiting' WHEN i % 97 = 0 THEN 'failed' "
+            "ELSE 'finished' END, CASE WHEN i % 2 = 0 THEN 'interrupt' ELSE 'before' END, 'node' || (i % 5), "
+            "'preview ' || i, 1.7e9 + i FROM generate_series(1, 20000) AS i")
+        conn.execute("ANALYZE rc_threads")
+        rows_sql, params, _, _ = page_sql(query, time.time(), fts=False)
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + translate(rows_sql), params))
+    first = plan.splitlines()[1]  # the node under Limit
+    assert "Index" in first and "rc_threads_by" in first and "Sort" not in plan.split("SubPlan")[0], plan
+
+
+def test_search_has_trigram_indexes_that_serve_ilike(make_console, store):
+    """Which plan wins depends on the planner's estimates; that the indexes exist and can
+    answer a substring ILIKE (SQLite's FTS5 trigram twin) is what is ours to keep."""
+    make_console(seed_demo=False).close()
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("INSERT INTO rc_threads(thread_id, status, preview, waiting_since) "
+                     "SELECT 'x' || i, 'waiting', 'preview number ' || i, i FROM generate_series(1, 20000) AS i")
+        conn.execute("ANALYZE rc_threads")
+        conn.execute("SET enable_seqscan = off")
+        for column in ("preview", "thread_id"):
+            plan = "\n".join(r[0] for r in conn.execute(
+                f"EXPLAIN SELECT id FROM rc_threads WHERE {column} ILIKE %s ESCAPE '\\'", ("%4242%",)))
+            assert f"Bitmap Index Scan on rc_threads_search_{'id' if column == 'thread_id' else column}" in plan, plan
+
+
+def test_the_index_comes_back_when_another_program_drops_its_triggers(make_console, store, monkeypatch):
+    monkeypatch.setattr(service, "TRIGGER_CHECK_S", 0.1)
+    mix = make_console(seed_demo=False, extra_workflows=(ENTRY,))
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER rc_mark_on_checkpoint ON checkpoints")
+        conn.execute("DROP TRIGGER rc_mark_on_write ON checkpoint_writes")
+    asyncio.run(elsewhere(store, ("f-1", "ask")))
+    until(lambda: waiting(mix) == ["f-1"], timeout=5)
+
+
+def test_an_existing_database_is_indexed_on_first_start(make_console, store):
+    asyncio.run(elsewhere(store, *[(f"old-{i:02d}", mode) for i, mode in enumerate(["ask", "gate", "plain"] * 5)]))
+    with psycopg.connect(store) as conn:  # copies under new ids: 615 threads, more than the first batch
+        suffixes = [f"-{c:02d}" for c in range(40)]
+        for table, cols in (
+            ("checkpoints", "checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata"),
+            ("checkpoint_blobs", "checkpoint_ns, channel, version, type, blob"),
+            ("checkpoint_writes", "checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path"),
+        ):
+            conn.execute(f"INSERT INTO {table}(thread_id, {cols}) SELECT t.thread_id || s, "
+                         f"{', '.join('t.' + c for c in cols.split(', '))} FROM {table} t, unnest(%s::text[]) AS s "
+                         "WHERE t.thread_id LIKE 'old-__'", (suffixes,))
+    console_ = make_console(seed_demo=False, extra_workflows=(ENTRY,))
+    until(lambda: console_.index_backlog() == 0, timeout=30)
+    page = console_.inbox()
+    assert page.total == 10 * 41 and len(page.rows) == 50
+    counts = console_.counts().set_index("status")["threads"]
+    assert counts["waiting"] == 410 and counts["finished"] == 205
+
+
+def test_the_console_adds_only_its_own_tables_and_triggers(make_console, store):
+    make_console(seed_demo=True).close()
+    with psycopg.connect(store) as conn:
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        triggers = {(r[0], r[1]) for r in conn.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal")}
+        saver_columns = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'checkpoint_writes'")}
+    ours = {t for t in tables if t.startswith("rc_")}
+    assert tables - ours == {"checkpoints", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations"}
+    assert {("checkpoints", "rc_mark_on_checkpoint"), ("checkpoint_writes", "rc_mark_on_write")} <= triggers
+    assert all(name.startswith("rc_") for _, name in triggers)
+    assert saver_columns == {"thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx", "channel", "type",
+                             "blob", "task_path"} | ({"rc_seq"} & saver_columns)
+
+
+def test_the_decision_log_refuses_deletes_and_changes_to_a_final_outcome(make_console, store):
+    from tests.conftest import answer
+
+    demo = make_console(seed_demo=True)
+    answer(demo, "demo-content_approval-1", "approve")
+    with psycopg.connect(store, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            conn.execute("DELETE FROM rc_decisions")
+        with pytest.raises(psycopg.errors.RaiseException, match="cannot change"):
+            conn.execute("UPDATE rc_decisions SET outcome = 'refused' WHERE outcome = 'applied'")
+
+
+def test_sqlite_spelled_statements_become_postgresql():
+    assert translate("INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('v', ?)") == (
+        "INSERT INTO rc_meta(key, value) VALUES ('v', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+    assert translate("SELECT type, value FROM writes WHERE thread_id = ?") == (
+        "SELECT type, blob FROM checkpoint_writes WHERE thread_id = %s")
+    assert translate("SELECT value FROM rc_meta WHERE key = '100%'") == "SELECT value FROM rc_meta WHERE key = '100%%'"
+    assert translate("INSERT INTO rc_decisions(a) VALUES (?)").endswith("RETURNING id")
+    assert translate("UPDATE t SET o = ? WHERE owner IS ?").endswith("owner IS NOT DISTINCT FROM %s")
