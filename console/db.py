@@ -59,12 +59,21 @@ class Busy(sqlite3.OperationalError):
 
 _INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(REPLACE|IGNORE)\s+INTO\s+(\w+)\s*\(([^)]*)\)", re.I | re.S)
 _WRITES = re.compile(r"\b(FROM|INTO|UPDATE|JOIN)\s+writes\b", re.I)
-_SUBQUERY_NO_ALIAS = re.compile(r"FROM \((SELECT DISTINCT thread_id FROM checkpoints)\)", re.I)
+_SUBQUERY_NO_ALIAS = re.compile(r"FROM \((SELECT DISTINCT thread_id FROM checkpoints|SELECT 1)\)(?!\s*AS\b)", re.I)
+# SQLite's json_each over a JSON array of ids (the values are compared with bigint ids).
+_JSON_EACH = re.compile(r"SELECT value FROM json_each\((%\(p\d+\)s|%s)\)", re.I)
+_NUMBERED = re.compile(r"\?(\d+)")
+
+
+def numbered(sql: str) -> bool:
+    """SQLite's ?1 ?2 … placeholders (one value used several times): sent as a dict to psycopg."""
+    return bool(_NUMBERED.search(sql))
 
 
 @functools.lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    out = sql.replace("%", "%%").replace("?", "%s")
+    out = _NUMBERED.sub(lambda m: f"%(p{m.group(1)})s", sql.replace("%", "%%")).replace("?", "%s")
+    out = _JSON_EACH.sub(lambda m: f"SELECT value::bigint FROM json_array_elements_text({m.group(1)}::json) AS value", out)
     if _WRITES.search(out):
         out = _WRITES.sub(lambda m: f"{m.group(1)} checkpoint_writes", out)
         out = re.sub(r"\bvalue\b", "blob", out)
@@ -72,7 +81,7 @@ def translate(sql: str) -> str:
     out = re.sub(r"\bIS %s", "IS NOT DISTINCT FROM %s", out)
     out = re.sub(r"\bNOT LIKE\b", "NOT ILIKE", out)
     out = re.sub(r"(?<!NOT )\bLIKE\b", "ILIKE", out)
-    out = _SUBQUERY_NO_ALIAS.sub(r"FROM (\1) AS distinct_threads", out)
+    out = _SUBQUERY_NO_ALIAS.sub(r"FROM (\1) AS sub", out)
     m = _INSERT_OR.match(out)
     if m:
         kind, table, cols = m.group(1).upper(), m.group(2), [c.strip() for c in m.group(3).split(",")]
@@ -177,6 +186,8 @@ class PgConnection:
             await self._call(self.raw.execute, "SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             return Cursor([], -1, None)
         text = translate(sql)
+        if numbered(sql):
+            params = {f"p{i}": v for i, v in enumerate(params, start=1)}
         cur = await self._call(self.raw.execute, text, params)
         rows = await cur.fetchall() if cur.description else None
         lastrowid = rows[0][0] if rows and text.endswith("RETURNING id") else None
