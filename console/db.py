@@ -160,18 +160,28 @@ class _Pending:
 class PgConnection:
     """One autocommit psycopg connection; transactions are explicit, as on the Store's aiosqlite one."""
 
-    def __init__(self, conn: psycopg.AsyncConnection) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection, url: str = "", busy_timeout_s: float = 2.0) -> None:
         self.raw = conn
+        self._url, self._busy_timeout_s = url, busy_timeout_s
 
     @classmethod
     async def connect(cls, url: str, busy_timeout_s: float, application_name: str = "review-console") -> "PgConnection":
+        return cls(await cls._open(url, busy_timeout_s, application_name), url, busy_timeout_s)
+
+    @staticmethod
+    async def _open(url: str, busy_timeout_s: float, application_name: str = "review-console") -> psycopg.AsyncConnection:
         conn = await psycopg.AsyncConnection.connect(
             url, autocommit=True, prepare_threshold=0, row_factory=row_factory,
             connect_timeout=max(2, int(busy_timeout_s * 5)), application_name=application_name,
         )
         # A lock waited for longer than this is "busy, try again", like SQLite's busy timeout.
         await conn.execute(f"SET lock_timeout = '{int(busy_timeout_s * 1000)}ms'")
-        return cls(conn)
+        return conn
+
+    async def _alive(self) -> None:
+        """After the server restarted (or a network cut), the next statement gets a new connection."""
+        if self.raw.closed and self._url:
+            self.raw = await self._open(self._url, self._busy_timeout_s)
 
     @property
     def in_transaction(self) -> bool:
@@ -181,6 +191,7 @@ class PgConnection:
         return _Pending(lambda: self._execute(sql, tuple(params)))
 
     async def _execute(self, sql: str, params: tuple) -> Cursor:
+        await self._alive()
         if sql.strip().upper() == "BEGIN IMMEDIATE":
             await self._call(self.raw.execute, "BEGIN")
             await self._call(self.raw.execute, "SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -197,6 +208,7 @@ class PgConnection:
         seq = [tuple(p) for p in seq]
         if not seq:
             return Cursor([], 0, None)
+        await self._alive()
         async with self.raw.cursor() as cur:
             await self._call(cur.executemany, translate(sql), seq)
             return Cursor([], cur.rowcount, None)

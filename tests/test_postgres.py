@@ -135,3 +135,25 @@ def test_sqlite_spelled_statements_become_postgresql():
     assert translate("SELECT value FROM rc_meta WHERE key = '100%'") == "SELECT value FROM rc_meta WHERE key = '100%%'"
     assert translate("INSERT INTO rc_decisions(a) VALUES (?)").endswith("RETURNING id")
     assert translate("UPDATE t SET o = ? WHERE owner IS ?").endswith("owner IS NOT DISTINCT FROM %s")
+
+
+def test_the_console_reconnects_after_its_connection_is_cut(make_console, store):
+    """A server restart or a network cut ends connections: the next call gets new ones."""
+    demo = make_console(seed_demo=True)
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    deadline = time.monotonic() + 10
+    while True:  # the first call after the cut may fail once (as a plain error); then it works
+        try:
+            if demo.inbox().total > 0 and answer_ok(demo):
+                break
+        except Exception:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def answer_ok(demo) -> bool:
+    from tests.conftest import answer
+
+    return answer(demo, "demo-content_approval-1", "approve").status == "applied"
