@@ -82,7 +82,8 @@ class DecisionsMixin:
             return Outcome("refused", reason, view)
         claim = await self._claim(record)
         if isinstance(claim, Refusal):
-            return Outcome("refused", self._refusal_sentence(claim), await self._load(thread_id))
+            now = await self._load(thread_id)
+            return Outcome("refused", self._refusal_sentence(claim, now), now)
         return await self._run_claimed(view, claim, req, graph_input, state_update, emit)
 
     def _prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
@@ -126,15 +127,19 @@ class DecisionsMixin:
         return await self.store.claim(record)
 
     @staticmethod
-    def _refusal_sentence(refusal: Refusal) -> str:
+    def _refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:
         who = f" by {refusal.by}" if refusal.by else ""
         when = f" at {refusal.at[:19].replace('T', ' ')} UTC" if refusal.at else ""
+        where = f" {where_is(now)}" if now is not None else ""
         if refusal.reason == "already answered":
-            return f"This was already answered{who}{when}. Your decision was not applied. Reload to see where the thread is now."
+            return f"This was already answered{who}{when}. Your decision was not applied.{where} Reload to see the thread as it is now."
+        if refusal.reason == "in progress":
+            return (f"Another decision on this thread{who}{when} is being applied right now. Your decision was not applied."
+                    f"{where} Reload in a moment to see the result.")
         if refusal.reason == "thread not found":
             return "This thread no longer exists. Your decision was not applied."
         return (f"This thread has moved on since you opened it (last decision{who}{when}). "
-                "Your decision was not applied. Reload to see where it is now.")
+                f"Your decision was not applied.{where} Reload to see where it is now.")
 
     async def _run_claimed(self, view: ThreadView, claim: Claim, req: DecisionRequest, graph_input, state_update, emit) -> Outcome:
         graph = self.graphs[view.workflow]
@@ -146,70 +151,113 @@ class DecisionsMixin:
         except Exception as exc:
             return await self._after_failure(view, claim, req, exc)
         after = await self._load(view.thread_id)
-        await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
+        try:
+            await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
+        except Exception:
+            # The run is done but the log is not: the background recovery settles it from the checkpoints.
+            self._unsettled.add(claim.decision_id)
+            raise
         await self._derive(only=[view.thread_id])
         after = await self._load(view.thread_id)
         return Outcome("applied", where_now(after), after)
 
+    async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None) -> tuple[bool, ThreadView | None]:
+        """Did the graph take the decision? The checkpoint moved on, or a node finished with it at that
+        checkpoint, or (two interrupts in one node) the node went on to its next question."""
+        view = await self._load(thread_id)
+        if view is None:
+            return False, None
+        if view.checkpoint_id != checkpoint_id or await self.store.answer_taken(thread_id, checkpoint_id):
+            return True, view
+        if interrupt_id and view.interrupts and all(i.id != interrupt_id for i in view.interrupts):
+            return True, view
+        return False, view
+
+    async def _settle(self, decision_id: int, thread_id: str, checkpoint_id: str, interrupt_id: str | None,
+                      error: str | None, not_taken_outcome: str) -> tuple[bool, ThreadView | None]:
+        """Make the log agree with the checkpoints: applied if the graph took the answer; otherwise
+        forget any answer it saved and release the claim, so the pause can be answered again."""
+        taken, view = await self._answer_taken(thread_id, checkpoint_id, interrupt_id)
+        if taken:
+            await self.store.finish(decision_id, "applied", f"then: {error}" if error else None,
+                                    result_checkpoint_id=view.checkpoint_id if view else None)
+        else:
+            if interrupt_id and view is not None:
+                await self.store.drop_failed_answer(self.saver.serde, thread_id, checkpoint_id)
+            await self.store.finish(decision_id, not_taken_outcome, error, release=True)
+        await self._derive(only=[thread_id])
+        return taken, await self._load(thread_id)
+
     async def _after_failure(self, view: ThreadView, claim: Claim, req: DecisionRequest, exc: Exception) -> Outcome:
         log.warning("run of thread %s failed: %r", view.thread_id, exc)
-        after = await self._load(view.thread_id)
         busy = is_busy(exc)
-        answer_not_taken = after is not None and after.checkpoint_id == view.checkpoint_id
-        if answer_not_taken and req.interrupt_id:
-            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id)
-        detail = "database busy" if busy else f"{type(exc).__name__}: {exc}"
-        if answer_not_taken:
-            await self.store.finish(claim.decision_id, "failed", detail, release=True)
-        else:
-            await self.store.finish(claim.decision_id, "applied", f"then the workflow stopped: {detail}",
-                                    result_checkpoint_id=after.checkpoint_id if after else None)
-        await self._derive(only=[view.thread_id])
-        after = await self._load(view.thread_id)
+        invalid = _invalid_answer_sentence(exc)
+        detail = "database busy" if busy else invalid or f"{type(exc).__name__}: {exc}"
+        try:
+            taken, after = await self._settle(claim.decision_id, view.thread_id, view.checkpoint_id, req.interrupt_id,
+                                              detail, "failed")
+        except Exception as settle_exc:  # the background recovery settles it once the database answers
+            self._unsettled.add(claim.decision_id)
+            log.warning("could not record the outcome of decision %s yet: %r", claim.decision_id, settle_exc)
+            return Outcome("failed", "The database was busy, so the console could not finish this decision. It is "
+                           "checked again in a few seconds; reload the thread then.", view)
+        if taken:
+            return Outcome("failed", f"Your decision was applied, then the workflow stopped with an error in "
+                           f"“{after.error_node if after and after.error_node else '?'}”: {exc}. You can retry that step.", after)
         if busy:
-            message = "The database was busy with another change, so your decision was not applied. Please try again."
-        elif answer_not_taken:
-            message = (f"The workflow could not use this answer: {exc}. Nothing was applied; "
-                       "you can change your answer and try again.")
-        else:
-            message = (f"Your decision was applied, then the workflow stopped with an error in “{after.error_node if after else '?'}”: "
-                       f"{exc}. An administrator can retry it.")
-        return Outcome("failed", message, after)
+            return Outcome("failed", "The database was busy with another change, so your decision was not applied. "
+                           "Please try again.", after)
+        if invalid:
+            return Outcome("failed", f"The workflow did not accept this answer: {invalid}. Nothing was applied; "
+                           "correct it and send it again.", after)
+        return Outcome("failed", f"The workflow could not use this answer: {exc}. Nothing was applied; "
+                       "you can change your answer and try again.", after)
 
     # ---- crash recovery --------------------------------------------------------------------
 
     async def _recover_orphans(self) -> None:
-        """Decisions left pending by a console that died: finish or release them."""
+        """Decisions left pending by a console that died (or by this one, when finishing failed): settle them."""
         now = time.time()
-        for d in await self.store.others_pending_decisions():
-            host, pid = _owner_host_pid(d["owner"])
-            dead_here = host == socket.gethostname() and pid is not None and not _alive(pid)
-            silent = d["heartbeat_at"] is None or now - d["heartbeat_at"] > ORPHAN_AFTER_S
-            if dead_here or silent:
-                await self._recover_one(d)
+        for d in await self.store.pending_decisions():
+            if d["owner"] == self.store.owner:
+                orphan = d["id"] in self._unsettled  # never one still running here
+            else:
+                host, pid = _owner_host_pid(d["owner"])
+                dead_here = host == socket.gethostname() and pid is not None and not _alive(pid)
+                silent = d["heartbeat_at"] is None or now - d["heartbeat_at"] > ORPHAN_AFTER_S
+                orphan = dead_here or silent
+            if orphan and (d["owner"] == self.store.owner or await self.store.adopt(d["id"], d["owner"])):
+                try:
+                    await self._recover_one(d)
+                    self._unsettled.discard(d["id"])
+                except Exception as exc:  # tried again on the next pass
+                    log.warning("could not recover decision %s: %r", d["id"], exc)
         await self.store.forget_dead_processes(ORPHAN_AFTER_S * 6)
 
     async def _recover_one(self, d: dict) -> None:
-        view = await self._load(d["thread_id"])
-        if view is None or d["action"] == "start":
-            await self.store.finish(d["id"], "not applied", "The console stopped before this was applied.", release=True)
+        """Never re-runs the graph: a node that may have had its side effect is left for a person to continue."""
+        if d["action"] == "start":
+            await self.store.finish(d["id"], "not applied", "The console stopped while starting this thread.", release=True)
+            await self._derive(only=[d["thread_id"]])
             return
-        same_place = view.checkpoint_id == d["checkpoint_id"]
-        still_asked = any(i.id == d["interrupt_id"] for i in view.interrupts) if d["interrupt_id"] else view.status == "waiting" and view.pause_kind in ("before", "after")
-        if same_place and still_asked:
-            await self.store.finish(d["id"], "not applied", "The console stopped before this decision was applied; the thread waits for an answer again.", release=True)
-        else:
-            if view.status == "waiting" and view.pause_kind == "paused" and view.workflow in self.graphs:
-                # The answer is saved but the run stopped half-way: finish it, so the decision is not lost.
-                try:
-                    await self.graphs[view.workflow].ainvoke(None, self._config(view), durability="sync")
-                except Exception as exc:
-                    log.warning("recovery run of %s failed: %r", view.thread_id, exc)
-            after = await self._load(d["thread_id"])
-            await self.store.finish(d["id"], "applied", "Recovered after the console stopped mid-run.",
-                                    result_checkpoint_id=after.checkpoint_id if after else None)
-        await self._derive(only=[d["thread_id"]])
+        taken, view = await self._settle(
+            d["id"], d["thread_id"], d["checkpoint_id"], d["interrupt_id"] or None,
+            "The console stopped while applying this decision.", "not applied")
+        if taken and view is not None and view.status == "waiting":
+            log.info("thread %s was recovered at %s; a reviewer decides whether it goes on", d["thread_id"], view.waiting_node)
 
+
+def _invalid_answer_sentence(exc: BaseException) -> str | None:
+    """An answer refused by the interrupt's response_schema, as "field: problem" phrases."""
+    from langgraph.errors import is_invalid_resume
+
+    if not is_invalid_resume(exc) or not hasattr(exc, "errors"):
+        return None
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ())) or "the answer"
+        parts.append(f"“{where}”: {err.get('msg', 'not valid')}")
+    return "; ".join(parts) or None
 
 
 def _owner_host_pid(owner: str | None) -> tuple[str, int | None]:
@@ -243,3 +291,21 @@ def where_now(view: ThreadView | None) -> str:
     if view.status == "failed":
         return f"The workflow stopped with an error in “{view.error_node}”: {view.error}"
     return "Done."
+
+
+def where_is(view: ThreadView | None) -> str:
+    """Where a thread stands, as a sentence for a refusal."""
+    if view is None:
+        return "The thread no longer exists."
+    if view.status == "finished":
+        return "The thread has finished."
+    if view.status == "running":
+        return "A decision on it is being applied now."
+    if view.status == "failed":
+        return f"The thread stopped with an error in “{view.error_node}”."
+    if view.status == "waiting":
+        if view.interrupts and view.interrupts[0].request.step:
+            r = view.interrupts[0].request
+            return f"It now waits for step {r.step}{f' of {r.steps}' if r.steps else ''}."
+        return f"It now waits at “{view.waiting_node}”."
+    return ""

@@ -33,7 +33,7 @@ log = logging.getLogger("review_console")
 HEARTBEAT_S = 2.0
 
 
-def _check_database_file(path: Path) -> None:
+def _check_database_file(path: Path, create: bool = True) -> None:
     """Plain sentences for a path that cannot hold a checkpoint database."""
     if path.exists() and path.is_dir():
         raise DatabaseUnavailable(f"The database path {path} is a folder, not a file.")
@@ -43,6 +43,9 @@ def _check_database_file(path: Path) -> None:
         if head and head != b"SQLite format 3\x00":
             raise DatabaseUnavailable(f"The file {path} is not a SQLite database. Check REVIEW_CONSOLE_DB.")
         return
+    if not create:
+        raise DatabaseUnavailable(f"The database file {path} does not exist. Check REVIEW_CONSOLE_DB "
+                                  "(set REVIEW_CONSOLE_CREATE_DB=1 to start a new, empty one).")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -60,6 +63,7 @@ class Console(DecisionsMixin):
             raise DatabaseUnavailable(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
         self.bridge = Bridge()
         self._derive_lock: asyncio.Lock | None = None
+        self._unsettled: set[int] = set()  # this process's decisions whose outcome could not be written yet
         self._background: asyncio.Task | None = None
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
@@ -71,7 +75,7 @@ class Console(DecisionsMixin):
 
     async def _open(self) -> None:
         path = Path(self.settings.db_path)
-        _check_database_file(path)
+        _check_database_file(path, self.settings.create_db)
         self._derive_lock = asyncio.Lock()
         self._saver_conn = None
         self.store = None
@@ -90,6 +94,8 @@ class Console(DecisionsMixin):
                 raise DatabaseUnavailable(f"The database {path} is locked by another program. Try again shortly.") from exc
             if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
                 raise DatabaseUnavailable(f"The database {path} is read-only; the console needs to write decisions to it.") from exc
+            if "malformed" in str(exc).lower() or "not a database" in str(exc).lower():
+                raise DatabaseUnavailable(f"The database {path} is damaged ({exc}). Restore it from a backup.") from exc
             raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
         self.graphs = {
             name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)

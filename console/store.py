@@ -267,9 +267,18 @@ class Store:
             "WHERE c.thread_id = ? AND c.checkpoint_id = ? AND c.interrupt_id = ?",
             key,
         )
+        # One decision in flight per thread: a second resume racing the first (even on another
+        # interrupt of the same checkpoint) would run the graph twice from one checkpoint.
+        busy = await self._one(
+            "SELECT reviewer, decided_at FROM rc_decisions WHERE thread_id = ? AND outcome = 'pending' "
+            "AND action != 'start' ORDER BY id LIMIT 1",
+            (d["thread_id"],),
+        )
         refusal: Refusal | None = None
         if taken is not None:
             refusal = Refusal("already answered", by=taken[1], at=taken[2])
+        elif busy is not None:
+            refusal = Refusal("in progress", by=busy[0], at=busy[1])
         elif latest is None:
             refusal = Refusal("thread not found")
         elif latest[0] != d["checkpoint_id"]:
@@ -335,14 +344,43 @@ class Store:
     async def heartbeat(self) -> None:
         await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
 
-    async def others_pending_decisions(self) -> list[dict]:
-        """Pending decisions of other console processes, with their last heartbeat."""
+    async def pending_decisions(self) -> list[dict]:
+        """Every pending decision, with its owner's last heartbeat (None once the owner is forgotten)."""
         return await self.query(
             "SELECT d.id, d.thread_id, d.checkpoint_id, d.interrupt_id, d.action, d.owner, p.heartbeat_at "
             "FROM rc_decisions d LEFT JOIN rc_processes p ON p.owner = d.owner "
-            "WHERE d.outcome = 'pending' AND d.owner != ?",
-            (self.owner,),
+            "WHERE d.outcome = 'pending' ORDER BY d.id"
         )
+
+    async def adopt(self, decision_id: int, old_owner: str | None) -> bool:
+        """Take over a dead console's pending decision; only one recovering console wins it."""
+        async def body():
+            cursor = await self.conn.execute(
+                "UPDATE rc_decisions SET owner = ? WHERE id = ? AND outcome = 'pending' AND owner IS ?",
+                (self.owner, decision_id, old_owner),
+            )
+            return cursor.rowcount == 1
+        return await self._write_transaction(body)
+
+    async def answer_taken(self, thread_id: str, checkpoint_id: str) -> bool:
+        """Did a task at this checkpoint finish with the answer, although no new checkpoint was saved?
+
+        With durability="sync" a finished task's writes are saved before the next
+        checkpoint. Writes other than the answer itself, the question and an error
+        mean the node ran to its end: LangGraph will not run it again, so the
+        decision counts as applied.
+        """
+        row = await self._one(
+            "SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
+            "AND channel NOT IN ('__resume__', '__interrupt__', '__error__') "
+            "AND task_id != '00000000-0000-0000-0000-000000000000' "
+            "AND (task_id IN (SELECT task_id FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+            "     AND checkpoint_id = ? AND channel IN ('__resume__', '__interrupt__'))"
+            "  OR NOT EXISTS (SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+            "     AND checkpoint_id = ? AND channel = '__interrupt__')) LIMIT 1",
+            (thread_id, checkpoint_id) * 3,
+        )
+        return row is not None
 
     async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str) -> None:
         """Forget the answer a failed run left saved, so the next answer is used, not replayed.

@@ -1,0 +1,321 @@
+"""Issue #4: decisions apply once, to the state the reviewer saw, and are never lost.
+
+The workflows are the test ones in tests/flows.py; `counted` appends a line to a
+file each time its post-interrupt node runs, so "ran once" is a line count.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from console.decisions import DecisionRequest
+from console.errors import DatabaseBusy, DatabaseUnavailable, InvalidAnswer, ThreadNotFound
+from console.settings import Settings
+from tests.conftest import ANN, BOB, ROOT, answer
+from tests.flows import FLAKY, FLOWS, FLOWS_V2
+from console.bridge import StreamResult  # noqa: F401  (keeps the import graph the same as the app's)
+
+WORKER = str(ROOT / "tests" / "decide_worker.py")
+
+
+@pytest.fixture
+def flows(make_console):
+    return make_console(seed_demo=False, extra_workflows=FLOWS)
+
+
+def start(app, workflow: str, thread_id: str, **state) -> None:
+    outcome = list(app.start(workflow, json.dumps(state), ANN, thread_id=thread_id))[-1]
+    assert outcome.status == "started", outcome.message
+
+
+def effects(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def outcomes(app, thread_id: str) -> list[str]:
+    return sorted(app.decision_log(thread_id)["outcome"])
+
+
+def fire(app, request: DecisionRequest, n: int) -> list[str]:
+    """n reviewers press Approve at the same instant, each from its own thread."""
+    gate = threading.Barrier(n)
+    results: list[str] = []
+
+    def click(i: int) -> None:
+        gate.wait()
+        try:
+            results.append(list(app.decide(request, ANN if i % 2 else BOB))[-1].status)
+        except Exception as exc:
+            results.append(f"error: {exc!r}")
+
+    clicks = [threading.Thread(target=click, args=(i,)) for i in range(n)]
+    for c in clicks:
+        c.start()
+    for c in clicks:
+        c.join(60)
+    return results
+
+
+# ---- 2. exactly once ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_simultaneous_decisions_from_threads_apply_once(flows, tmp_path, n):
+    log = tmp_path / "effects.txt"
+    start(flows, "counted", "t", draft="Hello", effects=str(log))
+    seen = flows.thread("t")
+    results = fire(flows, DecisionRequest("t", seen.checkpoint_id, seen.interrupts[0].id, "approve"), n)
+    assert sorted(results) == ["applied"] + ["refused"] * (n - 1)
+    assert effects(log) == ["approved"]  # the post-interrupt node ran once
+    assert outcomes(flows, "t") == ["applied", "applied"] + ["refused"] * (n - 1)  # + the start
+    assert flows.thread("t").values["status"] == "approved+effect"
+
+
+def test_simultaneous_decisions_from_two_processes_apply_once(make_console, db_path, tmp_path):
+    app = make_console(seed_demo=False, extra_workflows=FLOWS)
+    log = tmp_path / "effects.txt"
+    start(app, "counted", "t", draft="Hello", effects=str(log))
+    workers = [subprocess.Popen([sys.executable, WORKER, "race", str(db_path), "t", "5"], cwd=ROOT, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(2)]
+    try:
+        for w in workers:
+            assert w.stdout.readline().strip() == "ready"
+        for w in workers:  # both go at once: 2 processes × 5 threads = 10 simultaneous clicks
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        results = [s for w in workers for s in json.loads(w.communicate(timeout=60)[0].splitlines()[-1])]
+    finally:
+        for w in workers:
+            w.kill()
+    assert sorted(results) == ["applied"] + ["refused"] * 9
+    assert effects(log) == ["approved"]
+    decisions = app.decision_log("t")
+    assert sorted(decisions["outcome"]) == ["applied", "applied"] + ["refused"] * 9
+    assert set(decisions[decisions["outcome"] == "refused"]["detail"]) <= {"already answered", "in progress", "moved on"}
+
+
+# ---- 3. never lost, never run twice: SIGKILL at random points -----------------------------
+
+def test_killed_mid_resume_leaves_every_thread_answerable_or_finished(make_console, db_path, tmp_path):
+    app = make_console(seed_demo=False, extra_workflows=FLOWS)
+    threads = [f"k{i:02d}" for i in range(24)]
+    for t in threads:
+        start(app, "counted", t, draft=t, effects=str(tmp_path / f"{t}.txt"), slow_ms=15)
+    Path(str(db_path) + ".threads").write_text(json.dumps(threads))
+    app.close()
+
+    rounds = subprocess.run([sys.executable, WORKER, "kill", str(db_path), "30", "4", "45"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=90)
+    assert rounds.returncode == 0, rounds.stderr[-2000:]
+    report = [json.loads(line) for line in rounds.stdout.splitlines()]
+    assert sum(r["killed"] for r in report) >= 20, report
+
+    app = make_console(seed_demo=False, extra_workflows=FLOWS)  # restart: recovers the last child's decision
+    log = app.decision_log()
+    assert "pending" not in set(log["outcome"])
+    for t in threads:
+        view = app.thread(t)
+        mine = log[(log["thread_id"] == t) & (log["action"] == "approve")]
+        applied = mine[mine["outcome"] == "applied"]
+        ran = effects(tmp_path / f"{t}.txt")
+        assert len(applied) <= 1, (t, mine)
+        assert len(ran) <= 1, (t, ran)  # recovery never re-runs a node by itself
+        if view.interrupts:  # still at its question: nothing applied, answerable again
+            assert applied.empty and ran == [], (t, mine, ran)
+        else:  # moved on: the log says applied, at a checkpoint that exists
+            assert len(applied) == 1, (t, mine, view.status)
+            assert applied.iloc[0]["result_checkpoint_id"], (t, applied)
+            assert view.status in ("finished", "waiting"), (t, view.status)
+        # whatever happened, the thread can be finished now
+        while view.status == "waiting":
+            answer(app, t, "approve" if view.interrupts else "continue")
+            view = app.thread(t)
+        assert view.status == "finished" and view.values["status"].startswith("approved"), (t, view.status)
+
+
+# ---- 1. bound to what was seen ---------------------------------------------------------------
+
+def test_decision_on_an_older_checkpoint_is_refused_with_who_when_and_where(flows, tmp_path):
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    seen = flows.thread("t")
+    answer(flows, "t", "reject", reviewer=BOB, reason="No")
+    out = list(flows.decide(DecisionRequest("t", seen.checkpoint_id, seen.interrupts[0].id, "approve"), ANN))[-1]
+    assert out.status == "refused"
+    assert "Bob" in out.message and "not applied" in out.message and "has finished" in out.message
+    assert effects(tmp_path / "e.txt") == ["rejected"]
+
+
+def test_decision_on_a_finished_thread_writes_nothing(flows, tmp_path):
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    seen = flows.thread("t")
+    answer(flows, "t", "approve")
+    db = sqlite3.connect(flows.settings.db_path)
+    before = db.execute("SELECT COUNT(*) FROM writes").fetchone()[0]
+    for action in ("approve", "continue"):
+        out = list(flows.decide(DecisionRequest("t", seen.checkpoint_id, seen.interrupts[0].id if action == "approve" else None, action), ANN))[-1]
+        assert out.status == "refused"
+    assert db.execute("SELECT COUNT(*) FROM writes").fetchone()[0] == before  # no stray __resume__
+    assert effects(tmp_path / "e.txt") == ["approved"]
+
+
+def test_unknown_and_malformed_thread_ids_start_nothing(flows):
+    with pytest.raises(ThreadNotFound, match="There is no thread"):
+        list(flows.decide(DecisionRequest("nobody", "1", "x", "approve"), ANN))
+    with pytest.raises(ThreadNotFound, match="not a valid thread id"):
+        list(flows.decide(DecisionRequest("a/../b", "1", "x", "approve"), ANN))
+    db = sqlite3.connect(flows.settings.db_path)
+    assert db.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = 'nobody'").fetchone()[0] == 0
+
+
+# ---- 4. bad input, each with a plain sentence ----------------------------------------------
+
+def test_empty_edit_is_refused_before_anything_is_claimed(flows, tmp_path):
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    with pytest.raises(InvalidAnswer, match="empty"):
+        answer(flows, "t", "edit", draft="  \n ")
+    assert outcomes(flows, "t") == ["applied"]  # only the start: nothing logged, nothing claimed
+    assert answer(flows, "t", "edit", draft="Better").status == "applied"
+
+
+def test_invalid_json_and_wrong_types_are_refused_naming_the_field(flows):
+    start(flows, "gate", "g", draft="text")
+    view = flows.thread("g")
+    assert view.pause_kind == "before"
+    with pytest.raises(InvalidAnswer, match="“tags” is not valid JSON") as err:
+        answer(flows, "g", "edit_state", tags="[1, 2")
+    assert err.value.field == "tags"
+    with pytest.raises(InvalidAnswer, match="“count” must be a number"):
+        answer(flows, "g", "edit_state", count="three")
+    with pytest.raises(InvalidAnswer, match="“count” must be a whole number"):
+        answer(flows, "g", "edit_state", count=2.5)
+    assert flows.thread("g").checkpoint_id == view.checkpoint_id and outcomes(flows, "g") == ["applied"]
+    answer(flows, "g", "edit_state", count="7", tags='["x"]')
+    assert flows.thread("g").values["status"] == "published 7"
+
+
+def test_answer_rejected_by_the_response_schema_names_the_field_and_can_be_answered_again(flows):
+    start(flows, "typed", "o", draft="")
+    view = flows.thread("o")
+    assert view.interrupts[0].response_schema["properties"]["copies"]["type"] == "integer"
+    out = answer(flows, "o", "answer", text='{"copies": "many"}', as_json=True)
+    assert out.status == "failed" and "“copies”" in out.message and "Nothing was applied" in out.message
+    again = flows.thread("o")
+    assert again.status == "waiting" and again.interrupts[0].id == view.interrupts[0].id
+    assert answer(flows, "o", "answer", text='{"copies": 3}', as_json=True).status == "applied"
+    assert flows.thread("o").values == {"draft": "", "copies": 3, "status": "ordered"}
+
+
+def test_an_edit_that_makes_the_resumed_node_raise_can_be_answered_again(flows, tmp_path):
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    out = answer(flows, "t", "edit", draft="boom")
+    assert out.status == "failed" and "must not say boom" in out.message and "Nothing was applied" in out.message
+    assert flows.thread("t").interrupts  # the bad value is not stuck
+    assert answer(flows, "t", "edit", draft="Fine").status == "applied"
+    assert flows.thread("t").values["draft"] == "Fine" and effects(tmp_path / "e.txt") == ["approved"]
+    assert outcomes(flows, "t") == ["applied", "applied", "failed"]
+
+
+def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows):
+    FLAKY_FAILS = 1
+    start(flows, "flaky", "f", draft="Hello")
+    from tests import flows as module
+    module.FAILS_LEFT["n"] = FLAKY_FAILS
+    out = answer(flows, "f", "approve")
+    assert out.status == "failed" and "printer is offline" in out.message and "applied" in out.message
+    view = flows.thread("f")
+    assert view.status == "failed" and view.error_node == "finish"
+    assert "f" in set(flows.inbox(__import__("console.inbox").inbox.InboxQuery(status="failed")).rows["thread_id"])
+    assert answer(flows, "f", "retry").status == "applied"
+    assert flows.thread("f").values["status"] == "printed"
+    assert FLAKY.name == "flaky"
+
+
+def test_large_and_non_json_payloads_stay_readable(flows):
+    from langgraph.types import interrupt  # noqa: F401
+    big = "word " * 1_200_000  # 6 MB
+    start(flows, "counted", "big", draft=big, effects="/dev/null")
+    view = flows.thread("big")
+    assert len(view.interrupts[0].request.draft) == len(big)
+    assert len(flows.inbox().rows.set_index("thread_id").loc["big", "preview"]) <= 140
+    assert answer(flows, "big", "approve").status == "applied"
+
+
+def test_database_locked_by_another_writer_is_a_quick_retryable_message(flows, tmp_path):
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    other = sqlite3.connect(flows.settings.db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    began = time.monotonic()
+    try:
+        with pytest.raises(DatabaseBusy, match="try again"):
+            answer(flows, "t", "approve")
+        assert time.monotonic() - began < 5
+    finally:
+        other.execute("ROLLBACK")
+    assert flows.thread("t").status == "waiting" and effects(tmp_path / "e.txt") == []  # nothing half-applied
+    assert answer(flows, "t", "approve").status == "applied"
+
+
+def test_database_read_only_missing_or_corrupt_is_a_plain_sentence(make_console, tmp_path, monkeypatch):
+    path = tmp_path / "ok.db"
+    make_console(seed_demo=True, path=path).close()
+    # corrupt: good header, damaged pages
+    damaged = tmp_path / "damaged.db"
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\x99" * (len(data) - 4096)
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(DatabaseUnavailable, match="damaged"):
+        make_console(path=damaged)
+    # missing where a path was configured and nothing would fill it: no empty inbox
+    with pytest.raises(DatabaseUnavailable, match="does not exist"):
+        make_console(seed_demo=False, path=tmp_path / "typo.db", create_db=False)
+    # read-only (the tests run as root, so file modes do not stop writes: open it read-only)
+    import aiosqlite
+    import console.service as service
+    real = aiosqlite.connect
+    monkeypatch.setattr(service.aiosqlite, "connect",
+                        lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
+    with pytest.raises(DatabaseUnavailable, match="read-only"):
+        make_console(path=path)
+
+
+def test_thread_from_an_older_saver_without_interrupt_rows_is_listed_and_answerable(flows, tmp_path):
+    start(flows, "counted", "old", draft="Hello", effects=str(tmp_path / "e.txt"))
+    db = sqlite3.connect(flows.settings.db_path)
+    with db:  # what older checkpoint-sqlite versions left: `next` set, no interrupt we can read
+        db.execute("DELETE FROM writes WHERE thread_id = 'old' AND channel = '__interrupt__'")
+    flows.close()
+    app = Console_(flows.settings)
+    view = app.thread("old")
+    assert view.status == "waiting" and not view.interrupts
+    assert "old" in set(app.inbox().rows["thread_id"])
+    assert answer(app, "old", "continue").status == "applied"  # runs the node again: it asks its question
+    assert app.thread("old").interrupts
+    assert answer(app, "old", "approve").status == "applied"
+    assert effects(tmp_path / "e.txt") == ["approved"]
+    app.close()
+
+
+def test_decision_across_workflow_versions_is_refused_and_flagged(make_console, tmp_path):
+    v1 = make_console(seed_demo=False, extra_workflows=FLOWS)
+    start(v1, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    v1.close()
+    v2 = make_console(seed_demo=False, extra_workflows=FLOWS_V2)
+    view = v2.thread("t")
+    assert view.version_changed and (view.thread_version, view.current_version) == ("1", "2")
+    out = answer(v2, "t", "approve")
+    assert out.status == "refused" and "second look" in out.message
+    assert effects(tmp_path / "e.txt") == [] and v2.thread("t").interrupts
+    row = v2.decision_log("t").iloc[0]
+    assert (row["outcome"], row["detail"]) == ("refused", "workflow changed")
+
+
+def Console_(settings: Settings):
+    from console.service import Console
+    return Console(settings)
