@@ -22,7 +22,7 @@ from console.errors import InvalidAnswer, ThreadNotFound
 from console.threads import ThreadView, check_thread_id
 from console.jsonable import to_jsonable
 from console.runs import run_with_progress
-from console.store import Claim, Refusal, is_busy
+from console.store import LATEST, Claim, Refusal, is_busy
 
 log = logging.getLogger("review_console")
 
@@ -80,7 +80,7 @@ class DecisionsMixin:
                       f"version {view.current_version}. It needs a second look by an administrator; nothing was applied.")
             await self.store.log_refusal(record, "workflow changed")
             return Outcome("refused", reason, view)
-        claim = await self._claim(record)
+        claim = await self._claim(record, view)
         if isinstance(claim, Refusal):
             now = await self._load(thread_id)
             return Outcome("refused", self._refusal_sentence(claim, now), now)
@@ -113,8 +113,8 @@ class DecisionsMixin:
             return None, update
         raise InvalidAnswer("That action is not offered for this thread.")
 
-    async def _claim(self, record: dict) -> Claim | Refusal:
-        view = await self._load(record["thread_id"])
+    async def _claim(self, record: dict, view: ThreadView | None) -> Claim | Refusal:
+        # `view` was read just now; the claim's transaction re-checks the checkpoint atomically.
         # The pause must still be open: same checkpoint and, for interrupt(), the same question.
         if view is not None and record.get("interrupt_id") and view.checkpoint_id == record["checkpoint_id"]:
             if not any(i.id == record["interrupt_id"] for i in view.interrupts):
@@ -150,14 +150,13 @@ class DecisionsMixin:
             await run_with_progress(graph, graph_input, config, emit)
         except Exception as exc:
             return await self._after_failure(view, claim, req, exc)
-        after = await self._load(view.thread_id)
         try:
-            await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None)
+            await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=LATEST)
         except Exception:
             # The run is done but the log is not: the background recovery settles it from the checkpoints.
             self._unsettled.add(claim.decision_id)
             raise
-        await self._derive(only=[view.thread_id])
+        # The inbox index catches up on its next read (every inbox query derives marked threads first).
         after = await self._load(view.thread_id)
         return Outcome("applied", where_now(after), after)
 

@@ -63,6 +63,7 @@ class Console(DecisionsMixin):
             raise DatabaseUnavailable(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
         self.bridge = Bridge()
         self._derive_lock: asyncio.Lock | None = None
+        self._workflow_of: dict[str, str] = {}  # thread id → workflow name, once read
         self._unsettled: set[int] = set()  # this process's decisions whose outcome could not be written yet
         self._background: asyncio.Task | None = None
         try:
@@ -139,12 +140,21 @@ class Console(DecisionsMixin):
     # ---- reading threads -------------------------------------------------------------
 
     async def _load(self, thread_id: str) -> ThreadView | None:
+        running = await self.store.has_pending_decision(thread_id)
+        name = self._workflow_of.get(thread_id)
+        if name is not None:
+            # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
+            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+            if view is not None:
+                return view
+            self._workflow_of.pop(thread_id, None)
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
         latest = await self.saver.aget_tuple(config)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)
-        running = await self.store.has_pending_decision(thread_id)
+        if name in self.graphs and len(self._workflow_of) < 100_000:
+            self._workflow_of[thread_id] = name
         if name not in self.graphs:
             return ThreadView(
                 thread_id=thread_id, workflow=name, workflow_title=name or "Unknown workflow",

@@ -117,6 +117,9 @@ DECISION_COLUMNS = (
 )
 
 
+LATEST: Any = object()  # finish(): "the thread's latest checkpoint", read inside the transaction
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -320,13 +323,23 @@ class Store:
 
     async def finish(self, decision_id: int, outcome: str, detail: str | None = None,
                      result_checkpoint_id: str | None = None, release: bool = False) -> None:
-        """Record how a claimed decision ended; release the claim when nothing was applied."""
+        """Record how a claimed decision ended; release the claim when nothing was applied.
+        `result_checkpoint_id=LATEST` records the thread's latest checkpoint, read in the same transaction."""
         async def body():
-            await self.conn.execute(
-                "UPDATE rc_decisions SET outcome = ?, detail = ?, result_checkpoint_id = ?, finished_at = ? "
-                "WHERE id = ? AND outcome = 'pending'",
-                (outcome, detail, result_checkpoint_id, utc_now(), decision_id),
-            )
+            if result_checkpoint_id is LATEST:
+                await self.conn.execute(
+                    "UPDATE rc_decisions SET outcome = ?, detail = ?, finished_at = ?, result_checkpoint_id = "
+                    "(SELECT checkpoint_id FROM checkpoints WHERE thread_id = rc_decisions.thread_id "
+                    " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
+                    "WHERE id = ? AND outcome = 'pending'",
+                    (outcome, detail, utc_now(), decision_id),
+                )
+            else:
+                await self.conn.execute(
+                    "UPDATE rc_decisions SET outcome = ?, detail = ?, result_checkpoint_id = ?, finished_at = ? "
+                    "WHERE id = ? AND outcome = 'pending'",
+                    (outcome, detail, result_checkpoint_id, utc_now(), decision_id),
+                )
             if release:
                 await self.conn.execute("DELETE FROM rc_claims WHERE decision_id = ?", (decision_id,))
         await self._write_transaction(body)
