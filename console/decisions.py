@@ -27,6 +27,8 @@ from console.store import LATEST, Claim, Refusal, is_busy
 log = logging.getLogger("review_console")
 
 ORPHAN_AFTER_S = 10.0
+# Logged on a decision a crashed console left half-way; the thread page warns about it.
+STOPPED_MID_RUN = "The console stopped while applying this decision."
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ class DecisionsMixin:
             return
         taken, view = await self._settle(
             d["id"], d["thread_id"], d["checkpoint_id"], d["interrupt_id"] or None,
-            "The console stopped while applying this decision.", "not applied")
+            STOPPED_MID_RUN, "not applied")
         if taken and view is not None and view.status == "waiting":
             log.info("thread %s was recovered at %s; a reviewer decides whether it goes on", d["thread_id"], view.waiting_node)
 

@@ -145,5 +145,28 @@ GATE = WorkflowSpec(name="gate", title="Gate", description="Test: pause before p
                     compile_options={"interrupt_before": ["publish"]}, make_input=json.loads)
 
 
-FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE")
-FLOWS_V2 = ("tests.flows:COUNTED_V2", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE")
+# ---- odd: a payload of several MB with values JSON cannot hold ------------------------------
+
+def odd(state: State) -> State:
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    interrupt({"message": "Look at this.", "big": "lorem ipsum " * 300_000, "when": datetime(2026, 1, 2, tzinfo=timezone.utc),
+               "tags": {"b", "a"}, "blob": b"\x00\xff", "price": Decimal("1.50")})
+    return {"status": "seen"}
+
+
+def build_odd() -> StateGraph:
+    graph = StateGraph(State)
+    graph.add_node("odd", odd)
+    graph.add_edge(START, "odd")
+    graph.add_edge("odd", END)
+    return graph
+
+
+ODD = WorkflowSpec(name="odd", title="Odd", description="Test: a big, non-JSON payload.", builder=build_odd,
+                   make_input=json.loads)
+
+
+FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD")
+FLOWS_V2 = ("tests.flows:COUNTED_V2", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD")

@@ -238,13 +238,17 @@ def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows
 
 
 def test_large_and_non_json_payloads_stay_readable(flows):
-    from langgraph.types import interrupt  # noqa: F401
-    big = "word " * 1_200_000  # 6 MB
-    start(flows, "counted", "big", draft=big, effects="/dev/null")
-    view = flows.thread("big")
-    assert len(view.interrupts[0].request.draft) == len(big)
-    assert len(flows.inbox().rows.set_index("thread_id").loc["big", "preview"]) <= 140
-    assert answer(flows, "big", "approve").status == "applied"
+    start(flows, "odd", "odd", draft="")
+    view = flows.thread("odd")
+    request = view.interrupts[0].request
+    assert request.message == "Look at this."
+    details = request.details["value"]
+    assert len(details["big"]) > 3_000_000 and details["when"].startswith("2026-01-02")
+    assert sorted(details["tags"]) == ["a", "b"]
+    assert len(flows.inbox().rows.set_index("thread_id").loc["odd", "preview"]) <= 140
+    out = answer(flows, "odd", "answer", text="Seen it.")
+    assert out.status == "applied" and flows.thread("odd").values["status"] == "seen"
+    assert flows.decision_log("odd").iloc[0]["answer"] == '"Seen it."'
 
 
 def test_database_locked_by_another_writer_is_a_quick_retryable_message(flows, tmp_path):
