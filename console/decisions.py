@@ -34,7 +34,9 @@ STOPPED_MID_RUN = "The console stopped while applying this decision."
 @dataclass(frozen=True)
 class Reviewer:
     name: str
-    verified: bool = False
+    verified: bool = False  # True when the identity comes from a sign-in, not a typed name
+    email: str | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -66,9 +68,10 @@ class DecisionsMixin:
             "metadata": {"workflow": view.workflow, "workflow_version": view.thread_version or self.registry[view.workflow].version},
         }
 
-    async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+    async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit, view: ThreadView | None = None) -> Outcome:
         thread_id = check_thread_id(req.thread_id)
-        view = await self._load(thread_id)
+        if view is None or view.thread_id != thread_id:
+            view = await self._load(thread_id)
         if view is None:
             raise ThreadNotFound(f"There is no thread “{thread_id}”.")
         record = {

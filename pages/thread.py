@@ -46,12 +46,15 @@ if view.status == "waiting" and view.pause_kind == "paused":
         last = app.decision_log(thread_id).head(1)
         if not last.empty and last.iloc[0]["outcome"] == "applied" and STOPPED_MID_RUN in str(last.iloc[0]["detail"]):
             # Recovery never re-runs a step by itself: it may have done part of its work already.
-            st.warning(f"The console stopped while applying {last.iloc[0]['reviewer']}'s decision. The decision was "
+            st.warning(f"The console stopped while applying a decision by {last.iloc[0]['reviewer']}. The decision was "
                        f"saved, but “{view.waiting_node}” may have partly run. Check its effects before you continue.")
 
-can_decide = reviewer is not None and not view.version_changed
+can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
-    st.info("Enter your name in the sidebar to decide.")
+    st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
+elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
+    st.info(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide on it. "
+            "Ask an administrator for the reviewer role.")
 
 for pending_interrupt in view.interrupts:
     with st.container(border=True):
@@ -69,7 +72,7 @@ if view.static_request is not None:
 if view.status == "failed":
     with st.container(border=True):
         st.markdown("**Retry the step that failed**")
-        render.action_area(view, render.RETRY_REQUEST, None, can_decide)
+        render.action_area(view, render.RETRY_REQUEST, None, app.allows(reviewer, view.workflow, "retry"))
 
 if view.status == "finished":
     final = view.values.get("final") if isinstance(view.values, dict) else None

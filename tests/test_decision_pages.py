@@ -68,5 +68,5 @@ def test_a_thread_left_half_way_by_a_crash_warns_before_continuing(app, db_path,
                    "'gone-host:1:dead')", (view.checkpoint_id, view.interrupts[0].id))
     at = open_thread(app, "half")  # opening the console recovers the dead console's decision
     assert not at.exception
-    assert "The console stopped while applying Bob's decision" in texts(at) and "may have partly run" in texts(at)
+    assert "The console stopped while applying a decision by Bob (unverified)" in texts(at) and "may have partly run" in texts(at)
     assert "Continue" in [b.label for b in at.button]

@@ -1,7 +1,5 @@
 """Each page driven as a reviewer would, with Streamlit's AppTest, on the real app file."""
 
-import pytest
-
 from ui import keys
 
 
@@ -145,4 +143,4 @@ def test_activity_page_lists_decisions(app):
     at.switch_page(keys.ACTIVITY_PAGE).run()
     assert not at.exception
     log = at.dataframe[-1].value
-    assert list(log["reviewer"]) == ["Ann"] and list(log["outcome"]) == ["applied"]
+    assert list(log["reviewer"]) == ["Ann (unverified)"] and list(log["outcome"]) == ["applied"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterable
+from functools import partial
 from urllib.parse import parse_qs
 
 from langgraph.graph import StateGraph
@@ -27,7 +29,7 @@ def _split_list(raw: list[str]) -> list[str]:
 
 
 def load_entry(entry: str) -> WorkflowSpec:
-    """Load "package.module:attribute[?interrupt_before=a;b&interrupt_after=c&name=…&title=…&version=…]".
+    """Load "package.module:attribute[?interrupt_before=a;b&interrupt_after=c&name=…&title=…&version=…&input=…]".
 
     The attribute is a WorkflowSpec, an uncompiled StateGraph, a compiled graph
     (its builder and static pauses are reused), or a function returning a StateGraph.
@@ -67,19 +69,18 @@ def load_entry(entry: str) -> WorkflowSpec:
         builder=builder,
         version=options.get("version", ["1"])[0],
         compile_options=compile_options,
-        input_label="Input (JSON object, or text)",
-        make_input=_json_or_text,
+        input_label="Input (a JSON object, or plain text)",
+        make_input=partial(_json_or_text, key=options.get("input", ["input"])[0]),
     )
 
 
-def _json_or_text(text: str) -> dict:
-    import json
-
+def _json_or_text(text: str, key: str) -> dict:
+    """The Start page's text: a JSON object is the graph's input; anything else goes in one field."""
     try:
         value = json.loads(text)
     except ValueError:
-        return {"input": text}
-    return value if isinstance(value, dict) else {"input": value}
+        return {key: text}
+    return value if isinstance(value, dict) else {key: value}
 
 
 def load_registry(extra_entries: Iterable[str] = ()) -> dict[str, WorkflowSpec]:

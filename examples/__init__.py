@@ -1,0 +1,1 @@
+"""Examples of a team's own workflows, loaded with REVIEW_CONSOLE_WORKFLOWS."""
