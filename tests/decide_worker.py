@@ -2,8 +2,8 @@
 
 race DB THREAD N   open a console, print "ready", wait for "go" on stdin, then fire N
                    simultaneous approvals of what it saw; print their outcomes as JSON.
-kill DB ROUNDS SEED MAX_MS
-                   a fork server: each round forks a child that opens a console and
+kill DB KILLS ROUNDS SEED MAX_MS
+                   a fork server: until KILLS kills (at most ROUNDS rounds), each round forks a child that opens a console and
                    approves the first thread still waiting at its question; the parent
                    SIGKILLs it at a random moment of the resume. Prints one JSON line
                    per round.
@@ -29,9 +29,12 @@ from console.settings import Settings  # noqa: E402
 from tests.flows import FLOWS  # noqa: E402
 
 
-def open_console(db: str):
-    from console.service import Console
+# Imported before any fork, so each forked child starts deciding at once.
+from console.service import Console  # noqa: E402
+import langchain_core.tracers.event_stream  # noqa: E402,F401  (astream_events imports it lazily)
 
+
+def open_console(db: str):
     return Console(Settings(db_path=Path(db), seed_demo=False, extra_workflows=FLOWS, offline_token_delay=0))
 
 
@@ -73,9 +76,12 @@ def child(db: str, write_fd: int) -> None:
     os._exit(0)
 
 
-def kill(db: str, rounds: int, seed: int, max_ms: float) -> None:
+def kill(db: str, kills: int, rounds: int, seed: int, max_ms: float) -> None:
     rng = random.Random(seed)
+    done = 0
     for i in range(rounds):
+        if done >= kills:
+            break
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -90,6 +96,7 @@ def kill(db: str, rounds: int, seed: int, max_ms: float) -> None:
                 os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         killed = os.WIFSIGNALED(status)
+        done += killed
         print(json.dumps({"round": i, "thread": line, "delay_ms": round(delay * 1000, 1), "killed": killed}), flush=True)
 
 
@@ -98,4 +105,4 @@ if __name__ == "__main__":
     if mode == "race":
         race(args[0], args[1], int(args[2]))
     elif mode == "kill":
-        kill(args[0], int(args[1]), int(args[2]), float(args[3]))
+        kill(args[0], int(args[1]), int(args[2]), int(args[3]), float(args[4]))

@@ -105,13 +105,13 @@ def test_simultaneous_decisions_from_two_processes_apply_once(make_console, db_p
 
 def test_killed_mid_resume_leaves_every_thread_answerable_or_finished(make_console, db_path, tmp_path):
     app = make_console(seed_demo=False, extra_workflows=FLOWS)
-    threads = [f"k{i:02d}" for i in range(24)]
+    threads = [f"k{i:02d}" for i in range(40)]
     for t in threads:
-        start(app, "counted", t, draft=t, effects=str(tmp_path / f"{t}.txt"), slow_ms=15)
+        start(app, "counted", t, draft=t, effects=str(tmp_path / f"{t}.txt"), slow_ms=20)
     Path(str(db_path) + ".threads").write_text(json.dumps(threads))
     app.close()
 
-    rounds = subprocess.run([sys.executable, WORKER, "kill", str(db_path), "30", "4", "45"], cwd=ROOT,
+    rounds = subprocess.run([sys.executable, WORKER, "kill", str(db_path), "24", "40", "4", "65"], cwd=ROOT,
                             capture_output=True, text=True, timeout=90)
     assert rounds.returncode == 0, rounds.stderr[-2000:]
     report = [json.loads(line) for line in rounds.stdout.splitlines()]
