@@ -192,8 +192,16 @@ class DecisionsMixin:
         await self._derive(only=[thread_id])
         return taken, await self._load(thread_id)
 
+    async def _heal_saver(self) -> None:
+        """AsyncSqliteSaver does not roll back when a write fails ("database is locked"): its
+        connection stays in a transaction on a stale snapshot, and every later write fails too."""
+        async with self.saver.lock:
+            if self.saver.conn.in_transaction:
+                await self.saver.conn.rollback()
+
     async def _after_failure(self, view: ThreadView, claim: Claim, req: DecisionRequest, exc: Exception) -> Outcome:
         log.warning("run of thread %s failed: %r", view.thread_id, exc)
+        await self._heal_saver()
         busy = is_busy(exc)
         invalid = _invalid_answer_sentence(exc)
         detail = "database busy" if busy else invalid or f"{type(exc).__name__}: {exc}"
@@ -240,6 +248,7 @@ class DecisionsMixin:
 
     async def _recover_one(self, d: dict) -> None:
         """Never re-runs the graph: a node that may have had its side effect is left for a person to continue."""
+        await self._heal_saver()
         if d["action"] == "start":
             await self.store.finish(d["id"], "not applied", "The console stopped while starting this thread.", release=True)
             await self._derive(only=[d["thread_id"]])

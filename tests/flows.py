@@ -36,9 +36,15 @@ def _nap(state: State) -> None:
 
 # ---- counted: ask → effect; `effect` appends a line we count --------------------------------
 
+# In-process tests hook in here, e.g. to lock the database while the answer is being saved.
+HOOKS: dict = {}
+
+
 def ask(state: State) -> State:
     answer = interrupt({"draft": state["draft"], "message": "Approve to run the side effect."})
     _nap(state)
+    if HOOKS.get("after_answer"):
+        HOOKS["after_answer"]()
     if "boom" in (answer.get("draft") or ""):
         raise ValueError("The draft must not say boom.")
     return {"status": "approved" if answer.get("approved") else "rejected", "draft": answer.get("draft") or state["draft"]}

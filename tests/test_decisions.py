@@ -266,6 +266,27 @@ def test_database_locked_by_another_writer_is_a_quick_retryable_message(flows, t
     assert answer(flows, "t", "approve").status == "applied"
 
 
+def test_database_locked_while_the_answer_is_saved_is_settled_and_answerable_again(flows, tmp_path):
+    from tests import flows as module
+
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
+    other = sqlite3.connect(flows.settings.db_path, isolation_level=None, check_same_thread=False)
+    module.HOOKS["after_answer"] = lambda: other.execute("BEGIN IMMEDIATE")  # another writer, mid-run
+    try:
+        out = answer(flows, "t", "approve")
+    finally:
+        module.HOOKS.clear()
+    assert out.status == "failed" and "busy" in out.message and "Traceback" not in out.message
+    assert "pending" in set(flows.decision_log("t")["outcome"])  # could not be written yet …
+    other.execute("ROLLBACK")
+    flows.bridge.run(flows._recover_orphans())  # … the background pass settles it from the checkpoints
+    log = flows.decision_log("t")
+    assert sorted(log["outcome"]) == ["applied", "not applied"]
+    assert flows.thread("t").interrupts and effects(tmp_path / "e.txt") == []  # nothing half-applied
+    assert answer(flows, "t", "approve").status == "applied"
+    assert effects(tmp_path / "e.txt") == ["approved"]
+
+
 def test_database_read_only_missing_or_corrupt_is_a_plain_sentence(make_console, tmp_path, monkeypatch):
     path = tmp_path / "ok.db"
     make_console(seed_demo=True, path=path).close()
