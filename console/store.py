@@ -8,6 +8,7 @@ interleave with LangGraph's statements on one connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -143,8 +144,11 @@ class Refusal:
 class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
-        # One connection serves every coroutine: transactions must not interleave on it.
+        # One connection serves every coroutine: nothing may interleave with a transaction on it.
+        # A read left open by another coroutine would also make BEGIN IMMEDIATE fail at once with
+        # "database is locked" (SQLite skips the busy handler inside a read transaction).
         self._tx_lock = asyncio.Lock()
+        self._tx_task: asyncio.Task | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
@@ -178,12 +182,21 @@ class Store:
         finally:
             await self.conn.close()
 
+    @contextlib.asynccontextmanager
+    async def _turn(self):
+        """This coroutine's turn on the connection (already held inside its own transaction)."""
+        if self._tx_task is not None and self._tx_task is asyncio.current_task():
+            yield
+            return
+        async with self._tx_lock:
+            yield
+
     async def _one(self, sql: str, params: tuple = ()) -> Any:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def _all(self, sql: str, params: tuple = ()) -> list:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     # ---- thread index -------------------------------------------------------------
@@ -236,7 +249,11 @@ class Store:
         """BEGIN IMMEDIATE takes the database's write lock at once, so the checks
         inside `body` and its writes are atomic across connections and processes."""
         async with self._tx_lock:
-            return await self._locked_transaction(body, *args)
+            self._tx_task = asyncio.current_task()
+            try:
+                return await self._locked_transaction(body, *args)
+            finally:
+                self._tx_task = None
 
     async def _locked_transaction(self, body, *args):
         try:
@@ -355,7 +372,8 @@ class Store:
     # ---- crash recovery -------------------------------------------------------------
 
     async def heartbeat(self) -> None:
-        await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
+        async with self._turn():
+            await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
 
     async def pending_decisions(self) -> list[dict]:
         """Every pending decision, with its owner's last heartbeat (None once the owner is forgotten)."""
@@ -450,4 +468,5 @@ class Store:
         return await self._write_transaction(body)
 
     async def forget_dead_processes(self, stale_after_s: float) -> None:
-        await self.conn.execute("DELETE FROM rc_processes WHERE heartbeat_at < ?", (time.time() - stale_after_s,))
+        async with self._turn():
+            await self.conn.execute("DELETE FROM rc_processes WHERE heartbeat_at < ?", (time.time() - stale_after_s,))

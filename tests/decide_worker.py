@@ -50,7 +50,7 @@ def race(db: str, thread_id: str, n: int) -> None:
         try:
             results.append(list(app.decide(request, Reviewer(f"p{os.getpid()}-{i}")))[-1].status)
         except Exception as exc:  # reported, so the test shows it
-            results.append(f"error: {exc}")
+            import traceback; traceback.print_exc(); results.append(f"error: {exc}")
 
     print("ready", flush=True)
     sys.stdin.readline()
