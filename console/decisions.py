@@ -120,16 +120,15 @@ class DecisionsMixin:
 
     async def _claim(self, record: dict, view: ThreadView | None) -> Claim | Refusal:
         # `view` was read just now; the claim's transaction re-checks the checkpoint atomically.
-        # The pause must still be open: same checkpoint and, for interrupt(), the same question.
-        if view is not None and record.get("interrupt_id") and view.checkpoint_id == record["checkpoint_id"]:
-            if not any(i.id == record["interrupt_id"] for i in view.interrupts):
-                await self.store.log_refusal(record, "moved on")
-                return Refusal("moved on")
-        if view is not None and not record.get("interrupt_id") and record["action"] in ("continue", "edit_state"):
-            if view.status != "waiting" or view.interrupts:
-                await self.store.log_refusal(record, "moved on")
-                return Refusal("moved on")
-        return await self.store.claim(record)
+        # The pause must still be open: for interrupt(), the same question is still asked (a node
+        # asking twice stays on one checkpoint); for a static pause, no question is pending.
+        if view is not None and record.get("interrupt_id"):
+            open_now = any(i.id == record["interrupt_id"] for i in view.interrupts)
+        elif view is not None and record["action"] in ("continue", "edit_state"):
+            open_now = view.status in ("waiting", "running") and not view.interrupts
+        else:
+            open_now = True
+        return await self.store.claim({**record, "question_open": open_now})
 
     @staticmethod
     def _refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:

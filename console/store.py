@@ -301,7 +301,7 @@ class Store:
             refusal = Refusal("in progress", by=busy[0], at=busy[1])
         elif latest is None:
             refusal = Refusal("thread not found")
-        elif latest[0] != d["checkpoint_id"]:
+        elif latest[0] != d["checkpoint_id"] or not d.get("question_open", True):
             last = await self._one(
                 "SELECT reviewer, decided_at FROM rc_decisions WHERE thread_id = ? AND outcome IN ('applied', 'pending') "
                 "ORDER BY id DESC LIMIT 1",

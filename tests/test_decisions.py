@@ -344,3 +344,13 @@ def test_decision_across_workflow_versions_is_refused_and_flagged(make_console, 
 def Console_(settings: Settings):
     from console.service import Console
     return Console(settings)
+
+
+def test_a_second_click_on_step_one_of_two_questions_on_one_checkpoint_is_refused(demo):
+    seen = demo.thread("demo-two_stage_review-1")
+    answer(demo, seen.thread_id, "approve", reviewer=BOB)  # step 1 → step 2, same checkpoint
+    now = demo.thread(seen.thread_id)
+    assert now.interrupts[0].request.step == 2
+    out = list(demo.decide(DecisionRequest(seen.thread_id, seen.checkpoint_id, seen.interrupts[0].id, "approve"), ANN))[-1]
+    assert out.status == "refused" and "already answered by Bob" in out.message and "waits for step 2 of 2" in out.message
+    assert demo.thread(seen.thread_id).interrupts[0].id == now.interrupts[0].id  # step 2 still open
