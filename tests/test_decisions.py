@@ -18,10 +18,10 @@ import pytest
 
 from console.decisions import DecisionRequest
 from console.errors import DatabaseBusy, DatabaseUnavailable, InvalidAnswer, ThreadNotFound
-from console.settings import Settings
 from tests.conftest import ANN, BOB, ROOT, answer
-from tests.flows import FLAKY, FLOWS, FLOWS_V2
-from console.bridge import StreamResult  # noqa: F401  (keeps the import graph the same as the app's)
+from console.inbox import InboxQuery
+from tests import flows as flow_module
+from tests.flows import FLOWS, FLOWS_V2
 
 WORKER = str(ROOT / "tests" / "decide_worker.py")
 
@@ -78,26 +78,28 @@ def test_simultaneous_decisions_from_threads_apply_once(flows, tmp_path, n):
     assert flows.thread("t").values["status"] == "approved+effect"
 
 
-def test_simultaneous_decisions_from_two_processes_apply_once(make_console, db_path, tmp_path):
+@pytest.mark.parametrize("per_process", [1, 5])
+def test_simultaneous_decisions_from_two_processes_apply_once(make_console, db_path, tmp_path, per_process):
     app = make_console(seed_demo=False, extra_workflows=FLOWS)
     log = tmp_path / "effects.txt"
     start(app, "counted", "t", draft="Hello", effects=str(log))
-    workers = [subprocess.Popen([sys.executable, WORKER, "race", str(db_path), "t", "5"], cwd=ROOT, text=True,
+    n = 2 * per_process
+    workers = [subprocess.Popen([sys.executable, WORKER, "race", str(db_path), "t", str(per_process)], cwd=ROOT, text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(2)]
     try:
         for w in workers:
             assert w.stdout.readline().strip() == "ready"
-        for w in workers:  # both go at once: 2 processes × 5 threads = 10 simultaneous clicks
+        for w in workers:  # both go at once: 2 processes × 1 or 5 threads = 2 or 10 simultaneous clicks
             w.stdin.write("go\n")
             w.stdin.flush()
         results = [s for w in workers for s in json.loads(w.communicate(timeout=60)[0].splitlines()[-1])]
     finally:
         for w in workers:
             w.kill()
-    assert sorted(results) == ["applied"] + ["refused"] * 9
+    assert sorted(results) == ["applied"] + ["refused"] * (n - 1)
     assert effects(log) == ["approved"]
     decisions = app.decision_log("t")
-    assert sorted(decisions["outcome"]) == ["applied", "applied"] + ["refused"] * 9
+    assert sorted(decisions["outcome"]) == ["applied", "applied"] + ["refused"] * (n - 1)
     assert set(decisions[decisions["outcome"] == "refused"]["detail"]) <= {"already answered", "in progress", "moved on"}
 
 
@@ -223,18 +225,15 @@ def test_an_edit_that_makes_the_resumed_node_raise_can_be_answered_again(flows, 
 
 
 def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows):
-    FLAKY_FAILS = 1
     start(flows, "flaky", "f", draft="Hello")
-    from tests import flows as module
-    module.FAILS_LEFT["n"] = FLAKY_FAILS
+    flow_module.FAILS_LEFT["n"] = 1
     out = answer(flows, "f", "approve")
     assert out.status == "failed" and "printer is offline" in out.message and "applied" in out.message
     view = flows.thread("f")
     assert view.status == "failed" and view.error_node == "finish"
-    assert "f" in set(flows.inbox(__import__("console.inbox").inbox.InboxQuery(status="failed")).rows["thread_id"])
+    assert "f" in set(flows.inbox(InboxQuery(status="failed")).rows["thread_id"])
     assert answer(flows, "f", "retry").status == "applied"
     assert flows.thread("f").values["status"] == "printed"
-    assert FLAKY.name == "flaky"
 
 
 def test_large_and_non_json_payloads_stay_readable(flows):
@@ -267,15 +266,13 @@ def test_database_locked_by_another_writer_is_a_quick_retryable_message(flows, t
 
 
 def test_database_locked_while_the_answer_is_saved_is_settled_and_answerable_again(flows, tmp_path):
-    from tests import flows as module
-
     start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
     other = sqlite3.connect(flows.settings.db_path, isolation_level=None, check_same_thread=False)
-    module.HOOKS["after_answer"] = lambda: other.execute("BEGIN IMMEDIATE")  # another writer, mid-run
+    flow_module.HOOKS["after_answer"] = lambda: other.execute("BEGIN IMMEDIATE")  # another writer, mid-run
     try:
         out = answer(flows, "t", "approve")
     finally:
-        module.HOOKS.clear()
+        flow_module.HOOKS.clear()
     assert out.status == "failed" and "busy" in out.message and "Traceback" not in out.message
     assert "pending" in set(flows.decision_log("t")["outcome"])  # could not be written yet …
     other.execute("ROLLBACK")
@@ -287,27 +284,49 @@ def test_database_locked_while_the_answer_is_saved_is_settled_and_answerable_aga
     assert effects(tmp_path / "e.txt") == ["approved"]
 
 
-def test_database_read_only_missing_or_corrupt_is_a_plain_sentence(make_console, tmp_path, monkeypatch):
-    path = tmp_path / "ok.db"
+@pytest.fixture
+def filled_db(make_console, tmp_path) -> Path:
+    path = tmp_path / "filled.db"
     make_console(seed_demo=True, path=path).close()
-    # corrupt: good header, damaged pages
+    return path
+
+
+def test_a_damaged_database_is_named_at_start_not_an_empty_inbox(make_console, filled_db, tmp_path):
     damaged = tmp_path / "damaged.db"
-    data = bytearray(path.read_bytes())
-    data[4096:] = b"\x99" * (len(data) - 4096)
+    data = bytearray(filled_db.read_bytes())
+    data[4096:] = b"\x99" * (len(data) - 4096)  # good header, damaged pages
     damaged.write_bytes(bytes(data))
-    with pytest.raises(DatabaseUnavailable, match="damaged"):
+    with pytest.raises(DatabaseUnavailable, match="damaged.*Restore it from a backup"):
         make_console(path=damaged)
-    # missing where a path was configured and nothing would fill it: no empty inbox
+
+
+def test_a_file_that_is_not_sqlite_is_named(make_console, tmp_path):
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    with pytest.raises(DatabaseUnavailable, match="not a SQLite database"):
+        make_console(path=notes)
+
+
+def test_a_configured_database_that_is_missing_is_an_error_not_an_empty_inbox(make_console, tmp_path, monkeypatch):
+    from console.settings import load_settings
+
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", str(tmp_path / "typo.db"))
+    monkeypatch.setenv("REVIEW_CONSOLE_DEMO", "false")
+    assert load_settings().create_db is False
     with pytest.raises(DatabaseUnavailable, match="does not exist"):
         make_console(seed_demo=False, path=tmp_path / "typo.db", create_db=False)
-    # read-only (the tests run as root, so file modes do not stop writes: open it read-only)
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_read_only_database_is_named(make_console, filled_db, monkeypatch):
+    # The tests run as root, so file modes do not stop writes: open the file read-only instead.
     import aiosqlite
     import console.service as service
+
     real = aiosqlite.connect
-    monkeypatch.setattr(service.aiosqlite, "connect",
-                        lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
+    monkeypatch.setattr(service.aiosqlite, "connect", lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
     with pytest.raises(DatabaseUnavailable, match="read-only"):
-        make_console(path=path)
+        make_console(path=filled_db)
 
 
 def test_thread_from_an_older_saver_without_interrupt_rows_is_listed_and_answerable(flows, tmp_path):
@@ -316,7 +335,9 @@ def test_thread_from_an_older_saver_without_interrupt_rows_is_listed_and_answera
     with db:  # what older checkpoint-sqlite versions left: `next` set, no interrupt we can read
         db.execute("DELETE FROM writes WHERE thread_id = 'old' AND channel = '__interrupt__'")
     flows.close()
-    app = Console_(flows.settings)
+    from console.service import Console
+
+    app = Console(flows.settings)
     view = app.thread("old")
     assert view.status == "waiting" and not view.interrupts
     assert "old" in set(app.inbox().rows["thread_id"])
@@ -340,10 +361,6 @@ def test_decision_across_workflow_versions_is_refused_and_flagged(make_console, 
     row = v2.decision_log("t").iloc[0]
     assert (row["outcome"], row["detail"]) == ("refused", "workflow changed")
 
-
-def Console_(settings: Settings):
-    from console.service import Console
-    return Console(settings)
 
 
 def test_a_second_click_on_step_one_of_two_questions_on_one_checkpoint_is_refused(demo):
