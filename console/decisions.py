@@ -186,7 +186,7 @@ class DecisionsMixin:
                                     result_checkpoint_id=view.checkpoint_id if view else None)
         else:
             if interrupt_id and view is not None:
-                await self.store.drop_failed_answer(self.saver.serde, thread_id, checkpoint_id)
+                await self.store.drop_failed_answer(self.saver.serde, thread_id, checkpoint_id, decision_id)
             await self.store.finish(decision_id, not_taken_outcome, error, release=True)
         await self._derive(only=[thread_id])
         return taken, await self._load(thread_id)

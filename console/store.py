@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS rc_claims (
     interrupt_id TEXT NOT NULL,
     decision_id INTEGER NOT NULL,
     claimed_at REAL NOT NULL,
+    writes_mark INTEGER,             -- highest rowid of `writes` when claimed: what the run added is above it
     PRIMARY KEY (thread_id, checkpoint_id, interrupt_id)
 );
 
@@ -162,6 +163,9 @@ class Store:
     async def setup(self) -> None:
         """Create or upgrade the console's tables; a fresh index re-derives every thread."""
         await self.conn.executescript(SCHEMA)
+        columns = {r[1] for r in await self._all("PRAGMA table_info(rc_claims)")}
+        if "writes_mark" not in columns:  # tables made by an earlier console
+            await self.conn.execute("ALTER TABLE rc_claims ADD COLUMN writes_mark INTEGER")
         row = await self._one("SELECT value FROM rc_meta WHERE key = 'schema_version'")
         if row is None or int(row[0]) < SCHEMA_VERSION:
             await self.conn.execute("BEGIN IMMEDIATE")
@@ -313,7 +317,8 @@ class Store:
         if refusal is not None:
             return refusal
         await self.conn.execute(
-            "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at, writes_mark) "
+            "VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(rowid), 0) FROM writes))",
             key + (decision_id, time.time()),
         )
         return Claim(decision_id)
@@ -413,19 +418,28 @@ class Store:
         )
         return row is not None
 
-    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str) -> None:
+    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str, decision_id: int | None = None) -> None:
         """Forget the answer a failed run left saved, so the next answer is used, not replayed.
 
         LangGraph keeps resume values in a `__resume__` write and replays them;
         after a node raised on an answer, a new answer would be ignored. The
         failed attempt's error and its last resume value are removed; earlier
-        answers to the same node (step 1 of 2) stay.
+        answers to the same node (step 1 of 2) stay. So are the results of
+        `@task` calls the attempt made (written after the claim's mark):
+        LangGraph would replay them too, computed from the refused answer.
         """
         async def body():
             await self.conn.execute(
                 "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? AND channel = '__error__'",
                 (thread_id, checkpoint_id),
             )
+            mark = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
+            if mark is not None and mark[0] is not None:
+                await self.conn.execute(
+                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ? AND rowid > ? "
+                    "AND channel NOT IN ('__resume__', '__interrupt__')",
+                    (thread_id, checkpoint_id, mark[0]),
+                )
             rows = await self._all(
                 "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
                 "AND checkpoint_id = ? AND channel = '__resume__'",

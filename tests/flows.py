@@ -12,6 +12,7 @@ import os
 import time
 from typing import TypedDict
 
+from langgraph.func import task
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 from pydantic import BaseModel
@@ -151,6 +152,33 @@ GATE = WorkflowSpec(name="gate", title="Gate", description="Test: pause before p
                     compile_options={"interrupt_before": ["publish"]}, make_input=json.loads)
 
 
+# ---- tasky: the answer goes through a @task, whose result LangGraph saves and replays ---------
+
+@task
+def shout(text: str) -> str:
+    return text.upper()
+
+
+def loud(state: State) -> State:
+    answer = interrupt({"draft": state["draft"], "message": "Edit, then it is shouted."})
+    shouted = shout(answer.get("draft") or state["draft"]).result()
+    if "BOOM" in shouted:
+        raise ValueError("The draft must not say boom.")
+    return {"draft": shouted, "status": "shouted"}
+
+
+def build_tasky() -> StateGraph:
+    graph = StateGraph(State)
+    graph.add_node("loud", loud)
+    graph.add_edge(START, "loud")
+    graph.add_edge("loud", END)
+    return graph
+
+
+TASKY = WorkflowSpec(name="tasky", title="Tasky", description="Test: an answer through a @task.", builder=build_tasky,
+                     make_input=json.loads)
+
+
 # ---- odd: a payload of several MB with values JSON cannot hold ------------------------------
 
 def odd(state: State) -> State:
@@ -174,5 +202,5 @@ ODD = WorkflowSpec(name="odd", title="Odd", description="Test: a big, non-JSON p
                    make_input=json.loads)
 
 
-FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD")
-FLOWS_V2 = ("tests.flows:COUNTED_V2", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD")
+FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD", "tests.flows:TASKY")
+FLOWS_V2 = ("tests.flows:COUNTED_V2", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD", "tests.flows:TASKY")

@@ -224,6 +224,15 @@ def test_an_edit_that_makes_the_resumed_node_raise_can_be_answered_again(flows, 
     assert outcomes(flows, "t") == ["applied", "applied", "failed"]
 
 
+def test_a_refused_answer_is_not_replayed_through_a_task_result(flows):
+    start(flows, "tasky", "t", draft="hi")
+    out = answer(flows, "t", "edit", draft="boom")
+    assert out.status == "failed" and "Nothing was applied" in out.message
+    # LangGraph saved shout("boom") = "BOOM"; without dropping it, every later answer would replay it and fail.
+    assert answer(flows, "t", "edit", draft="fine").status == "applied"
+    assert flows.thread("t").values["draft"] == "FINE"
+
+
 def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows):
     start(flows, "flaky", "f", draft="Hello")
     flow_module.FAILS_LEFT["n"] = 1
