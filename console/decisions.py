@@ -214,14 +214,18 @@ class DecisionsMixin:
                            "checked again in a few seconds; reload the thread then.", view)
         if taken:
             return Outcome("failed", f"Your decision was applied, then the workflow stopped with an error in "
-                           f"“{after.error_node if after and after.error_node else '?'}”: {exc}. You can retry that step.", after)
+                           f"“{after.error_node if after and after.error_node else '?'}”: {_plain(exc)} You can retry that step.", after)
         if busy:
             return Outcome("failed", "The database was busy with another change, so your decision was not applied. "
                            "Please try again.", after)
         if invalid:
             return Outcome("failed", f"The workflow did not accept this answer: {invalid}. Nothing was applied; "
                            "correct it and send it again.", after)
-        return Outcome("failed", f"The workflow could not use this answer: {exc}. Nothing was applied; "
+        if not req.interrupt_id:  # continue, retry: no answer to blame, the step itself failed
+            node = after.error_node if after and after.error_node else view.waiting_node
+            return Outcome("failed", f"The step “{node}” stopped with an error: {_plain(exc)} The thread did not move on; "
+                           "you can retry it.", after)
+        return Outcome("failed", f"The workflow could not use this answer: {_plain(exc)} Nothing was applied; "
                        "you can change your answer and try again.", after)
 
     # ---- crash recovery --------------------------------------------------------------------
@@ -257,6 +261,13 @@ class DecisionsMixin:
             STOPPED_MID_RUN, "not applied")
         if taken and view is not None and view.status == "waiting":
             log.info("thread %s was recovered at %s; a reviewer decides whether it goes on", d["thread_id"], view.waiting_node)
+
+
+def _plain(exc: BaseException, limit: int = 300) -> str:
+    """An error as one short sentence for the page (the full error goes to the server log)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def _invalid_answer_sentence(exc: BaseException) -> str | None:

@@ -241,8 +241,13 @@ def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows
     view = flows.thread("f")
     assert view.status == "failed" and view.error_node == "finish"
     assert "f" in set(flows.inbox(InboxQuery(status="failed")).rows["thread_id"])
+    flow_module.FAILS_LEFT["n"] = 1
+    again = answer(flows, "f", "retry")  # fails once more: still failed, still retryable
+    assert again.status == "failed" and "“finish” stopped with an error" in again.message and "retry" in again.message
+    assert flows.thread("f").status == "failed"
     assert answer(flows, "f", "retry").status == "applied"
     assert flows.thread("f").values["status"] == "printed"
+    assert list(flows.decision_log("f")["outcome"]) == ["applied", "failed", "applied", "applied"]  # newest first
 
 
 def test_large_and_non_json_payloads_stay_readable(flows):
