@@ -253,7 +253,12 @@ class DecisionsMixin:
         """Never re-runs the graph: a node that may have had its side effect is left for a person to continue."""
         await self._heal_saver()
         if d["action"] == "start":
-            await self.store.finish(d["id"], "not applied", "The console stopped while starting this thread.", release=True)
+            view = await self._load(d["thread_id"])
+            if view is None:
+                await self.store.finish(d["id"], "not applied", "The console stopped before this thread was started.",
+                                        release=True)
+            else:  # it exists and stands where the run stopped; the claim stays, as the id is taken
+                await self.store.finish(d["id"], "applied", STOPPED_MID_RUN, result_checkpoint_id=view.checkpoint_id)
             await self._derive(only=[d["thread_id"]])
             return
         taken, view = await self._settle(

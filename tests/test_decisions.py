@@ -385,3 +385,18 @@ def test_a_second_click_on_step_one_of_two_questions_on_one_checkpoint_is_refuse
     out = list(demo.decide(DecisionRequest(seen.thread_id, seen.checkpoint_id, seen.interrupts[0].id, "approve"), ANN))[-1]
     assert out.status == "refused" and "already answered by Bob" in out.message and "waits for step 2 of 2" in out.message
     assert demo.thread(seen.thread_id).interrupts[0].id == now.interrupts[0].id  # step 2 still open
+
+
+def test_a_start_left_pending_by_a_dead_console_is_settled_by_whether_the_thread_exists(flows, tmp_path):
+    start(flows, "counted", "made", draft="x", effects=str(tmp_path / "e.txt"))
+    db = sqlite3.connect(flows.settings.db_path)
+    with db:
+        for thread_id in ("made", "never"):
+            db.execute("INSERT INTO rc_decisions(decided_at, reviewer, thread_id, workflow, checkpoint_id, interrupt_id, "
+                       "action, outcome, owner) VALUES ('2026-01-01T00:00:00', 'Ann', ?, 'counted', '', 'start', 'start', "
+                       "'pending', 'gone-host:1:dead')", (thread_id,))
+    flows.bridge.run(flows._recover_orphans())
+    log = flows.decision_log()
+    assert "pending" not in set(log["outcome"])
+    assert list(log[log["thread_id"] == "never"]["outcome"]) == ["not applied"]
+    assert sorted(log[log["thread_id"] == "made"]["outcome"]) == ["applied", "applied"]
