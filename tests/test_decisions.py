@@ -113,7 +113,7 @@ def test_killed_mid_resume_leaves_every_thread_answerable_or_finished(make_conso
     Path(str(db_path) + ".threads").write_text(json.dumps(threads))
     app.close()
 
-    rounds = subprocess.run([sys.executable, WORKER, "kill", str(db_path), "24", "40", "4", "65"], cwd=ROOT,
+    rounds = subprocess.run([sys.executable, WORKER, "kill", str(db_path), "24", "50", "4", "65"], cwd=ROOT,
                             capture_output=True, text=True, timeout=90)
     assert rounds.returncode == 0, rounds.stderr[-2000:]
     report = [json.loads(line) for line in rounds.stdout.splitlines()]
