@@ -279,25 +279,26 @@ class Store:
         return await self._write_transaction(self._claim, decision)
 
     async def _claim(self, d: dict) -> Claim | Refusal:
-        latest = await self._one(
-            "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-            "ORDER BY checkpoint_id DESC LIMIT 1",
-            (d["thread_id"],),
-        )
         key = (d["thread_id"], d["checkpoint_id"], d.get("interrupt_id") or "")
-        taken = await self._one(
-            "SELECT c.decision_id, r.reviewer, r.decided_at FROM rc_claims c "
-            "LEFT JOIN rc_decisions r ON r.id = c.decision_id "
-            "WHERE c.thread_id = ? AND c.checkpoint_id = ? AND c.interrupt_id = ?",
+        # One statement (it is on every click's path): the thread's latest checkpoint, a claim on
+        # this pause and who holds it, and any decision on the thread still in flight: a second
+        # resume racing the first (even on another interrupt of one checkpoint) would run the
+        # graph twice from one checkpoint.
+        row = await self._one(
+            "SELECT (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = '' "
+            "        ORDER BY checkpoint_id DESC LIMIT 1), "
+            "  c.decision_id, r.reviewer, r.decided_at, "
+            "  (SELECT reviewer FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
+            "   ORDER BY id LIMIT 1), "
+            "  (SELECT decided_at FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
+            "   ORDER BY id LIMIT 1) "
+            "FROM (SELECT 1) LEFT JOIN rc_claims c ON c.thread_id = ?1 AND c.checkpoint_id = ?2 AND c.interrupt_id = ?3 "
+            "LEFT JOIN rc_decisions r ON r.id = c.decision_id",
             key,
         )
-        # One decision in flight per thread: a second resume racing the first (even on another
-        # interrupt of the same checkpoint) would run the graph twice from one checkpoint.
-        busy = await self._one(
-            "SELECT reviewer, decided_at FROM rc_decisions WHERE thread_id = ? AND outcome = 'pending' "
-            "AND action != 'start' ORDER BY id LIMIT 1",
-            (d["thread_id"],),
-        )
+        latest = (row[0],) if row[0] is not None else None
+        taken = (row[1], row[2], row[3]) if row[1] is not None else None
+        busy = (row[4], row[5]) if row[4] is not None else None
         refusal: Refusal | None = None
         if taken is not None:
             refusal = Refusal("already answered", by=taken[1], at=taken[2])
