@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import payloads
+from console import payloads, schema_form
 from console.errors import InvalidAnswer, ThreadNotFound
 from console.threads import ThreadView, check_thread_id
 from console.jsonable import to_jsonable
@@ -50,6 +51,8 @@ class DecisionRequest:
     interrupt_id: str | None  # the interrupt answered; None for a static pause or a retry
     action: str
     inputs: dict[str, Any] = field(default_factory=dict)
+    # Further interrupts of the same thread answered in the same resume: (interrupt_id, action, inputs).
+    together: tuple[tuple[str, str, dict[str, Any]], ...] = ()
 
 
 @dataclass
@@ -69,6 +72,8 @@ class DecisionsMixin:
         }
 
     async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit, view: ThreadView | None = None) -> Outcome:
+        if req.together:
+            return await self._decide_together(req, reviewer, emit)
         thread_id = check_thread_id(req.thread_id)
         if view is None or view.thread_id != thread_id:
             view = await self._load(thread_id)
@@ -99,7 +104,7 @@ class DecisionsMixin:
                 # Answered already (maybe outside the console): the claim step gives the refusal.
                 record["checkpoint_id"] = req.checkpoint_id
                 return None, None
-            answer = payloads.build_answer(pending.value, req.action, req.inputs)
+            answer = payloads.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
             record["answer"] = to_jsonable(answer)
             if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
                 record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
@@ -220,7 +225,7 @@ class DecisionsMixin:
                            "Please try again.", after)
         if invalid:
             return Outcome("failed", f"The workflow did not accept this answer: {invalid}. Nothing was applied; "
-                           "correct it and send it again.", after)
+                           "correct it and try again.", after)
         if not req.interrupt_id:  # continue, retry: no answer to blame, the step itself failed
             node = after.error_node if after and after.error_node else view.waiting_node
             return Outcome("failed", f"The step “{node}” stopped with an error: {_plain(exc)} The thread did not move on; "
@@ -267,6 +272,55 @@ class DecisionsMixin:
         if taken and view is not None and view.status == "waiting":
             log.info("thread %s was recovered at %s; a reviewer decides whether it goes on", d["thread_id"], view.waiting_node)
 
+    # ---- several interrupts answered together (one resume) -----------------------------
+    # Kept apart from the single-answer path above. Claims: each interrupt id is claimed
+    # as its own decision-log row (sorted by id, so two consoles meet in the same order);
+    # if any is refused, the ones already taken are released, and nothing is sent.
+
+    async def _decide_together(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+        thread_id = check_thread_id(req.thread_id)
+        view = await self._load(thread_id)
+        if view is None:
+            raise ThreadNotFound(f"There is no thread “{thread_id}”.")
+        parts = [DecisionRequest(thread_id, req.checkpoint_id, iid, action, inputs)
+                 for iid, action, inputs in [(req.interrupt_id, req.action, req.inputs), *req.together]]
+        if len({p.interrupt_id for p in parts}) != len(parts) or not all(p.interrupt_id for p in parts):
+            raise InvalidAnswer("Each question can be answered once per decision.")
+        resume, records = {}, []
+        for part in parts:  # every answer is checked before anything is claimed
+            record = {
+                "reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
+                "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": part.interrupt_id,
+                "action": part.action,
+            }
+            command, _ = self._prepare(view, part, record)
+            if command is not None:
+                resume.update(command.resume)
+            records.append(record)
+        if view.version_changed:
+            for record in records:
+                await self.store.log_refusal(record, "workflow changed")
+            return Outcome("refused", f"This thread was started with version {view.thread_version} of the workflow, and the "
+                           f"console now runs version {view.current_version}. Nothing was applied.", view)
+        claims = []
+        for record in sorted(records, key=lambda r: r["interrupt_id"]):
+            # The answers sent together are one decision in flight: their claims do not refuse each other.
+            claim = await self._claim({**record, "siblings": [c.decision_id for c in claims]}, view)
+            if isinstance(claim, Refusal):
+                for taken in claims:
+                    await self.store.finish(taken.decision_id, "not applied", "Another answer sent with it was refused.", release=True)
+                now = await self._load(thread_id)
+                return Outcome("refused", self._refusal_sentence(claim, now), now)
+            claims.append(claim)
+        outcome = await self._run_claimed(view, claims[0], parts[0], Command(resume=resume), None, emit)
+        first = next((d for d in await self.store.decisions(thread_id) if d["id"] == claims[0].decision_id), None)
+        for taken in claims[1:]:  # the others end as the first did: one run answered them all
+            final = first["outcome"] if first and first["outcome"] != "pending" else "failed"
+            await self.store.finish(taken.decision_id, final, first["detail"] if first else None,
+                                    result_checkpoint_id=first["result_checkpoint_id"] if first else None,
+                                    release=final != "applied")
+        return outcome
+
 
 def _plain(exc: BaseException, limit: int = 300) -> str:
     """An error as one short sentence for the page (the full error goes to the server log)."""
@@ -276,16 +330,11 @@ def _plain(exc: BaseException, limit: int = 300) -> str:
 
 
 def _invalid_answer_sentence(exc: BaseException) -> str | None:
-    """An answer refused by the interrupt's response_schema, as "field: problem" phrases."""
-    from langgraph.errors import is_invalid_resume
-
-    if not is_invalid_resume(exc) or not hasattr(exc, "errors"):
+    """An answer refused by the interrupt's response_schema (or its validators), naming the field."""
+    if not is_invalid_resume(exc):
         return None
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ())) or "the answer"
-        parts.append(f"“{where}”: {err.get('msg', 'not valid')}")
-    return "; ".join(parts) or None
+    sentence = schema_form.refusal_sentence(exc)
+    return sentence.rstrip(".") if sentence else None
 
 
 def _owner_host_pid(owner: str | None) -> tuple[str, int | None]:

@@ -289,12 +289,12 @@ class Store:
             "        ORDER BY checkpoint_id DESC LIMIT 1), "
             "  c.decision_id, r.reviewer, r.decided_at, "
             "  (SELECT reviewer FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
-            "   ORDER BY id LIMIT 1), "
+            "   AND id NOT IN (SELECT value FROM json_each(?4)) ORDER BY id LIMIT 1), "
             "  (SELECT decided_at FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
-            "   ORDER BY id LIMIT 1) "
+            "   AND id NOT IN (SELECT value FROM json_each(?4)) ORDER BY id LIMIT 1) "
             "FROM (SELECT 1) LEFT JOIN rc_claims c ON c.thread_id = ?1 AND c.checkpoint_id = ?2 AND c.interrupt_id = ?3 "
             "LEFT JOIN rc_decisions r ON r.id = c.decision_id",
-            key,
+            key + (json.dumps(d.get("siblings") or []),),  # answers sent together do not refuse each other
         )
         latest = (row[0],) if row[0] is not None else None
         taken = (row[1], row[2], row[3]) if row[1] is not None else None
@@ -426,25 +426,38 @@ class Store:
         after a node raised on an answer, a new answer would be ignored. The
         failed attempt's error and its last resume value are removed; earlier
         answers to the same node (step 1 of 2) stay. So are the results of
-        `@task` calls the attempt made (written after the claim's mark):
-        LangGraph would replay them too, computed from the refused answer.
+        `@task` calls the attempt made: LangGraph would replay them too,
+        computed from the refused answer.
+
+        Only writes made after the claim (rowid above its mark; LangGraph's
+        INSERT OR REPLACE gives a rewritten `__resume__` row a new rowid) are
+        touched: an answer refused by its response_schema was never saved, and
+        the earlier answers must stay. The marks of every claim on this
+        checkpoint are cleared, so answers sent together are dropped once.
         """
         async def body():
             await self.conn.execute(
                 "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? AND channel = '__error__'",
                 (thread_id, checkpoint_id),
             )
-            mark = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
-            if mark is not None and mark[0] is not None:
-                await self.conn.execute(
-                    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ? AND rowid > ? "
-                    "AND channel NOT IN ('__resume__', '__interrupt__')",
-                    (thread_id, checkpoint_id, mark[0]),
-                )
+            await self.conn.execute("INSERT INTO rc_marks(thread_id) VALUES (?)", (thread_id,))
+            row = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
+            if row is None or row[0] is None:
+                return  # dropped already (an answer sent with this one), or nothing to go by
+            mark = row[0]
+            await self.conn.execute(
+                "UPDATE rc_claims SET writes_mark = NULL WHERE thread_id = ? AND checkpoint_id = ?",
+                (thread_id, checkpoint_id),
+            )
+            await self.conn.execute(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ? AND rowid > ? "
+                "AND channel NOT IN ('__resume__', '__interrupt__')",
+                (thread_id, checkpoint_id, mark),
+            )
             rows = await self._all(
                 "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                "AND checkpoint_id = ? AND channel = '__resume__'",
-                (thread_id, checkpoint_id),
+                "AND checkpoint_id = ? AND channel = '__resume__' AND rowid > ?",
+                (thread_id, checkpoint_id, mark),
             )
             for task_id, idx, kind, blob in rows:
                 values = serde.loads_typed((kind, blob))
@@ -461,7 +474,6 @@ class Store:
                         "AND task_id = ? AND idx = ?",
                         (thread_id, checkpoint_id, task_id, idx),
                     )
-            await self.conn.execute("INSERT INTO rc_marks(thread_id) VALUES (?)", (thread_id,))
         await self._write_transaction(body)
 
     async def claim_new_thread(self, record: dict) -> Claim | Refusal:

@@ -15,7 +15,7 @@ from typing import TypedDict
 from langgraph.func import task
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from workflows.spec import WorkflowSpec
 
@@ -109,6 +109,14 @@ FLAKY = WorkflowSpec(name="flaky", title="Flaky", description="Test: a node that
 class Order(BaseModel):
     copies: int
     note: str = ""
+
+    @field_validator("copies")
+    @classmethod
+    def at_most_ten(cls, value: int) -> int:
+        # Not in the JSON Schema the console sees: only LangGraph's validation refuses it.
+        if value > 10:
+            raise ValueError("We print at most 10 copies.")
+        return value
 
 
 def order(state: State) -> State:

@@ -206,12 +206,15 @@ def test_answer_rejected_by_the_response_schema_names_the_field_and_can_be_answe
     start(flows, "typed", "o", draft="")
     view = flows.thread("o")
     assert view.interrupts[0].response_schema["properties"]["copies"]["type"] == "integer"
-    out = answer(flows, "o", "answer", text='{"copies": "many"}', as_json=True)
-    assert out.status == "failed" and "“copies”" in out.message and "Nothing was applied" in out.message
+    with pytest.raises(InvalidAnswer, match="Copies"):  # the wrong type: refused by the console, nothing claimed
+        answer(flows, "o", "answer", copies="many")
+    out = answer(flows, "o", "answer", copies=50)  # passes the schema, refused by the model's validator
+    assert out.status == "failed" and "“copies”: We print at most 10 copies" in out.message
+    assert "Nothing was applied" in out.message and "try again" in out.message
     again = flows.thread("o")
     assert again.status == "waiting" and again.interrupts[0].id == view.interrupts[0].id
-    assert answer(flows, "o", "answer", text='{"copies": 3}', as_json=True).status == "applied"
-    assert flows.thread("o").values == {"draft": "", "copies": 3, "status": "ordered"}
+    assert answer(flows, "o", "answer", copies=3).status == "applied"
+    assert flows.thread("o").values["copies"] == 3
 
 
 def test_an_edit_that_makes_the_resumed_node_raise_can_be_answered_again(flows, tmp_path):

@@ -41,9 +41,9 @@ def test_inbox_lists_the_demo_threads(app):
     at = app.run()
     assert not at.exception
     table = inbox_table(at)
-    assert len(table) == 6
+    assert len(table) == 13
     assert set(table["kind of pause"]) == {"asks a question", "paused after a step", "paused before a step"}
-    assert "6 waiting" in texts(at)
+    assert "13 waiting" in texts(at)
 
 
 def test_choosing_a_row_opens_the_thread(app):
