@@ -169,13 +169,14 @@ class DecisionsMixin:
         after = await self._load(view.thread_id)
         return Outcome("applied", where_now(after), after)
 
-    async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None) -> tuple[bool, ThreadView | None]:
+    async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None,
+                            decision_id: int | None = None) -> tuple[bool, ThreadView | None]:
         """Did the graph take the decision? The checkpoint moved on, or a node finished with it at that
         checkpoint, or (two interrupts in one node) the node went on to its next question."""
         view = await self._load(thread_id)
         if view is None:
             return False, None
-        if view.checkpoint_id != checkpoint_id or await self.store.answer_taken(thread_id, checkpoint_id):
+        if view.checkpoint_id != checkpoint_id or await self.store.answer_taken(thread_id, checkpoint_id, decision_id):
             return True, view
         if interrupt_id and view.interrupts and all(i.id != interrupt_id for i in view.interrupts):
             return True, view
@@ -185,7 +186,7 @@ class DecisionsMixin:
                       error: str | None, not_taken_outcome: str) -> tuple[bool, ThreadView | None]:
         """Make the log agree with the checkpoints: applied if the graph took the answer; otherwise
         forget any answer it saved and release the claim, so the pause can be answered again."""
-        taken, view = await self._answer_taken(thread_id, checkpoint_id, interrupt_id)
+        taken, view = await self._answer_taken(thread_id, checkpoint_id, interrupt_id, decision_id)
         if taken:
             await self.store.finish(decision_id, "applied", f"then: {error}" if error else None,
                                     result_checkpoint_id=view.checkpoint_id if view else None)

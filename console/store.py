@@ -399,7 +399,7 @@ class Store:
             return cursor.rowcount == 1
         return await self._write_transaction(body)
 
-    async def answer_taken(self, thread_id: str, checkpoint_id: str) -> bool:
+    async def answer_taken(self, thread_id: str, checkpoint_id: str, decision_id: int | None = None) -> bool:
         """Did a task at this checkpoint finish with the answer, although no new checkpoint was saved?
 
         With durability="sync" a finished task's writes are saved before the next
@@ -407,8 +407,12 @@ class Store:
         mean the node ran to its end: LangGraph will not run it again, so the
         decision counts as applied.
         """
+        # Only writes made after the claim count: with parallel branches, another branch's
+        # answer (an earlier decision) leaves finished writes on this same checkpoint.
+        mark_row = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
+        mark = mark_row[0] if mark_row is not None and mark_row[0] is not None else 0
         row = await self._one(
-            "SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
+            f"SELECT 1 FROM writes WHERE rowid > {int(mark)} AND thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
             "AND channel NOT IN ('__resume__', '__interrupt__', '__error__') "
             "AND task_id != '00000000-0000-0000-0000-000000000000' "
             "AND (task_id IN (SELECT task_id FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "

@@ -403,3 +403,24 @@ def test_a_start_left_pending_by_a_dead_console_is_settled_by_whether_the_thread
     assert "pending" not in set(log["outcome"])
     assert list(log[log["thread_id"] == "never"]["outcome"]) == ["not applied"]
     assert sorted(log[log["thread_id"] == "made"]["outcome"]) == ["applied", "applied"]
+
+
+def test_a_dead_consoles_answer_to_one_of_two_parallel_questions_is_not_taken_for_the_other(demo):
+    thread = "demo-parallel_review-1"
+    view = demo.thread(thread)
+    a, b = view.interrupts
+    bob = list(demo.decide(DecisionRequest(thread, view.checkpoint_id, b.id, "approve"), BOB))[-1]
+    assert bob.status == "applied"
+    now = demo.thread(thread)
+    assert now.checkpoint_id == view.checkpoint_id and [i.id for i in now.interrupts] == [a.id]  # b's branch is done
+    # A console claimed a and died before resuming: b's finished writes on this checkpoint must not count for a.
+    claim = demo.bridge.run(demo.store.claim({"reviewer": "Ann", "thread_id": thread, "workflow": now.workflow,
+                                              "checkpoint_id": now.checkpoint_id, "interrupt_id": a.id, "action": "approve"}))
+    db = sqlite3.connect(demo.settings.db_path)
+    with db:
+        db.execute("UPDATE rc_decisions SET owner = 'gone-host:1:dead' WHERE id = ?", (claim.decision_id,))
+    demo.bridge.run(demo._recover_orphans())
+    row = demo.decision_log(thread).iloc[0]
+    assert row["outcome"] == "not applied" and row["interrupt_id"] == a.id
+    assert [i.id for i in demo.thread(thread).interrupts] == [a.id]
+    assert list(demo.decide(DecisionRequest(thread, now.checkpoint_id, a.id, "approve"), ANN))[-1].status == "applied"
