@@ -122,6 +122,14 @@ def test_killed_mid_resume_leaves_every_thread_answerable_or_finished(make_conso
     app = make_console(seed_demo=False, extra_workflows=FLOWS)  # restart: recovers the last child's decision
     log = app.decision_log()
     assert "pending" not in set(log["outcome"])
+    db = sqlite3.connect(db_path)
+    checkpoints = set(db.execute("SELECT thread_id || '/' || checkpoint_id FROM checkpoints"))
+    claimed = {r[0] for r in db.execute("SELECT decision_id FROM rc_claims")}
+    for _, d in log[log["action"] == "approve"].iterrows():
+        if d["outcome"] == "applied":  # the log names a checkpoint that exists, and keeps its claim
+            assert (f"{d['thread_id']}/{d['result_checkpoint_id']}",) in checkpoints and d["id"] in claimed, d
+        else:  # not applied: the claim was released, so the question can be answered again
+            assert d["outcome"] == "not applied" and d["id"] not in claimed, d
     for t in threads:
         view = app.thread(t)
         mine = log[(log["thread_id"] == t) & (log["action"] == "approve")]
