@@ -165,7 +165,8 @@ class DecisionsMixin:
             # The run is done but the log is not: the background recovery settles it from the checkpoints.
             self._unsettled.add(claim.decision_id)
             raise
-        # The inbox index catches up on its next read (every inbox query derives marked threads first).
+        # The inbox reads the index directly: bring this thread's row up to date before answering.
+        await self._derive(only=[view.thread_id])
         after = await self._load(view.thread_id)
         return Outcome("applied", where_now(after), after)
 
