@@ -165,9 +165,10 @@ class DecisionsMixin:
             # The run is done but the log is not: the background recovery settles it from the checkpoints.
             self._unsettled.add(claim.decision_id)
             raise
-        # The inbox reads the index directly: bring this thread's row up to date before answering.
-        await self._derive(only=[view.thread_id])
+        # The inbox reads the index directly: bring this thread's row up to date before answering,
+        # from the view read after the outcome was written (nothing of this decision is pending).
         after = await self._load(view.thread_id)
+        await self._derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
         return Outcome("applied", where_now(after), after)
 
     async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None,

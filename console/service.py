@@ -198,12 +198,14 @@ class Console(DecisionsMixin):
                 "preview": "This thread cannot be read.", "interrupt_count": 0,
             }
 
-    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH) -> int:
+    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH,
+                      fresh: dict[str, ThreadView] | None = None) -> int:
         """Recompute the index rows of threads whose saver rows changed.
 
         `only`: these threads, marked or not. A decision or a start calls it for its
         own thread, so the inbox is right the moment the call returns, even if the
         background pass already took the thread's marks while the run went on.
+        `fresh`: views the caller read after its change (a decision's result), used as they are.
         """
         async with self._derive_lock:
             if only is not None:
@@ -217,7 +219,7 @@ class Console(DecisionsMixin):
             for thread_id in thread_ids:
                 # One at a time: overlapping reads was measured no faster (the GIL and the
                 # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = await self._load_safely(thread_id, thread_id in running)
+                view = (fresh or {}).get(thread_id) or await self._load_safely(thread_id, thread_id in running)
                 if view is None:
                     gone.append(thread_id)
                 else:
