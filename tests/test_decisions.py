@@ -317,8 +317,11 @@ def filled_db(make_console, tmp_path) -> Path:
 
 
 def test_a_damaged_database_is_named_at_start_not_an_empty_inbox(make_console, filled_db, tmp_path):
+    with sqlite3.connect(filled_db) as db:  # everything into the main file, so damaging it damages the data
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     damaged = tmp_path / "damaged.db"
     data = bytearray(filled_db.read_bytes())
+    assert len(data) > 8 * 4096
     data[4096:] = b"\x99" * (len(data) - 4096)  # good header, damaged pages
     damaged.write_bytes(bytes(data))
     with pytest.raises(DatabaseUnavailable, match="damaged.*Restore it from a backup"):
