@@ -76,7 +76,7 @@ class DecisionsMixin:
             return await self._decide_together(req, reviewer, emit)
         thread_id = check_thread_id(req.thread_id)
         if view is None or view.thread_id != thread_id:
-            view = await self._load(thread_id)
+            view = await self._load(thread_id, running=False)  # the claim refuses if one is in flight
         if view is None:
             raise ThreadNotFound(f"There is no thread “{thread_id}”.")
         record = {

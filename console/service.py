@@ -214,12 +214,14 @@ class Console(DecisionsMixin):
                 bound, thread_ids = await self.store.marked_batch(limit)
             if not thread_ids:
                 return 0
-            running = await self.store.pending_decision_threads(thread_ids)
+            fresh = fresh or {}
+            stale = [t for t in thread_ids if t not in fresh]
+            running = await self.store.pending_decision_threads(stale) if stale else set()
             rows, gone = [], []
             for thread_id in thread_ids:
                 # One at a time: overlapping reads was measured no faster (the GIL and the
                 # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = (fresh or {}).get(thread_id) or await self._load_safely(thread_id, thread_id in running)
+                view = fresh.get(thread_id) or await self._load_safely(thread_id, thread_id in running)
                 if view is None:
                     gone.append(thread_id)
                 else:
@@ -306,7 +308,8 @@ class Console(DecisionsMixin):
 
     async def _decide_if_allowed(self, request: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
         """The permission check lives here, on the server: hiding buttons is not a guard."""
-        view = await self._load(check_thread_id(request.thread_id))
+        # running=False: the claim itself refuses while another decision is in flight.
+        view = await self._load(check_thread_id(request.thread_id), running=False)
         workflow = view.workflow if view else None
         if not self.allows(reviewer, workflow, request.action):
             role = self.role(reviewer, workflow)
