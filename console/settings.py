@@ -28,6 +28,9 @@ class Settings:
     db_path: Path = Path("data/checkpoints.db")
     # A PostgreSQL URL (postgresql://user:pass@host:port/db) instead of the SQLite file; empty = SQLite.
     database_url: str = ""
+    # Create the database when it is missing. Off when a configured path is missing and no demo
+    # data would fill it: an empty inbox must not hide a mistyped path.
+    create_db: bool = True
     # Extra workflows: "package.module:attribute" entries, comma separated.
     extra_workflows: tuple[str, ...] = ()
     # Seed demo threads into an empty database on first start.
@@ -64,13 +67,15 @@ def load_settings() -> Settings:
         for part in os.environ.get("REVIEW_CONSOLE_WORKFLOWS", "").split(",")
         if part.strip()
     )
-    db = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
-    url = db if db.split(":", 1)[0].lower() in ("postgres", "postgresql") else ""
+    configured = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
+    seed_demo = _flag("REVIEW_CONSOLE_DEMO", True)
+    url = configured if configured.split(":", 1)[0].lower() in ("postgres", "postgresql") else ""
     return Settings(
-        db_path=Path(os.environ.get("REVIEW_CONSOLE_DB", "").strip() or "data/checkpoints.db"),
+        db_path=Path(configured or "data/checkpoints.db"),
         database_url=url,
+        create_db=_flag("REVIEW_CONSOLE_CREATE_DB", not configured or seed_demo),
         extra_workflows=workflows,
-        seed_demo=_flag("REVIEW_CONSOLE_DEMO", True),
+        seed_demo=seed_demo,
         chat_model=os.environ.get("REVIEW_CONSOLE_MODEL", "").strip(),
         offline_token_delay=_float("REVIEW_CONSOLE_TOKEN_DELAY", 0.02),
         busy_timeout_s=_float("REVIEW_CONSOLE_BUSY_TIMEOUT", 2.0),
