@@ -66,7 +66,7 @@ if view.status == "finished":
     final = view.values.get("final") if isinstance(view.values, dict) else None
     if isinstance(final, str):
         st.markdown("**Final text**")
-        with st.container(border=True):
+        with st.container(border=True, key="final-text"):
             render.long_text(final, f"final:{thread_id}")
 
 with st.expander("State values", expanded=view.status == "finished"):

@@ -173,11 +173,11 @@ def follow_run(items) -> Outcome | None:
                         tokens.text(text)
                     steps.text("\n".join(done[-12:]))
         except InvalidAnswer as exc:
-            status.update(label="Please check your answer", state="error")
+            status.update(label="Please check your answer", state="error", expanded=True)
             st.error(str(exc))
             return None
         except ConsoleError as exc:
-            status.update(label="Not done", state="error")
+            status.update(label="Not done", state="error", expanded=True)
             st.error(str(exc))
             return None
         label = {"applied": "Done", "started": "Started", "refused": "Not applied", "failed": "Stopped with an error"}
