@@ -89,7 +89,9 @@ def thread_header(view: ThreadView) -> None:
     st.title(view.workflow_title)
     st.caption(f"Thread {view.thread_id}")
     line = STATUS_WORDS.get(view.status, view.status)
-    if view.status == "waiting":
+    if view.status == "waiting" and view.pause_kind == "after":  # the step named is the one that runs next
+        line += f" · {PAUSE_WORDS['after']}; next step: “{view.waiting_node}”"
+    elif view.status == "waiting":
         line += f" · {PAUSE_WORDS.get(view.pause_kind or '', '')} at “{view.waiting_node}”"
     elif view.next_nodes:
         line += f" · next step: {', '.join(view.next_nodes)}"

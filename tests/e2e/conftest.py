@@ -217,10 +217,18 @@ class Reviewer:
         """Connected and no script running. A fast rerun may never show "running": callers also wait for what it shows."""
         self.page.wait_for_selector(self.IDLE, state="attached")
 
+    def show(self, locator):
+        """Wait until `locator` is visible, or fail at once if the app shows an exception box instead."""
+        exception = self.page.get_by_test_id("stException")
+        self.expect(locator.or_(exception).first).to_be_visible()
+        if exception.count():
+            pytest.fail(f"the app shows an exception box: {exception.first.inner_text()[:300]}")
+        return locator
+
     def goto(self, path: str = "/") -> None:
         self.page.goto(self.server.url + path)
         self.idle()
-        self.expect(self.page.get_by_test_id("stSidebar")).to_be_visible()
+        self.show(self.main().get_by_role("heading", level=1).first)
 
     def main(self):
         return self.page.get_by_test_id("stMain")
@@ -230,9 +238,7 @@ class Reviewer:
 
     def see(self, text: str, exact: bool = False):
         """Wait until `text` is visible in the main area; returns its locator."""
-        locator = self.main().get_by_text(text, exact=exact).first
-        self.expect(locator).to_be_visible()
-        return locator
+        return self.show(self.main().get_by_text(text, exact=exact).first)
 
     def no_exception(self) -> None:
         self.expect(self.page.get_by_test_id("stException")).to_have_count(0)
@@ -247,7 +253,7 @@ class Reviewer:
 
     def navigate(self, title: str) -> None:
         self.sidebar().get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-        self.expect(self.main().get_by_role("heading", name=title, level=1)).to_be_visible()
+        self.show(self.main().get_by_role("heading", name=title, level=1))
         self.idle()
 
     def choose(self, decision: str) -> None:

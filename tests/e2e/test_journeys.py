@@ -21,32 +21,13 @@ def inbox_table(reviewer):
     return reviewer.main().get_by_test_id("stDataFrame").first
 
 
-def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer):
-    reviewer.goto("/")
-    reviewer.expect(reviewer.main().get_by_role("heading", name="Inbox", level=1)).to_be_visible()
-    search = reviewer.main().get_by_role("textbox", name="Search")
-    search.fill("demo-")
-    search.press("Enter")
-    reviewer.see("6 waiting")
-    table = inbox_table(reviewer)
-    rows = reviewer.grid_rows(table, 6)
-    assert [row[1] for row in rows] == DEMO_THREADS  # oldest first: the order they were seeded in
-    assert {row[3] for row in rows} == {"asks a question", "paused after a step", "paused before a step"}
-
-    reviewer.click_row(table, 3)
-    reviewer.expect(reviewer.main().get_by_role("heading", name="Gated publication", level=1)).to_be_visible()
-    reviewer.see("Thread demo-gated_publication-2", exact=True)
-    assert reviewer.page.url.endswith("/thread?thread_id=demo-gated_publication-2")
-    reviewer.no_exception()
-
-
 def heading(reviewer, title):
     return reviewer.main().get_by_role("heading", name=title, level=1)
 
 
 def open_thread(reviewer, thread_id, title, sign_in=True):
     reviewer.goto(f"/thread?thread_id={thread_id}")
-    reviewer.expect(heading(reviewer, title)).to_be_visible()
+    reviewer.show(heading(reviewer, title))
     reviewer.see(f"Thread {thread_id}", exact=True)
     if sign_in:
         reviewer.sign_in()
@@ -64,14 +45,36 @@ def draft(reviewer):
     return reviewer.main().locator("[class*='st-key-draft-']").get_by_test_id("stText")
 
 
+def search_inbox(reviewer, words):
+    search = reviewer.main().get_by_role("textbox", name="Search")
+    search.fill(words)
+    search.press("Enter")
+
+
 def assert_not_in_inbox(reviewer, thread_id):
     """Answered threads leave the inbox: search for the id and find nothing."""
     reviewer.navigate("Inbox")
-    search = reviewer.main().get_by_role("textbox", name="Search")
-    search.fill(thread_id)
-    search.press("Enter")
+    search_inbox(reviewer, thread_id)
     reviewer.see("No thread is waiting for a reviewer with these filters.")
     reviewer.expect(inbox_table(reviewer)).to_have_count(0)
+
+
+def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer):
+    reviewer.goto("/")
+    reviewer.show(heading(reviewer, "Inbox"))
+    search_inbox(reviewer, "demo-")
+    reviewer.see("6 waiting")
+    table = inbox_table(reviewer)
+    rows = reviewer.grid_rows(table, 6)
+    assert [row[1] for row in rows] == DEMO_THREADS  # oldest first: the order they were seeded in
+    assert {row[3] for row in rows} == {"asks a question", "paused after a step", "paused before a step"}
+    reviewer.screenshot("inbox")
+
+    reviewer.click_row(table, 3)
+    reviewer.show(heading(reviewer, "Gated publication"))
+    reviewer.see("Thread demo-gated_publication-2", exact=True)
+    assert reviewer.page.url.endswith("/thread?thread_id=demo-gated_publication-2")
+    reviewer.no_exception()
 
 
 def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewer, fresh_server):
@@ -85,7 +88,7 @@ def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewe
     reviewer.no_exception()
 
     reviewer.goto("/thread?thread_id=no-such-thread")
-    reviewer.expect(heading(reviewer, "Thread")).to_be_visible()
+    reviewer.show(heading(reviewer, "Thread"))
     alert = reviewer.main().get_by_test_id("stAlert")
     reviewer.expect(alert).to_contain_text("There is no thread “no-such-thread”. It may have been deleted, or the link is mistyped.")
     reviewer.expect(reviewer.main().get_by_role("link", name="Back to the inbox")).to_be_visible()
@@ -108,6 +111,7 @@ def test_reject_needs_a_reason(reviewer):
     reviewer.choose("Reject")
     reviewer.submit("Reject")
     reviewer.see("Please fill in “Reason for rejecting”")
+    reviewer.screenshot("reject-without-a-reason")
     reviewer.see("Waiting for a reviewer · asks a question at “review”", exact=True)  # nothing applied
 
     reviewer.field("Reason for rejecting").fill("The tone is wrong for our readers.")
@@ -137,7 +141,8 @@ def test_edit_the_draft_then_approve(reviewer):
 def test_static_pause_continue_then_edit_state_and_continue(reviewer):
     edited = "Final words, edited at the gate."
     open_thread(reviewer, "e2e-gate", "Gated publication")
-    reviewer.see("paused after a step", exact=False)
+    reviewer.see("Waiting for a reviewer · paused after a step; next step: “polish_article”", exact=True)
+    reviewer.see("The workflow paused after “draft_article”", exact=True)
     reviewer.submit("Continue")
     reviewer.see("Done. The workflow now waits at “publish_article”.", exact=True)
     reviewer.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
@@ -176,7 +181,7 @@ def test_two_stage_review_both_steps_in_order(reviewer):
 
 def test_start_a_thread_and_find_it_in_the_inbox(reviewer):
     reviewer.goto("/start")
-    reviewer.expect(heading(reviewer, "Start a workflow")).to_be_visible()
+    reviewer.show(heading(reviewer, "Start a workflow"))
     reviewer.sign_in()
     reviewer.expect(reviewer.main().get_by_role("combobox", name="Workflow")).to_have_value("Content approval")
     reviewer.field("Topic of the post").fill("a charity run")
@@ -186,14 +191,12 @@ def test_start_a_thread_and_find_it_in_the_inbox(reviewer):
     reviewer.expect(reviewer.main().get_by_role("link", name="Open thread e2e-charity-run")).to_be_visible()
 
     reviewer.navigate("Inbox")
-    search = reviewer.main().get_by_role("textbox", name="Search")
-    search.fill("charity")
-    search.press("Enter")
+    search_inbox(reviewer, "charity")
     reviewer.see("1 waiting")
     table = inbox_table(reviewer)
     assert reviewer.grid_rows(table, 1)[0][:2] == ["content_approval", "e2e-charity-run"]
     reviewer.click_row(table, 0)
-    reviewer.expect(heading(reviewer, "Content approval")).to_be_visible()
+    reviewer.show(heading(reviewer, "Content approval"))
     reviewer.see("Thread e2e-charity-run", exact=True)
     reviewer.expect(draft(reviewer)).to_contain_text("a charity run: here is what you need to know.")
     reviewer.no_exception()
@@ -267,7 +270,7 @@ def test_untrusted_text_stays_inert(reviewer, listener):
     reviewer.see("Done. The workflow now waits at “review”.", exact=True)
 
     reviewer.main().get_by_role("link", name="Open thread e2e-untrusted").click()
-    reviewer.expect(heading(reviewer, "Content approval")).to_be_visible()
+    reviewer.show(heading(reviewer, "Content approval"))
     reviewer.idle()
     approve = reviewer.button("Approve")
     reviewer.expect(approve).to_be_visible()  # not hidden by the injected <style>
@@ -279,9 +282,7 @@ def test_untrusted_text_stays_inert(reviewer, listener):
     assert listener.heard == []
 
     reviewer.navigate("Inbox")  # the preview column shows the same text
-    search = reviewer.main().get_by_role("textbox", name="Search")
-    search.fill("e2e-untrusted")
-    search.press("Enter")
+    search_inbox(reviewer, "e2e-untrusted")
     reviewer.see("1 waiting")
     assert reviewer.grid_rows(inbox_table(reviewer), 1)[0][1] == "e2e-untrusted"
 
