@@ -192,10 +192,14 @@ def fresh_server(tmp_path) -> Server:
 # ---- a reviewer's page --------------------------------------------------------------------
 
 
+SETTLED = """() => document.querySelector(
+    '[data-testid=stApp][data-test-connection-state=CONNECTED][data-test-script-state=notRunning]') !== null
+  && document.querySelector('[data-stale=true], [data-testid=stSkeleton]') === null"""
+
+
 class Reviewer:
     """The real app in one browser tab, with the few gestures every journey uses."""
 
-    IDLE = "[data-testid=stApp][data-test-connection-state=CONNECTED][data-test-script-state=notRunning]"
 
     def __init__(self, page, server: Server) -> None:
         from playwright.sync_api import expect
@@ -213,9 +217,10 @@ class Reviewer:
         dialog.dismiss()
 
     # waiting ----------------------------------------------------------------------------
-    def idle(self) -> None:
-        """Connected and no script running. A fast rerun may never show "running": callers also wait for what it shows."""
-        self.page.wait_for_selector(self.IDLE, state="attached")
+    def idle(self, timeout_ms: float = WAIT_MS) -> None:
+        """Connected, no script running, nothing drawn stale or as a placeholder. A fast rerun may never
+        show "running": callers also wait for what the new state shows."""
+        self.page.wait_for_function(SETTLED, polling="raf", timeout=timeout_ms)
 
     def show(self, locator):
         """Wait until `locator` is visible, or fail at once if the app shows an exception box instead."""
@@ -304,7 +309,7 @@ def reviewer(page, server, request):
     yield person
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.originalname)
     try:
-        page.wait_for_selector(Reviewer.IDLE, state="attached", timeout=5_000)
+        person.idle(timeout_ms=5_000)
     except Exception:
         pass  # a failed test still gets its screenshot, as the screen is
     person.screenshot(name)
