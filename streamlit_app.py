@@ -16,14 +16,7 @@ pages = [
 navigation = st.navigation(pages)
 
 with st.sidebar:
-    st.text_input(
-        "Your name",
-        key=keys.REVIEWER_NAME,
-        placeholder="Shown on every decision you make",
-        help="There is no sign-in in this demo mode: the name you type is recorded, marked as unverified.",
-    )
-    if not (st.session_state.get(keys.REVIEWER_NAME) or "").strip():
-        st.caption("Enter your name to approve, reject or edit.")
+    runtime.identity_sidebar()
     app = runtime.console()
     st.caption(f"Database: `{app.settings.db_path}`")
     with runtime.plain_errors():

@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import payloads
+from console import payloads, schema_form
 from console.errors import InvalidAnswer, ThreadNotFound
 from console.threads import ThreadView, check_thread_id
 from console.jsonable import to_jsonable
@@ -32,7 +33,9 @@ ORPHAN_AFTER_S = 10.0
 @dataclass(frozen=True)
 class Reviewer:
     name: str
-    verified: bool = False
+    verified: bool = False  # True when the identity comes from a sign-in, not a typed name
+    email: str | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -46,6 +49,8 @@ class DecisionRequest:
     interrupt_id: str | None  # the interrupt answered; None for a static pause or a retry
     action: str
     inputs: dict[str, Any] = field(default_factory=dict)
+    # Further interrupts of the same thread answered in the same resume: (interrupt_id, action, inputs).
+    together: tuple[tuple[str, str, dict[str, Any]], ...] = ()
 
 
 @dataclass
@@ -65,6 +70,8 @@ class DecisionsMixin:
         }
 
     async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+        if req.together:
+            return await self._decide_together(req, reviewer, emit)
         thread_id = check_thread_id(req.thread_id)
         view = await self._load(thread_id)
         if view is None:
@@ -93,7 +100,7 @@ class DecisionsMixin:
                 # Answered already (maybe outside the console): the claim step gives the refusal.
                 record["checkpoint_id"] = req.checkpoint_id
                 return None, None
-            answer = payloads.build_answer(pending.value, req.action, req.inputs)
+            answer = payloads.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
             record["answer"] = to_jsonable(answer)
             if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
                 record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
@@ -157,7 +164,9 @@ class DecisionsMixin:
         busy = is_busy(exc)
         answer_not_taken = after is not None and after.checkpoint_id == view.checkpoint_id
         if answer_not_taken and req.interrupt_id:
-            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id)
+            # A typed answer refused by its response_schema was never saved: only its error goes.
+            await self.store.drop_failed_answer(self.saver.serde, view.thread_id, view.checkpoint_id,
+                                                errors_only=is_invalid_resume(exc))
         detail = "database busy" if busy else f"{type(exc).__name__}: {exc}"
         if answer_not_taken:
             await self.store.finish(claim.decision_id, "failed", detail, release=True)
@@ -169,8 +178,8 @@ class DecisionsMixin:
         if busy:
             message = "The database was busy with another change, so your decision was not applied. Please try again."
         elif answer_not_taken:
-            message = (f"The workflow could not use this answer: {exc}. Nothing was applied; "
-                       "you can change your answer and try again.")
+            message = (f"The workflow could not use this answer: {str(schema_form.refusal_sentence(exc) or exc).rstrip('.')}. "
+                       "Nothing was applied; you can change your answer and try again.")
         else:
             message = (f"Your decision was applied, then the workflow stopped with an error in “{after.error_node if after else '?'}”: "
                        f"{exc}. An administrator can retry it.")
@@ -210,6 +219,53 @@ class DecisionsMixin:
                                     result_checkpoint_id=after.checkpoint_id if after else None)
         await self._derive(only=[d["thread_id"]])
 
+
+    # ---- several interrupts answered together (one resume) -----------------------------
+    # Kept apart from the single-answer path above. Claims: each interrupt id is claimed
+    # as its own decision-log row (sorted by id, so two consoles meet in the same order);
+    # if any is refused, the ones already taken are released, and nothing is sent.
+
+    async def _decide_together(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+        thread_id = check_thread_id(req.thread_id)
+        view = await self._load(thread_id)
+        if view is None:
+            raise ThreadNotFound(f"There is no thread “{thread_id}”.")
+        parts = [DecisionRequest(thread_id, req.checkpoint_id, iid, action, inputs)
+                 for iid, action, inputs in [(req.interrupt_id, req.action, req.inputs), *req.together]]
+        if len({p.interrupt_id for p in parts}) != len(parts) or not all(p.interrupt_id for p in parts):
+            raise InvalidAnswer("Each question can be answered once per decision.")
+        resume, records = {}, []
+        for part in parts:  # every answer is checked before anything is claimed
+            record = {
+                "reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
+                "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": part.interrupt_id,
+                "action": part.action,
+            }
+            command, _ = self._prepare(view, part, record)
+            if command is not None:
+                resume.update(command.resume)
+            records.append(record)
+        if view.version_changed:
+            for record in records:
+                await self.store.log_refusal(record, "workflow changed")
+            return Outcome("refused", f"This thread was started with version {view.thread_version} of the workflow, and the "
+                           f"console now runs version {view.current_version}. Nothing was applied.", view)
+        claims = []
+        for record in sorted(records, key=lambda r: r["interrupt_id"]):
+            claim = await self._claim(record)
+            if isinstance(claim, Refusal):
+                for taken in claims:
+                    await self.store.finish(taken.decision_id, "not applied", "Another answer sent with it was refused.", release=True)
+                return Outcome("refused", self._refusal_sentence(claim), await self._load(thread_id))
+            claims.append(claim)
+        outcome = await self._run_claimed(view, claims[0], parts[0], Command(resume=resume), None, emit)
+        first = next((d for d in await self.store.decisions(thread_id) if d["id"] == claims[0].decision_id), None)
+        for taken in claims[1:]:  # the others end as the first did: one run answered them all
+            final = first["outcome"] if first and first["outcome"] != "pending" else "failed"
+            await self.store.finish(taken.decision_id, final, first["detail"] if first else None,
+                                    result_checkpoint_id=first["result_checkpoint_id"] if first else None,
+                                    release=final != "applied")
+        return outcome
 
 
 def _owner_host_pid(owner: str | None) -> tuple[str, int | None]:

@@ -18,7 +18,7 @@ async def seed_demo(graphs: dict) -> None:
                 config = {"configurable": {"thread_id": f"demo-{spec.name}-{i}"},
                           "metadata": {"workflow": spec.name, "workflow_version": spec.version, "started_by": "demo"}}
                 await graph.ainvoke(spec.make_input(text), config, durability="sync")
-                if i == 2:  # a second pause further on: before publishing, or the final approval
+                if i == 2 and spec.name in ("gated_publication", "two_stage_review"):  # a second pause further on
                     snapshot = await graph.aget_state(config)
                     answer = Command(resume={snapshot.interrupts[0].id: {"approved": False, "changes": "Make it friendlier."}}) if snapshot.interrupts else None
                     if spec.name != "content_approval":

@@ -37,3 +37,7 @@ class NotAllowed(ConsoleError):
 
 class CallTimedOut(ConsoleError):
     """A call into the bridge took longer than its limit."""
+
+
+class ConfigurationError(ConsoleError):
+    """A setting is wrong (a workflow that cannot load, an unreadable policy)."""

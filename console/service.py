@@ -18,7 +18,8 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console.bridge import Bridge, StreamResult
 from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer, where_now
 from console.demo import seed_demo
-from console.errors import DatabaseUnavailable, InvalidAnswer, ThreadNotFound
+from console.errors import ConfigurationError, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound
+from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, page_of, page_sql
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
@@ -57,7 +58,12 @@ class Console(DecisionsMixin):
         try:
             self.registry = load_registry(self.settings.extra_workflows)
         except ValueError as exc:
-            raise DatabaseUnavailable(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
+            raise ConfigurationError(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
+        try:
+            # Typed demo names are all trusted alike; signed-in people see only, until granted more.
+            self.policy = load_policy(self.settings.policy_path, "admin" if self.settings.auth_mode == "demo" else "viewer")
+        except PolicyError as exc:
+            raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._derive_lock: asyncio.Lock | None = None
         self._background: asyncio.Task | None = None
@@ -216,9 +222,15 @@ class Console(DecisionsMixin):
         ), self.settings.call_timeout_s)
         return pd.DataFrame(rows, columns=["workflow", "status", "threads"])
 
-    def decision_log(self, thread_id: str | None = None) -> pd.DataFrame:
+    def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
+        """Decisions, newest first; typed (demo) names are marked as unverified."""
         rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
-        return pd.DataFrame(rows)
+        if reviewer is not None:
+            rows = [r for r in rows if r["reviewer"] == reviewer.name]
+        frame = pd.DataFrame(rows)
+        if not frame.empty:
+            frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+        return frame
 
     def filter_choices(self) -> dict[str, list[str]]:
         rows = self.bridge.run(self.store.query(
@@ -232,12 +244,38 @@ class Console(DecisionsMixin):
 
     # ---- deciding and starting ----
 
+    def role(self, reviewer: Reviewer | None, workflow: str | None) -> str:
+        if reviewer is None:
+            return "none"
+        return self.policy.role(reviewer.email, reviewer.groups, workflow)
+
+    def allows(self, reviewer: Reviewer | None, workflow: str | None, action: str) -> bool:
+        return reviewer is not None and self.policy.allows(reviewer.email, reviewer.groups, workflow, action)
+
     def decide(self, request: DecisionRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
         """Apply one decision; yields live progress, then the Outcome. Raises InvalidAnswer before anything is claimed."""
-        return self._unwrap(self.bridge.stream(lambda emit: self._decide(request, reviewer, emit), self.settings.run_timeout_s))
+        return self._unwrap(self.bridge.stream(lambda emit: self._decide_if_allowed(request, reviewer, emit), self.settings.run_timeout_s))
 
     def start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
+        if not self.allows(reviewer, workflow, "start"):
+            raise NotAllowed("You may look at this workflow's threads, but not start new ones.")
         return self._unwrap(self.bridge.stream(lambda emit: self._start(workflow, text, reviewer, thread_id, emit), self.settings.run_timeout_s))
+
+    async def _decide_if_allowed(self, request: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+        """The permission check lives here, on the server: hiding buttons is not a guard."""
+        view = await self._load(check_thread_id(request.thread_id))
+        workflow = view.workflow if view else None
+        if not self.allows(reviewer, workflow, request.action):
+            role = self.role(reviewer, workflow)
+            await self.store.log_refusal(
+                {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": request.thread_id,
+                 "workflow": workflow, "checkpoint_id": request.checkpoint_id, "interrupt_id": request.interrupt_id,
+                 "action": request.action}, f"not allowed (role: {role})")
+            raise NotAllowed(
+                f"You are signed in as a {role} of this workflow, so you cannot {request.action.replace('_', ' ')} here. "
+                "Nothing was applied. Ask an administrator if you need to decide."
+            )
+        return await self._decide(request, reviewer, emit)
 
     @staticmethod
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:

@@ -344,20 +344,21 @@ class Store:
             (self.owner,),
         )
 
-    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str) -> None:
+    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str, errors_only: bool = False) -> None:
         """Forget the answer a failed run left saved, so the next answer is used, not replayed.
 
         LangGraph keeps resume values in a `__resume__` write and replays them;
         after a node raised on an answer, a new answer would be ignored. The
         failed attempt's error and its last resume value are removed; earlier
-        answers to the same node (step 1 of 2) stay.
+        answers to the same node (step 1 of 2) stay. `errors_only`: the answer was refused by
+        its response_schema and never saved, so only the error goes.
         """
         async def body():
             await self.conn.execute(
                 "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? AND channel = '__error__'",
                 (thread_id, checkpoint_id),
             )
-            rows = await self._all(
+            rows = [] if errors_only else await self._all(
                 "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
                 "AND checkpoint_id = ? AND channel = '__resume__'",
                 (thread_id, checkpoint_id),

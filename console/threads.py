@@ -159,9 +159,10 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
     for task in snapshot.tasks:
         for item in task.interrupts:
             if any(item.id == i.id for i in snapshot.interrupts):
+                schema = getattr(item, "response_schema", None)
+                schema = schema if isinstance(schema, dict) else None
                 view.interrupts.append(
-                    PendingInterrupt(item.id, task.name, item.value, payloads.describe(item.value),
-                                     getattr(item, "response_schema", None))
+                    PendingInterrupt(item.id, task.name, item.value, payloads.describe(item.value, schema), schema)
                 )
     if view.status != "failed" and snapshot.next:
         view.status = "waiting"

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import render, runtime
 
 app = runtime.console()
+reviewer = runtime.reviewer()
 st.title("Activity")
 
 with runtime.plain_errors():
@@ -13,8 +14,9 @@ with runtime.plain_errors():
         st.subheader("Threads by workflow and status")
         st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
                      width="stretch")
-    log = app.decision_log()
-    st.subheader("Decision log")
+    everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
+    log = app.decision_log(reviewer=None if everyone else reviewer)
+    st.subheader("Decision log" if everyone else "Your decisions")
     if log.empty:
         st.caption("No decision has been made yet.")
     else:

@@ -8,8 +8,9 @@ app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Start a workflow")
 
-specs = list(app.registry.values())
-spec = st.selectbox("Workflow", specs, format_func=lambda s: s.title)
+# Options are workflow names (plain strings), so a test or a link can choose one through session state.
+name = st.selectbox("Workflow", list(app.registry), format_func=lambda n: app.registry[n].title, key="start-workflow")
+spec = app.registry[name]
 st.caption(spec.description)
 with st.form("start-form", clear_on_submit=False):
     text = st.text_area(spec.input_label, key=f"start-input:{spec.name}", height=100)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from console.errors import ConsoleError
+from console.markdown import escape
 from console.threads import check_thread_id
 from ui import keys, render, runtime
 
@@ -40,16 +41,26 @@ if outcome is not None:
     if outcome.status == "refused":
         st.button("Reload", key="reload")
 
-can_decide = reviewer is not None and not view.version_changed
+can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
-    st.info("Enter your name in the sidebar to decide.")
+    st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
+elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
+    st.info(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide on it. "
+            "Ask an administrator for the reviewer role.")
 
-for pending_interrupt in view.interrupts:
+several = len(view.interrupts) > 1
+if several:
+    st.info(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end.")
+for n, pending_interrupt in enumerate(view.interrupts, start=1):
     with st.container(border=True):
-        render.request_view(pending_interrupt.request, pending_interrupt.id)
+        request = pending_interrupt.request
+        st.markdown(f"**{f'Question {n}: ' if several else ''}{escape(request.title)}**")
+        render.request_view(request, pending_interrupt.id)
         with st.expander("Raw payload (JSON)"):
             render.json_view(pending_interrupt.value, f"raw:{pending_interrupt.id}")
-        render.action_area(view, pending_interrupt.request, pending_interrupt.id, can_decide)
+        render.action_area(view, request, pending_interrupt.id, can_decide, use_form=not several)
+if several:
+    render.answer_all_button(view, can_decide)
 
 if view.static_request is not None:
     with st.container(border=True):
@@ -60,11 +71,11 @@ if view.static_request is not None:
 if view.status == "failed":
     with st.container(border=True):
         st.markdown("**Retry the step that failed**")
-        render.action_area(view, render.RETRY_REQUEST, None, can_decide)
+        render.action_area(view, render.RETRY_REQUEST, None, app.allows(reviewer, view.workflow, "retry"))
 
 if view.status == "finished":
-    final = view.values.get("final") if isinstance(view.values, dict) else None
-    if isinstance(final, str):
+    final = render.final_words(view.values)
+    if final is not None:
         st.markdown("**Final text**")
         with st.container(border=True, key="final-text"):
             render.long_text(final, f"final:{thread_id}")

@@ -1,7 +1,5 @@
 """Each page driven as a reviewer would, with Streamlit's AppTest, on the real app file."""
 
-import pytest
-
 from ui import keys
 
 
@@ -43,9 +41,9 @@ def test_inbox_lists_the_demo_threads(app):
     at = app.run()
     assert not at.exception
     table = inbox_table(at)
-    assert len(table) == 6
+    assert len(table) == 13
     assert set(table["kind of pause"]) == {"asks a question", "paused after a step", "paused before a step"}
-    assert "6 waiting" in texts(at)
+    assert "13 waiting" in texts(at)
 
 
 def test_choosing_a_row_opens_the_thread(app):
@@ -145,4 +143,4 @@ def test_activity_page_lists_decisions(app):
     at.switch_page(keys.ACTIVITY_PAGE).run()
     assert not at.exception
     log = at.dataframe[-1].value
-    assert list(log["reviewer"]) == ["Ann"] and list(log["outcome"]) == ["applied"]
+    assert list(log["reviewer"]) == ["Ann (unverified)"] and list(log["outcome"]) == ["applied"]

@@ -30,3 +30,15 @@ def field_key(thread_id: str, interrupt_id: str | None, action: str, field: str)
 
 def choice_key(thread_id: str, interrupt_id: str | None) -> str:
     return f"choice:{thread_id}:{interrupt_id or 'static'}"
+
+
+def item_choice_key(thread_id: str, interrupt_id: str | None, item: int) -> str:
+    return f"{choice_key(thread_id, interrupt_id)}:item{item}"
+
+
+def item_field_key(thread_id: str, interrupt_id: str | None, item: int, action: str, field: str) -> str:
+    return f"{action_key(thread_id, interrupt_id, f'item{item}:{action}')}:{field}"
+
+
+def send_key(thread_id: str, interrupt_id: str | None, what: str) -> str:
+    return f"send:{thread_id}:{interrupt_id or 'static'}:{what}"

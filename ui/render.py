@@ -10,6 +10,7 @@ import streamlit as st
 
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
+from console.markdown import escape, safe_markdown
 from console.payloads import Action, Field, ReviewRequest
 from console.runs import Progress
 from console.threads import PAUSE_WORDS, ThreadView
@@ -25,6 +26,12 @@ SUBMIT_LABELS = {
     "continue": "Continue",
     "edit_state": "Save changes and continue",
     "retry": "Retry",
+    "decide_each": "Send all decisions",
+    "answer": "Send answer",
+    "accept": "Accept",
+    "ignore": "Ignore",
+    "response": "Send response",
+    "respond": "Send response",
 }
 
 RETRY_REQUEST = ReviewRequest(format="retry", title="Retry", actions=(Action("retry", "Retry", primary=True),))
@@ -52,9 +59,10 @@ def long_text(text: str, key: str, limit: int = SHOW_CHARS) -> None:
 
 
 def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
-    from console.jsonable import dumps
+    from console.jsonable import dumps, to_jsonable
 
     text = dumps(value, indent=2)
+    value = to_jsonable(value)  # LangChain messages and models as their fields, not their repr
     if len(text) <= limit:
         st.json(value if isinstance(value, (dict, list)) else {"value": value}, expanded=2)
     else:
@@ -65,7 +73,15 @@ def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
             st.code(text[:limit] + "\n…", language="json")
 
 
+def description_view(text: str) -> None:
+    """A workflow's Markdown description: images and raw HTML removed, links shown with their address."""
+    st.markdown(safe_markdown(text))
+
+
 def request_view(request: ReviewRequest, key: str) -> None:
+    if request.description:
+        with st.container(key=f"description-{abs(hash(key))}"):
+            description_view(request.description)
     if request.step:
         st.markdown(f"**Step {request.step}{f' of {request.steps}' if request.steps else ''}**")
     if request.message:
@@ -112,8 +128,11 @@ def field_input(field: Field, key: str) -> None:
     elif field.kind == "text":
         st.text_input(label, value=field.default or "", key=key, help=field.help)
     elif field.kind in ("number", "integer"):
-        st.number_input(label, value=field.default, key=key, help=field.help,
-                        min_value=field.minimum, max_value=field.maximum,
+        # Streamlit infers whole numbers from an int default: a "number" must start as a float.
+        cast = int if field.kind == "integer" else float
+        num = lambda v: cast(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
+        st.number_input(label, value=num(field.default), key=key, help=field.help,
+                        min_value=num(field.minimum), max_value=num(field.maximum),
                         step=1 if field.kind == "integer" else None)
     elif field.kind == "boolean":
         st.checkbox(label, value=bool(field.default), key=key, help=field.help)
@@ -121,9 +140,37 @@ def field_input(field: Field, key: str) -> None:
         options = list(field.choices)
         index = options.index(field.default) if field.default in options else None
         st.selectbox(label, options, index=index, key=key, help=field.help, format_func=str)
+    elif field.kind == "multi_choice":
+        st.multiselect(label, list(field.choices), default=[d for d in field.default or [] if d in field.choices],
+                       key=key, help=field.help, format_func=str)
+    elif field.kind == "lines":
+        st.text_area(label, value=field.default or "", key=key, help=field.help, height=100)
     else:  # json
         st.text_area(label + " (JSON)", value=field.default if isinstance(field.default, str) else "", key=key,
                      help=field.help, height=160)
+
+
+def _chosen(thread_id: str, interrupt_id: str | None, request: ReviewRequest) -> tuple[str, dict[str, Any]]:
+    """What the reviewer has chosen and typed for one request, read from the widgets' state."""
+    state = st.session_state
+    if request.items:
+        items = []
+        for n, item in enumerate(request.items):
+            action = _picked(item, state.get(keys.item_choice_key(thread_id, interrupt_id, n)))
+            if action is None:
+                items.append({"action": None})
+                continue
+            items.append({"action": action.key, "inputs": {
+                f.name: state.get(keys.item_field_key(thread_id, interrupt_id, n, action.key, f.name)) for f in action.fields}})
+        return request.actions[0].key, {"items": items}
+    action = _picked(request, state.get(keys.choice_key(thread_id, interrupt_id)))
+    if action is None:  # nothing allowed: the console refuses it in words
+        return "", {}
+    return action.key, {f.name: state.get(keys.field_key(thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
+
+
+def _picked(request: ReviewRequest, label: str | None) -> Action | None:
+    return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
 def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None, action: Action) -> None:
@@ -132,24 +179,95 @@ def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None
     st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action.key, inputs)
 
 
-def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | None, can_decide: bool) -> None:
+def _queue_chosen(thread_id: str, checkpoint_id: str, interrupt_id: str | None, request: ReviewRequest) -> None:
+    action, inputs = _chosen(thread_id, interrupt_id, request)
+    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action, inputs)
+
+
+def _queue_together(view: ThreadView) -> None:
+    """One decision answering every pending interrupt, sent as one resume."""
+    answers = [(i.id, *_chosen(view.thread_id, i.id, i.request)) for i in view.interrupts]
+    first, rest = answers[0], tuple(answers[1:])
+    st.session_state[keys.PENDING_DECISION] = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+
+
+def _fields(fields, key_of) -> None:
+    for f in fields:
+        field_input(f, key_of(f))
+
+
+def items_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | None) -> None:
+    """Several questions in one pause: one decision each (outside a form, so the choice shows its inputs at once)."""
+    for n, item in enumerate(request.items):
+        with st.container(border=True):
+            st.markdown(f"**{n + 1}. {escape(item.title)}**")
+            request_view(item, f"{interrupt_id}:item{n}")
+            labels = [a.label for a in item.actions]
+            if not labels:
+                st.caption("This item allows no answer (its settings turn every action off).")
+                continue
+            choice = st.radio(f"Decision on item {n + 1}", labels, horizontal=True,
+                              key=keys.item_choice_key(view.thread_id, interrupt_id, n))
+            action = _picked(item, choice)
+            if action.help:
+                st.caption(action.help)
+            _fields(action.fields, lambda f, a=action, n=n: keys.item_field_key(view.thread_id, interrupt_id, n, a.key, f.name))
+
+
+def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | None, can_decide: bool,
+                use_form: bool = True) -> None:
+    """The reviewer's choice for one request. `use_form=False` when several interrupts wait, so that
+    every answer's inputs are in session state for "answer all together"."""
     labels = [a.label for a in request.actions]
     if not labels:
+        st.caption("This request allows no answer (its settings turn every action off).")
         return
-    choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id))
-    action = request.actions[labels.index(choice)] if choice in labels else request.actions[0]
+    if request.items:
+        items_area(view, request, interrupt_id)
+        st.button(SUBMIT_LABELS["decide_each"], type="primary", disabled=not can_decide,
+                  key=keys.send_key(view.thread_id, interrupt_id, "items"),
+                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+        return
+    # One possible action needs no choice: its form is shown straight away.
+    choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
+    action = _picked(request, choice)
     if action.help:
         st.caption(action.help)
+    if not use_form:
+        _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
+        st.button(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)",
+                  type="primary" if action.key != "reject" else "secondary",
+                  disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
+                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+        return
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
-        for f in action.fields:
-            field_input(f, keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
+        _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
         st.form_submit_button(
-            SUBMIT_LABELS.get(action.key, action.label),
+            action.submit or SUBMIT_LABELS.get(action.key, action.label),
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,
             args=(view.thread_id, view.checkpoint_id, interrupt_id, action),
         )
+
+
+def answer_all_button(view: ThreadView, can_decide: bool) -> None:
+    st.button("Send all answers together", type="primary", disabled=not can_decide,
+              key=keys.send_key(view.thread_id, None, "together"), on_click=_queue_together, args=(view,),
+              help="One resume with every answer above: the workflow goes on once, with all of them.")
+
+
+def final_words(values: Any) -> str | None:
+    """What a finished thread produced: its "final" text, or an agent's last reply."""
+    if not isinstance(values, dict):
+        return None
+    if isinstance(values.get("final"), str):
+        return values["final"]
+    messages = values.get("messages")
+    if isinstance(messages, list) and messages and getattr(messages[-1], "type", None) == "ai":
+        content = getattr(messages[-1], "content", None)
+        return content if isinstance(content, str) and content else None
+    return None
 
 
 def follow_run(items) -> Outcome | None:

@@ -53,9 +53,50 @@ def console() -> Console:
 
 
 def reviewer() -> Reviewer | None:
-    """Who is deciding. Sign-in replaces this later; until then, a typed, unverified name."""
+    """Who is deciding, in one place: the sign-in mode decides where the identity comes from."""
+    settings = load_settings()
+    if settings.auth_mode == "oidc":
+        if not st.user.is_logged_in:
+            return None
+        email = st.user.get("email")
+        groups = st.user.get("groups") or ()
+        return Reviewer(name=email or st.user.get("name") or "signed-in user", verified=True, email=email,
+                        groups=tuple(groups) if isinstance(groups, (list, tuple)) else (str(groups),))
+    if settings.auth_mode == "proxy":
+        # Only trustworthy because the console listens where only the proxy can reach it (README).
+        email = (st.context.headers.get(settings.proxy_header) or "").strip()
+        return Reviewer(name=email, verified=True, email=email) if email else None
     name = (st.session_state.get(keys.REVIEWER_NAME) or "").strip()
     return Reviewer(name=name[:80], verified=False) if name else None
+
+
+def identity_sidebar() -> None:
+    """The sign-in part of the sidebar, for the configured mode."""
+    mode = load_settings().auth_mode
+    if mode == "oidc":
+        if st.user.is_logged_in:
+            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.button("Sign out", on_click=st.logout, key="sign-out")
+        else:
+            st.button("Sign in", on_click=st.login, type="primary", key="sign-in")
+        return
+    if mode == "proxy":
+        who = reviewer()
+        if who is None:
+            st.error("No signed-in user was passed by the sign-in proxy. Open the console through your company's sign-in.")
+        else:
+            st.caption(f"Signed in as {who.name}")
+        return
+    st.text_input(
+        "Your name",
+        key=keys.REVIEWER_NAME,
+        placeholder="Shown on every decision you make",
+        help="Demo mode has no sign-in: the name you type is recorded on your decisions, marked as unverified.",
+    )
+    if reviewer() is None:
+        st.caption("Enter your name to approve, reject or edit.")
+    else:
+        st.caption("Demo mode: your name is not verified.")
 
 
 @contextlib.contextmanager

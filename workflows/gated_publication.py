@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from workflows.models import POLISH, WRITE, write
+from workflows.common import publish, write_draft
+from workflows.models import POLISH, write
 from workflows.spec import WorkflowSpec
 
 
@@ -21,7 +21,7 @@ class State(TypedDict, total=False):
 
 
 async def draft_article(state: State) -> State:
-    return {"draft": await write(f"{WRITE} {state['topic']}"), "status": "drafted"}
+    return await write_draft(state)
 
 
 async def polish_article(state: State) -> State:
@@ -30,7 +30,7 @@ async def polish_article(state: State) -> State:
 
 
 def publish_article(state: State) -> State:
-    return {"status": "published", "final": state["draft"], "published_at": datetime.now(timezone.utc).isoformat()}
+    return publish(state)
 
 
 def build() -> StateGraph:

@@ -10,13 +10,23 @@ from urllib.parse import parse_qs
 
 from langgraph.graph import StateGraph
 
-from workflows import content_approval, gated_publication, two_stage_review
+from workflows import (
+    agent_inbox_review, content_approval, gated_publication, hitl_agent, open_question, parallel_review,
+    refund_decision, two_stage_review,
+)
 from workflows.spec import WorkflowSpec
 
 DEMO_WORKFLOWS: tuple[WorkflowSpec, ...] = (
     content_approval.SPEC,
     gated_publication.SPEC,
     two_stage_review.SPEC,
+    # One per interrupt format the console understands (README, "Interrupt formats").
+    agent_inbox_review.SPEC,
+    hitl_agent.SPEC,
+    hitl_agent.PER_CALL_SPEC,
+    refund_decision.SPEC,
+    parallel_review.SPEC,
+    open_question.SPEC,
 )
 
 

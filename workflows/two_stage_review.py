@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TypedDict
 
 from langgraph.func import task
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.types import interrupt
 
-from workflows.models import REVISE, WRITE, write
+from workflows.common import draft_review_publish
+from workflows.models import REVISE, write
 from workflows.spec import WorkflowSpec
 
 
@@ -22,9 +22,6 @@ class State(TypedDict, total=False):
     reason: str
     published_at: str
 
-
-async def write_draft(state: State) -> State:
-    return {"draft": await write(f"{WRITE} {state['topic']}"), "status": "drafted"}
 
 
 @task
@@ -58,24 +55,8 @@ async def review(state: State) -> State:
     return {"status": "rejected", "draft": updated, "requested_changes": request, "reason": final.get("reason", "")}
 
 
-def publish(state: State) -> State:
-    return {"status": "published", "final": state["draft"], "published_at": datetime.now(timezone.utc).isoformat()}
-
-
-def after_review(state: State) -> str:
-    return "publish" if state["status"] == "approved" else END
-
-
 def build() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("write_draft", write_draft)
-    graph.add_node("review", review)
-    graph.add_node("publish", publish)
-    graph.add_edge(START, "write_draft")
-    graph.add_edge("write_draft", "review")
-    graph.add_conditional_edges("review", after_review, ["publish", END])
-    graph.add_edge("publish", END)
-    return graph
+    return draft_review_publish(State, review)
 
 
 SPEC = WorkflowSpec(

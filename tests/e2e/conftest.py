@@ -85,6 +85,7 @@ class Server:
     url: str
     db_path: Path
     log_path: Path
+    demo_threads: list[tuple[str, str, str]]  # (thread id, workflow, kind of pause), oldest first
 
     def log_tail(self, chars: int = 4000) -> str:
         try:
@@ -99,19 +100,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _seed(db_path: Path, own_threads: dict[str, tuple[str, str]]) -> None:
-    """The demo threads, plus the threads owned by tests that change state; written before the server starts."""
+def _seed(db_path: Path, own_threads: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """The demo threads, plus the threads owned by tests that change state; written before the server starts.
+    Returns the demo threads as the inbox lists them: (thread id, workflow, kind of pause), oldest first."""
     from console.decisions import Reviewer
     from console.service import Console
     from console.settings import Settings
 
+    from console.inbox import InboxQuery
+
     app = Console(Settings(db_path=db_path, seed_demo=True, offline_token_delay=0))
     try:
+        demo = app.inbox(InboxQuery(search="demo-", page_size=500)).rows
         for thread_id, (workflow, text) in own_threads.items():
             outcome = list(app.start(workflow, text, Reviewer("Seeder"), thread_id))[-1]
             assert outcome.status == "started", outcome.message
     finally:
         app.close()
+    return [(row.thread_id, row.workflow, row["kind of pause"]) for _, row in demo.iterrows()]
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -134,7 +140,7 @@ def _stop(process: subprocess.Popen) -> None:
 def running_app(folder: Path, own_threads: bool = True):
     """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`."""
     db_path = folder / "checkpoints.db"
-    _seed(db_path, OWN_THREADS if own_threads else {})
+    demo_threads = _seed(db_path, OWN_THREADS if own_threads else {})
     port = _free_port()
     log_path = folder / "streamlit.log"
     env = {
@@ -155,7 +161,7 @@ def running_app(folder: Path, own_threads: bool = True):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", db_path, log_path)
+    server = Server(f"http://127.0.0.1:{port}", db_path, log_path, demo_threads)
     try:
         deadline = time.monotonic() + SERVER_START_S
         while True:
@@ -279,11 +285,16 @@ class Reviewer:
     def field(self, label: str):
         return self.main().get_by_role("textbox", name=re.compile(rf"^{re.escape(label)}( \*)?$"))
 
-    def grid_rows(self, table, count: int) -> list[list[str]]:
-        """The `count` rows of an st.dataframe as text, read from the accessibility table the grid keeps
-        beside its canvas (filled once the grid has drawn: wait for the rows first)."""
-        self.expect(table.locator("tbody tr")).to_have_count(count)
-        return table.locator("tbody tr").evaluate_all(
+    def grid_rows(self, table, count: int | None = None) -> list[list[str]]:
+        """The rows of an st.dataframe as text, read from the accessibility table the grid keeps beside
+        its canvas: `count` rows, or (count=None) the rows drawn so far, at least one (it draws only
+        what fits its height)."""
+        rows = table.locator("tbody tr")
+        if count is None:
+            self.expect(rows.first).to_be_attached()
+        else:
+            self.expect(rows).to_have_count(count)
+        return rows.evaluate_all(
             "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(c => c.innerText))")
 
     def click_row(self, table, index: int) -> None:

@@ -1,0 +1,390 @@
+"""Every interrupt format, answered through the console on the real graphs: what the graph received and did."""
+
+import json
+
+import pytest
+from langchain_core.messages import ToolMessage
+
+from console import payloads, schema_form
+from console.decisions import DecisionRequest
+from console.errors import InvalidAnswer
+from console.markdown import plain_text, safe_markdown
+from tests.conftest import ANN, BOB
+
+
+def decide(console_, thread_id, action, index=0, reviewer=ANN, **inputs):
+    """Answer the thread's `index`-th pending interrupt; returns the final Outcome."""
+    view = console_.thread(thread_id)
+    pending = view.interrupts[index]
+    items = list(console_.decide(DecisionRequest(thread_id, view.checkpoint_id, pending.id, action, inputs), reviewer))
+    return items[-1]
+
+
+def action_keys(request):
+    return [a.key for a in request.actions]
+
+
+def tool_messages(view):
+    return {m.name: m for m in view.values["messages"] if isinstance(m, ToolMessage)}
+
+
+def logged_answers(console_, thread_id):
+    log = console_.decision_log(thread_id)
+    return [json.loads(a) for a in log.sort_values("id")["answer"]]
+
+
+# ---- 1. plain dicts --------------------------------------------------------------------
+
+
+def test_plain_dict_answers_keep_their_shape():
+    value = {"draft": "Hello", "message": "Check it"}
+    assert payloads.build_answer(value, "approve", {}) == {"approved": True}
+    assert payloads.build_answer(value, "reject", {"reason": " No "}) == {"approved": False, "reason": "No"}
+    assert payloads.build_answer(value, "edit", {"draft": "Hi"}) == {"approved": True, "edited": True, "draft": "Hi"}
+
+
+# ---- 2. Agent Inbox HumanInterrupt -----------------------------------------------------
+
+
+def test_agent_inbox_offers_only_allowed_actions_and_shows_markdown(demo):
+    request = demo.thread("demo-agent_inbox-1").interrupts[0].request
+    assert request.format == "agent_inbox" and action_keys(request) == ["accept", "edit", "response", "ignore"]
+    assert "**Send an email**" in request.description
+    assert "house style (`https://example.org/style`)" in safe_markdown(request.description)
+    two = demo.thread("demo-agent_inbox-2").interrupts[0].request
+    assert [action_keys(i) for i in two.items] == [["accept", "edit", "response", "ignore"], ["accept", "edit", "ignore"]]
+    assert action_keys(two) == ["decide_each"]
+
+
+def test_agent_inbox_accept(demo):
+    outcome = decide(demo, "demo-agent_inbox-1", "accept")
+    values = outcome.view.values
+    assert values["responses"] == [{"type": "accept", "args": None}]
+    assert values["results"][0].startswith("Email “The team about the spring opening hours” sent")
+
+
+def test_agent_inbox_edit_keeps_types(demo):
+    outcome = decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{
+        "arg:to": '["ann@example.org", "bob@example.org"]', "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
+    response = outcome.view.values["responses"][0]
+    assert response == {"type": "edit", "args": {"action": "send_email", "args": {
+        "to": ["ann@example.org", "bob@example.org"], "subject": "New hours", "body": "9 to 5", "priority": 1}}}
+    assert outcome.view.values["results"][0] == (
+        "Email “New hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)")
+
+
+def test_agent_inbox_edit_with_bad_json_is_refused_before_sending(demo):
+    with pytest.raises(InvalidAnswer, match="“to” is not valid JSON"):
+        decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{"arg:to": "[oops"})
+    assert demo.thread("demo-agent_inbox-1").status == "waiting"
+
+
+def test_agent_inbox_response_and_ignore(demo):
+    outcome = decide(demo, "demo-agent_inbox-1", "response", response="Wait until Monday.")
+    assert outcome.view.values["responses"] == [{"type": "response", "args": "Wait until Monday."}]
+    assert outcome.view.values["results"] == ["Not done; the reviewer said: Wait until Monday."]
+    outcome = decide(demo, "demo-agent_inbox-2", "decide_each", items=[{"action": "ignore"}, {"action": "ignore"}])
+    assert outcome.view.values["responses"] == [{"type": "ignore", "args": None}] * 2
+
+
+def test_agent_inbox_list_is_answered_item_by_item(demo):
+    thread = "demo-agent_inbox-2"
+    with pytest.raises(InvalidAnswer, match="each of the 2 items"):
+        decide(demo, thread, "decide_each", items=[{"action": "accept"}])
+    with pytest.raises(InvalidAnswer, match="Item 2"):  # book_room does not allow a response
+        decide(demo, thread, "decide_each", items=[{"action": "accept"}, {"action": "response", "inputs": {"response": "x"}}])
+    outcome = decide(demo, thread, "decide_each", items=[
+        {"action": "accept"},
+        {"action": "edit", "inputs": {"tool_name": "book_room", "arg:room": "Garden room", "arg:date": "Saturday",
+                                      "arg:attendees": 20, "arg:catering": True}},
+    ])
+    responses = outcome.view.values["responses"]
+    assert responses[0] == {"type": "accept", "args": None}
+    assert responses[1] == {"type": "edit", "args": {"action": "book_room", "args": {
+        "room": "Garden room", "date": "Saturday", "attendees": 20, "catering": True}}}
+    assert outcome.view.values["results"][1].startswith("Booked Garden room on Saturday for 20 people with catering")
+
+
+# ---- 3. LangChain HumanInTheLoopMiddleware (batched) -----------------------------------
+
+
+def test_hitl_shows_every_request_with_its_allowed_decisions(demo):
+    request = demo.thread("demo-tool_approval-1").interrupts[0].request
+    assert request.format == "hitl"
+    assert [i.title for i in request.items] == ["The agent wants to run “send_email”", "The agent wants to run “delete_records”"]
+    assert [action_keys(i) for i in request.items] == [["approve", "edit", "reject", "respond"], ["approve", "reject"]]
+    assert "cannot be undone" in request.items[1].description
+
+
+def test_hitl_approve_all_runs_every_tool(demo):
+    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[{"action": "approve"}, {"action": "approve"}])
+    assert logged_answers(demo, "demo-tool_approval-1") == [{"decisions": [{"type": "approve"}, {"type": "approve"}]}]
+    results = tool_messages(outcome.view)
+    assert results["send_email"].content.startswith("Email “The team about the charity run” sent")
+    assert results["delete_records"].content == "Deleted the rows of test_records older than 365 days."
+    assert outcome.view.status == "finished"
+
+
+def test_hitl_edit_and_reject_in_order(demo):
+    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
+        {"action": "edit", "inputs": {"tool_name": "send_email", "arg:to": '["board@example.org"]', "arg:subject": "Run",
+                                      "arg:body": "See you there", "arg:priority": 1}},
+        {"action": "reject", "inputs": {"message": "Keep the test records."}},
+    ])
+    assert logged_answers(demo, "demo-tool_approval-1") == [{"decisions": [
+        {"type": "edit", "edited_action": {"name": "send_email", "args": {
+            "to": ["board@example.org"], "subject": "Run", "body": "See you there", "priority": 1}}},
+        {"type": "reject", "message": "Keep the test records."},
+    ]}]
+    results = tool_messages(outcome.view)
+    assert "Email “Run” sent to board@example.org (priority 1)." in results["send_email"].content
+    assert "User rejected the tool call for `delete_records` with reason: Keep the test records." == results["delete_records"].content
+
+
+def test_hitl_respond_answers_for_the_tool(demo):
+    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
+        {"action": "respond", "inputs": {"message": "Already sent yesterday."}}, {"action": "reject", "inputs": {}}])
+    results = tool_messages(outcome.view)
+    assert results["send_email"].content == "Already sent yesterday." and results["send_email"].status == "success"
+    assert results["delete_records"].status == "error"  # rejected with no reason: the default sentence
+    with pytest.raises(InvalidAnswer, match="not offered"):
+        payloads.build_answer({"action_requests": [{"name": "delete_records", "args": {}}],
+                               "review_configs": [{"action_name": "delete_records", "allowed_decisions": ["approve"]}]},
+                              "reject", {})
+
+
+def test_hitl_single_request_has_flat_actions(demo):
+    items = list(demo.start("tool_approval", "Delete the old orders", ANN, thread_id="cleanup"))
+    request = items[-1].view.interrupts[0].request
+    assert not request.items and action_keys(request) == ["approve", "reject"]
+    outcome = decide(demo, "cleanup", "approve")
+    assert logged_answers(demo, "cleanup")[-1] == {"decisions": [{"type": "approve"}]}
+    assert tool_messages(outcome.view)["delete_records"].content == "Deleted the rows of old_orders older than 365 days."
+
+
+# ---- 3b + 5. per-call mode: a response_schema each, several pending at once -------------
+
+
+def test_per_call_interrupts_answered_one_at_a_time(demo):
+    thread = "demo-tool_approval_per_call-1"
+    view = demo.thread(thread)
+    assert [i.request.format for i in view.interrupts] == ["tool_approval", "tool_approval"]
+    assert [action_keys(i.request) for i in view.interrupts] == [["approve", "edit", "reject", "respond"], ["approve", "reject"]]
+    assert not any(f.name == "tool_name" for f in view.interrupts[0].request.action("edit").fields)  # the schema pins it
+    first = decide(demo, thread, "approve", index=0)
+    assert first.status == "applied" and len(first.view.interrupts) == 1 and first.view.status == "waiting"
+    assert first.view.interrupts[0].value["name"] == "delete_records"
+    done = decide(demo, thread, "reject", index=0, message="Not today.")
+    results = tool_messages(done.view)
+    assert done.view.status == "finished"
+    assert results["send_email"].content.startswith("Email “The board about the budget” sent")
+    assert results["delete_records"].content.endswith("with reason: Not today.")
+
+
+def test_per_call_answers_sent_together_in_one_resume(demo):
+    thread = "demo-tool_approval_per_call-1"
+    view = demo.thread(thread)
+    email, delete = view.interrupts
+    edit = {"arg:to": '["cfo@example.org"]', "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
+    request = DecisionRequest(thread, view.checkpoint_id, email.id, "edit", edit, together=((delete.id, "approve", {}),))
+    outcome = list(demo.decide(request, ANN))[-1]
+    assert outcome.status == "applied" and outcome.view.status == "finished"
+    results = tool_messages(outcome.view)
+    assert "Email “Budget” sent to cfo@example.org (priority 3)." in results["send_email"].content
+    assert results["delete_records"].content.startswith("Deleted the rows")
+    log = demo.decision_log(thread)
+    assert sorted(log["interrupt_id"]) == sorted([email.id, delete.id]) and set(log["outcome"]) == {"applied"}
+
+
+def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
+    pending = demo.thread("demo-tool_approval_per_call-1").interrupts[0]
+    with pytest.raises(InvalidAnswer, match="“edited_action › args › to” must be a list"):
+        payloads.build_answer(pending.value, "edit", {"arg:to": '"cfo@example.org"', "arg:subject": "s", "arg:body": "b",
+                                                      "arg:priority": 1}, pending.response_schema)
+
+
+# ---- 4. typed answers (response_schema) ------------------------------------------------
+
+
+def test_typed_form_follows_the_schema(demo):
+    pending = demo.thread("demo-refund_decision-1").interrupts[0]
+    fields = {f.name: f for f in pending.request.action("answer").fields}
+    assert pending.request.format == "schema" and pending.request.message == "How should we handle this refund request?"
+    assert fields["decision"].kind == "choice" and fields["decision"].choices == ("refund", "partial", "deny")
+    assert fields["decision"].required and not fields["note"].required
+    assert (fields["amount"].kind, fields["amount"].minimum, fields["amount"].maximum) == ("number", 0, 500)
+    assert fields["notify_customer"].kind == "boolean" and fields["notify_customer"].default is True
+    assert fields["tags"].kind == "lines" and fields["return_label.carrier"].choices == ("post", "courier")
+    assert fields["amount"].help == "Euros to refund (0 to 500)."
+
+
+def test_typed_answer_refused_by_the_console_names_the_field(demo):
+    thread = "demo-refund_decision-1"
+    with pytest.raises(InvalidAnswer, match="Please fill in “Decision”"):
+        decide(demo, thread, "answer")
+    with pytest.raises(InvalidAnswer, match="“Amount” must be at most 500"):
+        decide(demo, thread, "answer", decision="refund", amount=900)
+    with pytest.raises(InvalidAnswer, match="“decision” must be one of: refund, partial, deny"):
+        schema_form.check(demo.thread(thread).interrupts[0].response_schema, {"decision": "maybe"})
+    assert demo.thread(thread).status == "waiting" and demo.decision_log(thread).empty
+
+
+def test_typed_answer_refused_by_langgraph_can_be_answered_again(demo):
+    thread = "demo-refund_decision-1"
+    before = demo.thread(thread)
+    refused = decide(demo, thread, "answer", decision="deny", amount=0)  # passes the schema; the model's validator says no
+    assert refused.status == "failed"
+    assert "“note”: Please say why the refund is denied." in refused.message and "try again" in refused.message
+    again = demo.thread(thread)
+    assert again.status == "waiting" and again.interrupts[0].id == before.interrupts[0].id
+    done = decide(demo, thread, "answer", decision="deny", amount=0, note="Broken by the courier: claim with them.",
+                  notify_customer=False)
+    assert done.view.status == "finished" and done.view.values["status"] == "deny"
+    assert done.view.values["final"] == "We cannot refund this order: Broken by the courier: claim with them."
+
+
+def test_typed_answer_reaches_the_graph_with_its_types(demo):
+    outcome = decide(demo, "demo-refund_decision-1", "answer", decision="partial", amount=40, notify_customer=True,
+                     tags="damaged\n fragile \n", **{"return_label.carrier": "courier", "return_label.prepaid": False})
+    assert outcome.view.values["decision"] == {
+        "decision": "partial", "amount": 40.0, "notify_customer": True, "note": "", "tags": ["damaged", "fragile"],
+        "return_label": {"carrier": "courier", "prepaid": False}}
+    assert outcome.view.values["final"] == "We refund 40.00 EUR of your order. We sent you an email."
+
+
+def test_schema_forms_for_plain_json_schemas():
+    schema = {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "description": "Who"}, "count": {"type": "integer", "minimum": 1},
+        "colours": {"type": "array", "items": {"enum": ["red", "blue"]}}, "extra": {"type": "object"}}}
+    request = payloads.describe("Who is it?", schema)
+    assert [f.kind for f in request.action("answer").fields] == ["text", "integer", "multi_choice", "json"]
+    answer = payloads.build_answer("Who is it?", "answer", {"name": "Ann", "count": 2, "colours": ["red"], "extra": '{"a": 1}'}, schema)
+    assert answer == {"name": "Ann", "count": 2, "colours": ["red"], "extra": {"a": 1}}
+    assert payloads.build_answer("Pick", "answer", {"value": "b"}, {"enum": ["a", "b"]}) == "b"
+
+
+# ---- 5. several interrupts from parallel branches ---------------------------------------
+
+
+def test_parallel_branches_answered_one_at_a_time(demo):
+    thread = "demo-parallel_review-1"
+    view = demo.thread(thread)
+    assert sorted(i.node for i in view.interrupts) == ["brand_check", "legal_check"]
+    legal = next(n for n, i in enumerate(view.interrupts) if i.node == "legal_check")
+    after = decide(demo, thread, "approve", index=legal)
+    assert [i.node for i in after.view.interrupts] == ["brand_check"]
+    done = decide(demo, thread, "edit", index=0, draft="Summer fair: 3 July, all welcome.")
+    assert done.view.values["legal"] == {"approved": True}
+    assert done.view.values["final"] == "Summer fair: 3 July, all welcome." and done.view.values["status"] == "published"
+
+
+def test_parallel_branches_answered_together(demo):
+    thread = "demo-parallel_review-1"
+    view = demo.thread(thread)
+    a, b = view.interrupts
+    request = DecisionRequest(thread, view.checkpoint_id, a.id, "approve", {}, together=((b.id, "reject", {"reason": "Too long"}),))
+    outcome = list(demo.decide(request, ANN))[-1]
+    assert outcome.view.status == "finished" and outcome.view.values["status"] == "rejected"
+    assert {k: outcome.view.values[k] for k in ("legal", "brand")}[b.node.split("_")[0]] == {"approved": False, "reason": "Too long"}
+
+
+def test_together_is_refused_whole_when_one_was_answered_meanwhile(demo):
+    thread = "demo-parallel_review-1"
+    seen = demo.thread(thread)
+    a, b = seen.interrupts
+    decide(demo, thread, "approve", index=1, reviewer=BOB)  # Bob answers b first
+    request = DecisionRequest(thread, seen.checkpoint_id, a.id, "reject", {"reason": "No"}, together=((b.id, "approve", {}),))
+    outcome = list(demo.decide(request, ANN))[-1]
+    assert outcome.status == "refused"
+    view = demo.thread(thread)
+    assert [i.id for i in view.interrupts] == [a.id]  # a is still open: Ann's answer to it was not sent
+    assert decide(demo, thread, "approve").view.values["status"] == "published"
+    with pytest.raises(InvalidAnswer, match="once"):
+        list(demo.decide(DecisionRequest(thread, "x", "i", "approve", {}, together=(("i", "approve", {}),)), ANN))
+
+
+# ---- 6. anything else --------------------------------------------------------------------
+
+
+def test_string_and_unknown_dict_get_free_form_answers(demo):
+    thread = "demo-open_question-1"
+    request = demo.thread(thread).interrupts[0].request
+    assert request.format == "generic" and request.message == "Which venue should we book for the autumn party?"
+    after = decide(demo, thread, "answer", text="The town hall", as_json=False)
+    second = after.view.interrupts[0].request
+    assert second.format == "generic" and second.details["value"]["range"] == [100, 5000]
+    with pytest.raises(InvalidAnswer, match="not valid JSON"):
+        decide(demo, thread, "answer", text="about 1200", as_json=True)
+    done = decide(demo, thread, "answer", text="1200", as_json=True)
+    assert done.view.values["venue"] == "The town hall" and done.view.values["budget"] == 1200
+    assert done.view.values["final"] == "the autumn party: at The town hall, budget 1200 EUR."
+
+
+def test_odd_payloads_never_break_the_view():
+    for value in (None, 42, [1, "two"], {"action_requests": "nope"}, {"type": "tool_approval"}, [{"action_request": 1}],
+                  {"action_requests": [1], "review_configs": []}):
+        request = payloads.describe(value, {"not": "a schema"} if value == 42 else None)
+        assert request.actions and request.preview is not None
+    broken = {"action_requests": [1], "review_configs": []}  # matches HITL, but its adapter cannot read it
+    assert payloads.describe(broken).format == "generic"
+    assert payloads.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
+
+
+# ---- safe text and extension ---------------------------------------------------------------
+
+
+def test_markdown_is_stripped_of_images_html_and_live_links():
+    text = ('Hi <img src=x onerror=alert(1)><script>alert(1)</script> ![pixel](https://t.example/p.png) '
+            '[click](javascript:alert(1)) <b>bold</b>\n\n[ref]: https://r.example')
+    shown = safe_markdown(text)
+    assert "<" not in shown and "img" not in shown and "alert(1)<" not in shown and "pixel" not in shown
+    assert "click (`javascript:alert(1)`)" in shown and "bold" in shown
+    assert plain_text("**Send** it to [Ann](https://a.example)") == "Send it to Ann (https://a.example)"
+    assert safe_markdown("Mail ann@example.org or see www.example.org") == "Mail `ann@example.org` or see `www.example.org`"
+
+
+def test_a_team_adds_its_own_format_in_one_class():
+    class TicketAdapter:
+        name = "ticket"
+
+        def matches(self, value, schema=None):
+            return isinstance(value, dict) and "ticket" in value
+
+        def describe(self, value, schema=None):
+            return payloads.ReviewRequest(format="ticket", title=f"Ticket {value['ticket']}",
+                                          actions=(payloads.Action("close", "Close"),))
+
+        def answer(self, value, action, inputs, schema=None):
+            return {"close": True}
+
+    payloads.register(TicketAdapter())
+    try:
+        assert payloads.describe({"ticket": 7}).title == "Ticket 7"
+        assert payloads.build_answer({"ticket": 7}, "close", {}) == {"close": True}
+    finally:
+        payloads.ADAPTERS.pop(0)
+
+
+# ---- any payload at all ------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["draft", "message", "action_request", "config", "action", "args", "action_requests",
+                         "review_configs", "name", "type", "allowed_decisions", "description", "x"]), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_json, schema=st.none() | st.dictionaries(st.sampled_from(["type", "properties", "enum", "required", "items"]), _json, max_size=3),
+       action=st.sampled_from(["approve", "answer", "decide_each", "edit", "accept", "x"]), inputs=st.dictionaries(st.text(max_size=8), _json, max_size=3))
+def test_any_payload_is_shown_and_any_input_is_refused_in_words(value, schema, action, inputs):
+    request = payloads.describe(value, schema)
+    assert request.title and isinstance(request.preview, str)
+    try:
+        payloads.build_answer(value, action, inputs, schema)
+    except InvalidAnswer as exc:
+        assert str(exc)

@@ -1,0 +1,267 @@
+"""Every interrupt format on the thread page, each action it allows, driven as a reviewer would (AppTest)."""
+
+import json
+
+from tests.test_pages import fill, inbox_table, open_thread, submit, texts
+from ui import keys
+
+
+def radios(at, label):
+    return [r for r in at.radio if r.label == label]
+
+
+def widget(at, label, index=0):
+    """An input by its label (without the required-field star)."""
+    found = [w for w in list(at.text_input) + list(at.text_area) + list(at.number_input) + list(at.checkbox)
+             + list(at.selectbox) + list(at.multiselect) if w.label.rstrip(" *").removesuffix(" (JSON)") == label]
+    return found[index]
+
+
+def click(at, label, index=0):
+    return [b for b in at.button if b.label == label][index].click().run()
+
+
+def state_json(at):
+    """The thread's state values as shown in the "State values" expander."""
+    return "\n".join(str(j.value) for j in at.json)
+
+
+def final_text(at):
+    return "\n".join(t.value for t in at.text)
+
+
+def test_demo_threads_of_every_format_have_plain_previews(app):
+    at = app.run()
+    table = inbox_table(at).set_index("thread_id")
+    for thread in ("demo-agent_inbox-1", "demo-agent_inbox-2", "demo-tool_approval-1", "demo-tool_approval_per_call-1",
+                   "demo-refund_decision-1", "demo-parallel_review-1", "demo-open_question-1"):
+        preview = table.loc[thread, "preview"]
+        assert preview and "**" not in preview and "<" not in preview
+    assert table.loc["demo-agent_inbox-2", "preview"].startswith("2 actions: send_email: Send an email")
+
+
+def test_start_page_starts_every_format(app):
+    at = app.run()
+    at.switch_page(keys.START_PAGE).run()
+    for n, (name, text) in enumerate([
+        ("agent_inbox", "Email the choir about rehearsals"),
+        ("tool_approval", "Delete the old orders"),
+        ("tool_approval_per_call", "Email the team about lunch and delete the test records"),
+        ("refund_decision", "The lamp flickers."),
+        ("parallel_review", "the book sale"),
+        ("open_question", "the winter concert"),
+    ]):
+        at.session_state["start-workflow"] = name
+        at.run()
+        title = name
+        next(w for w in at.text_area if w.label.startswith(("What should", "The customer", "Topic", "Event"))).input(text)
+        at.text_input(key="start-thread-id").input(f"started-{n}")
+        at = submit(at, "Start")
+        assert not at.exception and "now waits" in texts(at), title
+    at.switch_page(keys.INBOX_PAGE).run()
+    assert {f"started-{n}" for n in range(6)} <= set(inbox_table(at)["thread_id"])
+
+
+# ---- Agent Inbox -----------------------------------------------------------------------
+
+
+def test_agent_inbox_shows_description_safely_and_only_allowed_actions(app):
+    at = open_thread(app, "demo-agent_inbox-1")
+    assert not at.exception
+    assert "The agent wants to run “send\\_email”" in texts(at)
+    assert "Style guide: house style (`https://example.org/style`)" in texts(at)
+    assert radios(at, "Your decision")[0].options == ["Accept", "Edit", "Respond", "Ignore"]
+    at = open_thread(at, "demo-agent_inbox-2")
+    assert [r.options for r in at.radio] == [["Accept", "Edit", "Respond", "Ignore"], ["Accept", "Edit", "Ignore"]]
+
+
+def test_agent_inbox_accept(app):
+    at = submit(open_thread(app, "demo-agent_inbox-1"), "Accept")
+    assert not at.exception and "Done. The workflow finished (done)." in texts(at)
+    assert "Email “The team about the spring opening hours” sent to team@example.org" in final_text(at)
+
+
+def test_agent_inbox_edit_keeps_numbers_and_lists(app):
+    at = open_thread(app, "demo-agent_inbox-1")
+    at = radios(at, "Your decision")[0].set_value("Edit").run()
+    widget(at, "to").input('["ann@example.org", "bob@example.org"]')
+    widget(at, "subject").input("Opening hours")
+    widget(at, "priority").set_value(1)
+    at = submit(at, "Send the edited action")
+    assert not at.exception and "finished (done)" in texts(at)
+    assert "Email “Opening hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)" in final_text(at)
+    assert '"priority":1' in state_json(at).replace(" ", "")
+
+
+def test_agent_inbox_respond_needs_text(app):
+    at = open_thread(app, "demo-agent_inbox-1")
+    at = radios(at, "Your decision")[0].set_value("Respond").run()
+    at = submit(at, "Send response")
+    assert "Please fill in “Your response”" in texts(at)
+    fill(at, "Your response", "Not before Monday.")
+    at = submit(at, "Send response")
+    assert "Not done; the reviewer said: Not before Monday." in final_text(at)
+
+
+def test_agent_inbox_ignore(app):
+    at = open_thread(app, "demo-agent_inbox-1")
+    at = radios(at, "Your decision")[0].set_value("Ignore").run()
+    at = submit(at, "Ignore")
+    assert "send_email was skipped." in final_text(at)
+
+
+def test_agent_inbox_list_answered_item_by_item(app):
+    at = open_thread(app, "demo-agent_inbox-2")
+    at = radios(at, "Decision on item 2")[0].set_value("Edit").run()
+    widget(at, "attendees").set_value(30)
+    widget(at, "catering").check()
+    at = click(at, "Send all decisions")
+    assert not at.exception and "finished (done)" in texts(at)
+    assert "Booked Main hall on Friday for 30 people with catering." in final_text(at)
+    assert "Email “The volunteers about the move” sent" in final_text(at)
+
+
+# ---- HumanInTheLoopMiddleware (batched) --------------------------------------------------
+
+
+def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
+    at = open_thread(app, "demo-tool_approval-1")
+    assert not at.exception
+    shown = texts(at)
+    assert "1. The agent wants to run “send\\_email”" in shown and "2. The agent wants to run “delete\\_records”" in shown
+    assert [r.options for r in at.radio] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
+
+
+def test_hitl_approve_all(app):
+    at = click(open_thread(app, "demo-tool_approval-1"), "Send all decisions")
+    assert not at.exception and "Done. The workflow finished." in texts(at)
+    assert "Deleted the rows of test_records older than 365 days." in final_text(at)  # the agent's last reply
+
+
+def test_hitl_edit_and_reject(app):
+    at = open_thread(app, "demo-tool_approval-1")
+    at = radios(at, "Decision on item 1")[0].set_value("Edit").run()
+    widget(at, "subject").input("Charity run on Sunday")
+    at = radios(at, "Decision on item 2")[0].set_value("Reject").run()
+    fill(at, "Reason (sent to the agent)", "Keep the test records.")
+    at = click(at, "Send all decisions")
+    assert not at.exception and "Done. The workflow finished." in texts(at)
+    shown = final_text(at)
+    assert "Email “Charity run on Sunday” sent" in shown
+    assert "User rejected the tool call for `delete_records` with reason: Keep the test records." in shown
+
+
+def test_hitl_respond_instead(app):
+    at = open_thread(app, "demo-tool_approval-1")
+    at = radios(at, "Decision on item 1")[0].set_value("Respond instead").run()
+    at = click(at, "Send all decisions")
+    assert "Item 1" in texts(at) and "Please fill in" in texts(at)  # nothing sent without the answer
+    fill(at, "Your answer (given to the agent as the tool's result)", "Sent by hand already.")
+    at = click(at, "Send all decisions")
+    assert "Done. The workflow finished." in texts(at) and "Sent by hand already." in final_text(at)
+
+
+# ---- per-call mode: several questions at once ---------------------------------------------
+
+
+def test_per_call_questions_answered_one_at_a_time(app):
+    at = open_thread(app, "demo-tool_approval_per_call-1")
+    assert "2 questions wait at once" in texts(at)
+    assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
+    at = click(at, "Approve (this question only)", index=1)  # delete_records first
+    assert not at.exception and "now waits at “tools”" in texts(at)
+    assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send\\_email”" in texts(at)
+    at = submit(at, "Approve")
+    assert "Done. The workflow finished." in texts(at)
+    assert "Deleted the rows of test_records" in final_text(at) and "Email “The board about the budget” sent" in final_text(at)
+
+
+def test_per_call_questions_answered_together(app):
+    at = open_thread(app, "demo-tool_approval_per_call-1")
+    at = radios(at, "Your decision")[0].set_value("Edit").run()
+    widget(at, "priority").set_value(3)
+    at = radios(at, "Your decision")[1].set_value("Reject").run()
+    fill(at, "Reason (sent to the agent)", "Not this week.")
+    at = click(at, "Send all answers together")
+    assert not at.exception and "Done. The workflow finished." in texts(at)
+    shown = final_text(at)
+    assert "(priority 3)" in shown and "with reason: Not this week." in shown
+    at.switch_page(keys.ACTIVITY_PAGE).run()
+    assert list(at.dataframe[-1].value["outcome"]) == ["applied", "applied"]
+
+
+# ---- typed answers -------------------------------------------------------------------------
+
+
+def test_typed_form_is_built_from_the_schema(app):
+    at = open_thread(app, "demo-refund_decision-1")
+    assert not at.exception and "The workflow asks you to fill in a form" in texts(at)
+    assert widget(at, "Decision").options == ["refund", "partial", "deny"]
+    amount = widget(at, "Amount")
+    assert (amount.min, amount.max, amount.help) == (0, 500, "Euros to refund (0 to 500).")
+    assert widget(at, "Notify Customer").value is True
+    assert widget(at, "Return label › Carrier").value == "post"
+    at = submit(at, "Send answer")
+    assert "Please fill in “Decision”" in texts(at) and "Waiting for a reviewer" in texts(at)
+
+
+def test_typed_answer_refused_by_the_workflow_shows_the_field_and_can_be_sent_again(app):
+    at = open_thread(app, "demo-refund_decision-1")
+    widget(at, "Decision").select("deny")
+    at = submit(at, "Send answer")
+    assert "“note”: Please say why the refund is denied" in texts(at) and "try again" in texts(at)
+    assert "Waiting for a reviewer" in texts(at)
+    widget(at, "Note").input("The courier broke it: claim with them.")
+    at = submit(at, "Send answer")
+    assert not at.exception and "finished (deny)" in texts(at)
+    assert "We cannot refund this order: The courier broke it: claim with them." in final_text(at)
+
+
+def test_typed_answer_partial_refund(app):
+    at = open_thread(app, "demo-refund_decision-1")
+    widget(at, "Decision").select("partial")
+    widget(at, "Amount").set_value(40.0)
+    widget(at, "Tags").input("damaged\nfragile")
+    at = submit(at, "Send answer")
+    assert "finished (partial)" in texts(at) and "We refund 40.00 EUR of your order." in final_text(at)
+    assert json.dumps(["damaged", "fragile"]).replace(" ", "") in state_json(at).replace(" ", "").replace("'", '"')
+
+
+# ---- parallel branches -------------------------------------------------------------------
+
+
+def test_parallel_checks_one_at_a_time(app):
+    at = open_thread(app, "demo-parallel_review-1")
+    assert "2 questions wait at once" in texts(at)
+    at = click(at, "Approve (this question only)", index=0)
+    assert not at.exception and "2 questions wait at once" not in texts(at) and "Waiting for a reviewer" in texts(at)
+    at = submit(at, "Approve")
+    assert "finished (published)" in texts(at)
+
+
+def test_parallel_checks_together_with_an_edit(app):
+    at = open_thread(app, "demo-parallel_review-1")
+    at = radios(at, "Your decision")[1].set_value("Edit").run()
+    fill(at, "Edited draft", "The book sale: Saturday, 10 to 4.")
+    at = click(at, "Send all answers together")
+    assert not at.exception and "finished (published)" in texts(at)
+    assert "The book sale: Saturday, 10 to 4." in final_text(at)
+
+
+# ---- anything else ---------------------------------------------------------------------------
+
+
+def test_open_questions_take_text_then_json(app):
+    at = open_thread(app, "demo-open_question-1")
+    assert "Which venue should we book for the autumn party?" in texts(at)
+    fill(at, "Your answer", "The town hall")
+    at = submit(at, "Send answer")
+    assert "Waiting for a reviewer" in texts(at) and '"range"' in state_json(at) + "".join(str(j.value) for j in at.json)
+    fill(at, "Your answer", "about 1200")
+    widget(at, "Send as JSON").check()
+    at = submit(at, "Send answer")
+    assert "is not valid JSON" in texts(at)
+    fill(at, "Your answer", "1200")
+    at = submit(at, "Send answer")
+    assert not at.exception and "finished (planned)" in texts(at)
+    assert "the autumn party: at The town hall, budget 1200 EUR." in final_text(at)
