@@ -1,16 +1,38 @@
-"""Inbox queries over the console's thread index → pandas DataFrames. Filters run in SQL."""
+"""Inbox queries over the console's thread index → pandas DataFrames. Filters, sort, paging and counts run in SQL.
+
+The index (rc_threads, kept by the deriver in console/service.py) is read here
+with plain sqlite3 in the caller's own thread, not through the bridge: a read
+of a few index pages needs no event loop, never queues behind a running
+graph or a backfill on the loop, and WAL lets it run beside any writer.
+"""
 
 from __future__ import annotations
 
+import queue
+import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from console.threads import PAUSE_WORDS
 
-SORTS = {"waiting time": "waiting_since", "workflow": "workflow", "thread id": "thread_id"}
+# sort name → ORDER BY columns; each has an index led by status (see store.INDEX_SCHEMA).
+SORTS = {
+    "waiting time": ("waiting_since", "thread_id"),
+    "workflow": ("workflow", "waiting_since", "thread_id"),
+    "thread id": ("thread_id",),
+}
 COLUMNS = ["workflow", "thread_id", "waiting at", "kind of pause", "preview", "waiting for", "since"]
+ROW_COLUMNS = ("thread_id", "workflow", "waiting_node", "pause_kind", "preview", "waiting_since", "error")
+MAX_PAGE_SIZE = 500
+SEARCHABLE = ("waiting", "failed")  # the statuses rc_search holds (store.INDEX_SCHEMA)
+
+# Threads a console decision is answering right now: out of the waiting list at once,
+# before the deriver has seen the resumed run (the partial index keeps this tiny).
+IN_DECISION = "SELECT thread_id FROM rc_decisions WHERE outcome = 'pending'"
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,10 @@ class InboxPage:
     pages: int
 
 
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _where(q: InboxQuery, now: float) -> tuple[str, list]:
     clauses, params = ["status = ?"], [q.status]
     for column, values in (("workflow", q.workflows), ("waiting_node", q.nodes), ("pause_kind", q.kinds)):
@@ -44,25 +70,48 @@ def _where(q: InboxQuery, now: float) -> tuple[str, list]:
     if q.min_age_s:
         clauses.append("waiting_since <= ?")
         params.append(now - q.min_age_s)
-    if q.search.strip():
+    text = q.search.strip()
+    if text:
+        if len(text) >= 3 and q.status in SEARCHABLE:
+            clauses.append("id IN (SELECT rowid FROM rc_search WHERE rc_search MATCH ?)")
+            params.append('"' + text.replace('"', '""') + '"')
+            if text.isascii():
+                # A trigram match is then exactly LIKE's case-insensitive substring match.
+                return " AND ".join(clauses), params
+            # Otherwise the trigram index gives a superset (it folds non-ASCII case too);
+            # LIKE keeps the exact meaning on those candidates.
         clauses.append("(preview LIKE ? ESCAPE '\\' OR thread_id LIKE ? ESCAPE '\\')")
-        pattern = "%" + q.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        params.extend([pattern, pattern])
+        params.extend([_like(text)] * 2)
     return " AND ".join(clauses), params
+
+
+def _only_counted_by_table(q: InboxQuery) -> bool:
+    """True when rc_counts answers the total: no filter but status and workflow."""
+    return not (q.nodes or q.kinds or q.min_age_s or q.search.strip())
 
 
 def page_sql(q: InboxQuery, now: float) -> tuple[str, list, str, list]:
     where, params = _where(q, now)
-    column = SORTS.get(q.sort, "waiting_since")
     direction = "ASC" if q.oldest_first else "DESC"
-    size = max(1, min(int(q.page_size), 500))
+    order = ", ".join(f"{c} {direction}" for c in SORTS.get(q.sort, SORTS["waiting time"]))
+    size = max(1, min(int(q.page_size), MAX_PAGE_SIZE))
     offset = (max(1, int(q.page)) - 1) * size
     rows_sql = (
-        "SELECT thread_id, workflow, waiting_node, pause_kind, preview, waiting_since, error FROM rc_threads "
-        f"WHERE {where} ORDER BY {column} {direction}, thread_id {direction} LIMIT ? OFFSET ?"
+        f"SELECT {', '.join(ROW_COLUMNS)} FROM rc_threads "
+        f"WHERE {where} AND thread_id NOT IN ({IN_DECISION}) ORDER BY {order} LIMIT ? OFFSET ?"
     )
-    count_sql = f"SELECT COUNT(*) AS n FROM rc_threads WHERE {where}"
-    return rows_sql, params + [size, offset], count_sql, params
+    if _only_counted_by_table(q):
+        # Counted by triggers; minus the few threads under a decision right now.
+        wf = f" AND workflow IN ({', '.join('?' for _ in q.workflows)})" if q.workflows else ""
+        count_sql = (
+            f"SELECT (SELECT COALESCE(SUM(n), 0) FROM rc_counts WHERE status = ?{wf}) - "
+            f"(SELECT COUNT(*) FROM rc_threads WHERE {where} AND thread_id IN ({IN_DECISION})) AS n"
+        )
+        count_params = [q.status, *q.workflows, *params]
+    else:
+        count_sql = f"SELECT COUNT(*) AS n FROM rc_threads WHERE {where} AND thread_id NOT IN ({IN_DECISION})"
+        count_params = list(params)
+    return rows_sql, params + [size, offset], count_sql, count_params
 
 
 def humanize_age(seconds: float) -> str:
@@ -76,22 +125,121 @@ def humanize_age(seconds: float) -> str:
     return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
 
 
-def to_frame(rows: list[dict], now: float | None = None) -> pd.DataFrame:
+def to_frame(rows: list[tuple], now: float | None = None) -> pd.DataFrame:
+    """At most one page of rows, built column by column in plain Python (no per-column
+    pandas map/to_datetime calls beyond one: their fixed cost dominates at 50 rows)."""
     now = time.time() if now is None else now
-    frame = pd.DataFrame(rows, columns=["thread_id", "workflow", "waiting_node", "pause_kind", "preview", "waiting_since", "error"])
-    since = pd.to_datetime(frame["waiting_since"], unit="s", utc=True)
+    cols = list(zip(*rows)) if rows else [()] * len(ROW_COLUMNS)
+    thread_id, workflow, node, kind, preview, since, _error = cols
     return pd.DataFrame({
-        "workflow": frame["workflow"].fillna("unknown"),
-        "thread_id": frame["thread_id"],
-        "waiting at": frame["waiting_node"].fillna(""),
-        "kind of pause": frame["pause_kind"].map(lambda k: PAUSE_WORDS.get(k, k or "")),
-        "preview": frame["preview"].fillna(""),
-        "waiting for": [humanize_age(now - s) if pd.notna(s) else "" for s in frame["waiting_since"]],
-        "since": since,
-    })
+        "workflow": [w or "unknown" for w in workflow],
+        "thread_id": list(thread_id),
+        "waiting at": [n or "" for n in node],
+        "kind of pause": [PAUSE_WORDS.get(k, k or "") for k in kind],
+        "preview": [p or "" for p in preview],
+        "waiting for": [humanize_age(now - s) if s is not None else "" for s in since],
+        "since": pd.to_datetime(pd.Series(since, dtype="float64"), unit="s", utc=True),
+    }, columns=COLUMNS)
 
 
-def page_of(rows: list[dict], total: int, q: InboxQuery) -> InboxPage:
-    size = max(1, min(int(q.page_size), 500))
+def page_of(rows: list[tuple], total: int, q: InboxQuery) -> InboxPage:
+    size = max(1, min(int(q.page_size), MAX_PAGE_SIZE))
     pages = max(1, -(-total // size))
     return InboxPage(rows=to_frame(rows), total=total, page=min(max(1, q.page), pages), pages=pages)
+
+
+def _distinct(column: str, status: str) -> str:
+    """DISTINCT by skip-scan: one index seek per distinct value, not a walk over every waiting row."""
+    return (
+        f"WITH RECURSIVE v(x) AS ("
+        f"SELECT (SELECT MIN({column}) FROM rc_threads WHERE status = '{status}') "
+        f"UNION ALL SELECT (SELECT MIN({column}) FROM rc_threads WHERE status = '{status}' AND {column} > v.x) "
+        f"FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL"
+    )
+
+
+class IndexReader:
+    """Read-only sqlite3 connections to the index, lent to whichever thread asks."""
+
+    KEEP = 4
+
+    def __init__(self, path: Path | str, busy_timeout_s: float) -> None:
+        self.path = str(path)
+        self.busy_timeout_s = busy_timeout_s
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA query_only = 1")
+        return conn
+
+    @contextmanager
+    def snapshot(self):
+        """One connection in one read transaction: rows and their total agree."""
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._open()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        if self._idle.qsize() < self.KEEP:
+            self._idle.put(conn)
+        else:
+            conn.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    # ---- the queries pages make ----
+
+    def page(self, q: InboxQuery, now: float | None = None) -> InboxPage:
+        rows_sql, rows_params, count_sql, count_params = page_sql(q, time.time() if now is None else now)
+        with self.snapshot() as conn:
+            rows = conn.execute(rows_sql, rows_params).fetchall()
+            total = conn.execute(count_sql, count_params).fetchone()[0]
+        return page_of(rows, int(total), q)
+
+    def counts(self) -> pd.DataFrame:
+        with self.snapshot() as conn:
+            rows = conn.execute(
+                "SELECT NULLIF(workflow, '') AS workflow, status, n FROM rc_counts WHERE n > 0 ORDER BY workflow, status"
+            ).fetchall()
+            busy = conn.execute(
+                f"SELECT workflow, status, COUNT(*) FROM rc_threads WHERE thread_id IN ({IN_DECISION}) "
+                "AND status = 'waiting' GROUP BY 1, 2"
+            ).fetchall()
+        # Threads being answered right now count as running, as the deriver will soon say.
+        moved: dict[tuple, int] = {}
+        for w, _, n in busy:
+            moved[(w, "waiting")] = moved.get((w, "waiting"), 0) - n
+            moved[(w, "running")] = moved.get((w, "running"), 0) + n
+        totals = {(w, s): n for w, s, n in rows}
+        for key, n in moved.items():
+            totals[key] = totals.get(key, 0) + n
+        out = sorted(((w, s, n) for (w, s), n in totals.items() if n > 0), key=lambda r: (r[0] or "", r[1]))
+        return pd.DataFrame(out, columns=["workflow", "status", "threads"])
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        with self.snapshot() as conn:
+            workflows = [r[0] for r in conn.execute(
+                "SELECT workflow FROM rc_counts WHERE status = 'waiting' AND n > 0 AND workflow != '' ORDER BY workflow")]
+            nodes = [r[0] for r in conn.execute(_distinct("waiting_node", "waiting"))]
+            kinds = [r[0] for r in conn.execute(_distinct("pause_kind", "waiting"))]
+        return {"workflows": workflows, "nodes": nodes, "kinds": kinds}
+
+    def backlog(self) -> int:
+        """How many threads wait to be (re-)derived. Walks the marks' (thread_id, id) index:
+        a few entries normally, one per thread during a first indexing (~10 ms at 100,000)."""
+        with self.snapshot() as conn:
+            return int(conn.execute("SELECT COUNT(DISTINCT thread_id) FROM rc_marks").fetchone()[0])

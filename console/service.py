@@ -18,9 +18,9 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console.bridge import Bridge, StreamResult
 from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer, where_now
 from console.demo import seed_demo
-from console.errors import ConfigurationError, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound
+from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.policy import PolicyError, load_policy
-from console.inbox import InboxPage, InboxQuery, page_of, page_sql
+from console.inbox import IndexReader, InboxPage, InboxQuery
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
 from console.store import Refusal, Store, is_busy
@@ -32,6 +32,10 @@ __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id
 log = logging.getLogger("review_console")
 
 HEARTBEAT_S = 2.0
+TICK_S = 0.1  # the deriver's pace when idle (one cheap MAX(id) read): a pause written elsewhere shows within ~0.2 s
+TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
+RECOVERY_S = 5.0
+DERIVE_BATCH = 100
 
 
 def _check_database_file(path: Path) -> None:
@@ -67,6 +71,7 @@ class Console(DecisionsMixin):
         self.bridge = Bridge()
         self._derive_lock: asyncio.Lock | None = None
         self._background: asyncio.Task | None = None
+        self.reader = IndexReader(self.settings.db_path, self.settings.busy_timeout_s)
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
@@ -105,7 +110,9 @@ class Console(DecisionsMixin):
         await self._recover_orphans()
         if self.settings.seed_demo and await self.store.thread_count() == 0:
             await seed_demo(self.graphs)
-        await self._derive()
+        # A small database is indexed before the first page shows; a large one is
+        # indexed in the background, while the inbox says so (index_backlog).
+        await self._derive(limit=DERIVE_BATCH * 5)
         self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
 
     async def _close_async(self) -> None:
@@ -118,33 +125,44 @@ class Console(DecisionsMixin):
 
     def close(self) -> None:
         self.bridge.close(self._close_async)
+        self.reader.close()
 
     async def _keep_fresh(self) -> None:
-        """Heartbeat, index other processes' changes, release dead consoles' claims."""
-        tick = 0
+        """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
+        last_beat = last_recovery = last_trigger_check = time.monotonic()
         while True:
             try:
-                await asyncio.sleep(0.5)
-                tick += 1
-                await self._derive()
-                if tick % int(HEARTBEAT_S / 0.5) == 0:
+                derived = await self._derive()
+                # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
+                # after yielding so the loop serves other calls between batches.
+                await asyncio.sleep(0 if derived >= DERIVE_BATCH else TICK_S)
+                now = time.monotonic()
+                if now - last_beat >= HEARTBEAT_S:
+                    last_beat = now
                     await self.store.heartbeat()
-                if tick % 10 == 0:
+                if now - last_trigger_check >= TRIGGER_CHECK_S:
+                    last_trigger_check = now
+                    if not await self.store.check_triggers():
+                        log.warning("the index triggers were missing (tables recreated?); re-indexing every thread")
+                if now - last_recovery >= RECOVERY_S:
+                    last_recovery = now
                     await self._recover_orphans()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a busy database now is fine later
                 log.exception("background refresh failed")
+                await asyncio.sleep(TICK_S)
 
     # ---- reading threads -------------------------------------------------------------
 
-    async def _load(self, thread_id: str) -> ThreadView | None:
+    async def _load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
         latest = await self.saver.aget_tuple(config)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)
-        running = await self.store.has_pending_decision(thread_id)
+        if running is None:
+            running = await self.store.has_pending_decision(thread_id)
         if name not in self.graphs:
             return ThreadView(
                 thread_id=thread_id, workflow=name, workflow_title=name or "Unknown workflow",
@@ -154,9 +172,9 @@ class Console(DecisionsMixin):
             )
         return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
 
-    async def _load_safely(self, thread_id: str) -> ThreadView | dict | None:
+    async def _load_safely(self, thread_id: str, running: bool) -> ThreadView | dict | None:
         try:
-            return await self._load(thread_id)
+            return await self._load(thread_id, running)
         except Exception as exc:  # one unreadable thread must not stop the index
             log.warning("thread %s cannot be read: %r", thread_id, exc)
             return {
@@ -164,22 +182,32 @@ class Console(DecisionsMixin):
                 "preview": "This thread cannot be read.", "interrupt_count": 0,
             }
 
-    async def _derive(self, only: list[str] | None = None, limit: int = 500) -> int:
-        """Recompute the index rows of threads whose saver rows changed."""
+    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH) -> int:
+        """Recompute the index rows of threads whose saver rows changed.
+
+        `only`: these threads, marked or not. A decision or a start calls it for its
+        own thread, so the inbox is right the moment the call returns, even if the
+        background pass already took the thread's marks while the run went on.
+        """
         async with self._derive_lock:
-            marks = await self.store.marked_threads(limit)
             if only is not None:
-                marks = [m for m in marks if m[0] in only]
+                bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
+            else:
+                bound, thread_ids = await self.store.marked_batch(limit)
+            if not thread_ids:
+                return 0
+            running = await self.store.pending_decision_threads(thread_ids)
             rows, gone = [], []
-            for thread_id, _ in marks:
-                view = await self._load_safely(thread_id)
+            for thread_id in thread_ids:
+                # One at a time: overlapping reads was measured no faster (the GIL and the
+                # saver's lock serialise them), and it keeps the loop responsive between reads.
+                view = await self._load_safely(thread_id, thread_id in running)
                 if view is None:
                     gone.append(thread_id)
                 else:
                     rows.append(view if isinstance(view, dict) else view.index_row())
-            if marks:
-                await self.store.save_thread_rows(rows, gone, marks)
-            return len(marks)
+            await self.store.save_thread_rows(rows, gone, thread_ids, bound)
+            return len(thread_ids)
 
     def thread(self, thread_id: str) -> ThreadView:
         thread_id = check_thread_id(thread_id)
@@ -203,24 +231,28 @@ class Console(DecisionsMixin):
             frame["decision"] = frame["checkpoint_id"].map(lambda c: by_checkpoint.get(c, ""))
         return frame
 
+    # The inbox reads the index directly (console/inbox.py): no bridge hop, no derive on
+    # the way. The background deriver keeps the index within ~0.2 s of the saver's tables;
+    # the console's own decisions and starts update their thread before returning.
+
     def inbox(self, query: InboxQuery = InboxQuery()) -> InboxPage:
-        rows_sql, rows_params, count_sql, count_params = page_sql(query, time.time())
-
-        async def fetch():
-            await self._derive(limit=200)
-            rows = await self.store.query(rows_sql, tuple(rows_params))
-            total = (await self.store.query(count_sql, tuple(count_params)))[0]["n"]
-            return rows, total
-
-        rows, total = self.bridge.run(fetch(), self.settings.call_timeout_s)
-        return page_of(rows, total, query)
+        return self._read(lambda: self.reader.page(query))
 
     def counts(self) -> pd.DataFrame:
         """Threads per workflow and status, for the sidebar and the activity page."""
-        rows = self.bridge.run(self.store.query(
-            "SELECT workflow, status, COUNT(*) AS threads FROM rc_threads GROUP BY workflow, status ORDER BY workflow, status"
-        ), self.settings.call_timeout_s)
-        return pd.DataFrame(rows, columns=["workflow", "status", "threads"])
+        return self._read(self.reader.counts)
+
+    def index_backlog(self) -> int:
+        """Threads changed but not yet re-derived (about): large only while a big database is first indexed."""
+        return self._read(self.reader.backlog)
+
+    def _read(self, call):
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusy("The database is busy. The inbox will refresh in a moment.") from exc
+            raise
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
@@ -233,14 +265,7 @@ class Console(DecisionsMixin):
         return frame
 
     def filter_choices(self) -> dict[str, list[str]]:
-        rows = self.bridge.run(self.store.query(
-            "SELECT DISTINCT workflow, waiting_node, pause_kind FROM rc_threads WHERE status = 'waiting'"
-        ), self.settings.call_timeout_s)
-        return {
-            "workflows": sorted({r["workflow"] for r in rows if r["workflow"]}),
-            "nodes": sorted({r["waiting_node"] for r in rows if r["waiting_node"]}),
-            "kinds": sorted({r["pause_kind"] for r in rows if r["pause_kind"]}),
-        }
+        return self._read(self.reader.filter_choices)
 
     # ---- deciding and starting ----
 

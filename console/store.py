@@ -27,36 +27,6 @@ SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rc_meta (key TEXT PRIMARY KEY, value TEXT);
 
--- One row per thread: what the inbox reads. Derived from the saver's tables.
-CREATE TABLE IF NOT EXISTS rc_threads (
-    thread_id TEXT PRIMARY KEY,
-    workflow TEXT,
-    workflow_version TEXT,
-    status TEXT NOT NULL,            -- waiting | finished | failed | running | unknown
-    pause_kind TEXT,                 -- interrupt | before | after | paused
-    waiting_node TEXT,
-    preview TEXT,
-    checkpoint_id TEXT,
-    waiting_since REAL,              -- unix time of the latest checkpoint
-    error TEXT,
-    interrupt_count INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL
-);
-CREATE INDEX IF NOT EXISTS rc_threads_by_status ON rc_threads(status, waiting_since);
-CREATE INDEX IF NOT EXISTS rc_threads_by_workflow ON rc_threads(status, workflow, waiting_since);
-
--- Threads whose saver rows changed since they were last derived. A plain
--- append (never a conflict) so that the saver's INSERT OR IGNORE cannot swallow it.
-CREATE TABLE IF NOT EXISTS rc_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS rc_marks_by_thread ON rc_marks(thread_id, id);
-
-CREATE TRIGGER IF NOT EXISTS rc_mark_on_checkpoint AFTER INSERT ON checkpoints
-BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
-CREATE TRIGGER IF NOT EXISTS rc_mark_on_write AFTER INSERT ON writes
-BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
-CREATE TRIGGER IF NOT EXISTS rc_mark_on_delete AFTER DELETE ON checkpoints
-BEGIN INSERT INTO rc_marks(thread_id) VALUES (OLD.thread_id); END;
-
 -- One row per answered pause: its primary key is what makes a decision apply once.
 CREATE TABLE IF NOT EXISTS rc_claims (
     thread_id TEXT NOT NULL,
@@ -104,6 +74,99 @@ CREATE TABLE IF NOT EXISTS rc_processes (
     heartbeat_at REAL NOT NULL
 );
 """
+
+# ---- the thread index (rc_threads) ------------------------------------------------------
+# Derived data only: it can be dropped and rebuilt from the saver's tables at any
+# time, so it has its own version, apart from SCHEMA_VERSION (claims and the log).
+INDEX_VERSION = 2
+
+INDEX_SCHEMA = """
+-- One row per thread: what the inbox reads. Derived from the graph's own aget_state.
+CREATE TABLE IF NOT EXISTS rc_threads (
+    id INTEGER PRIMARY KEY,          -- stable under VACUUM: the search index refers to it
+    thread_id TEXT NOT NULL UNIQUE,
+    workflow TEXT,
+    workflow_version TEXT,
+    status TEXT NOT NULL,            -- waiting | finished | failed | running | unknown | unreadable
+    pause_kind TEXT,                 -- interrupt | before | after | paused
+    waiting_node TEXT,
+    preview TEXT,
+    checkpoint_id TEXT,
+    waiting_since REAL,              -- unix time of the latest checkpoint
+    error TEXT,
+    interrupt_count INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL,
+    derived_mark INTEGER NOT NULL DEFAULT 0  -- the newest mark when the state was read: see _save_rows
+);
+-- One index per sort and per filter, each led by status, so a first page reads
+-- 50 index entries in order and never sorts; the tie-break thread_id is in each.
+CREATE INDEX IF NOT EXISTS rc_threads_by_age ON rc_threads(status, waiting_since, thread_id);
+CREATE INDEX IF NOT EXISTS rc_threads_by_workflow_age ON rc_threads(status, workflow, waiting_since, thread_id);
+CREATE INDEX IF NOT EXISTS rc_threads_by_id ON rc_threads(status, thread_id);
+CREATE INDEX IF NOT EXISTS rc_threads_by_node ON rc_threads(status, waiting_node, waiting_since, thread_id);
+CREATE INDEX IF NOT EXISTS rc_threads_by_kind ON rc_threads(status, pause_kind, waiting_since, thread_id);
+
+-- Threads per (workflow, status), kept by triggers: the sidebar and an unfiltered
+-- total read a handful of rows instead of counting 100,000.
+CREATE TABLE IF NOT EXISTS rc_counts (
+    workflow TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (workflow, status)
+);
+CREATE TRIGGER IF NOT EXISTS rc_count_insert AFTER INSERT ON rc_threads BEGIN
+    INSERT INTO rc_counts(workflow, status, n) VALUES (COALESCE(NEW.workflow, ''), NEW.status, 1)
+    ON CONFLICT(workflow, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS rc_count_delete AFTER DELETE ON rc_threads BEGIN
+    UPDATE rc_counts SET n = n - 1 WHERE workflow = COALESCE(OLD.workflow, '') AND status = OLD.status;
+END;
+CREATE TRIGGER IF NOT EXISTS rc_count_update AFTER UPDATE OF workflow, status ON rc_threads
+WHEN OLD.workflow IS NOT NEW.workflow OR OLD.status IS NOT NEW.status BEGIN
+    UPDATE rc_counts SET n = n - 1 WHERE workflow = COALESCE(OLD.workflow, '') AND status = OLD.status;
+    INSERT INTO rc_counts(workflow, status, n) VALUES (COALESCE(NEW.workflow, ''), NEW.status, 1)
+    ON CONFLICT(workflow, status) DO UPDATE SET n = n + 1;
+END;
+
+-- Substring search over the previews and ids of waiting and failed threads: a trigram
+-- index, so "words in the preview" reads the few matching rows, not 10,000 previews.
+-- Contentless (the text is in rc_threads); kept by the triggers below.
+CREATE VIRTUAL TABLE IF NOT EXISTS rc_search USING fts5(preview, thread_id, content='', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS rc_search_insert AFTER INSERT ON rc_threads
+WHEN NEW.status IN ('waiting', 'failed') BEGIN
+    INSERT INTO rc_search(rowid, preview, thread_id) VALUES (NEW.id, NEW.preview, NEW.thread_id);
+END;
+CREATE TRIGGER IF NOT EXISTS rc_search_delete AFTER DELETE ON rc_threads
+WHEN OLD.status IN ('waiting', 'failed') BEGIN
+    INSERT INTO rc_search(rc_search, rowid, preview, thread_id) VALUES ('delete', OLD.id, OLD.preview, OLD.thread_id);
+END;
+-- One trigger, two guarded statements: the old entry must go before the new one comes.
+CREATE TRIGGER IF NOT EXISTS rc_search_update AFTER UPDATE OF status, preview ON rc_threads BEGIN
+    INSERT INTO rc_search(rc_search, rowid, preview, thread_id)
+        SELECT 'delete', OLD.id, OLD.preview, OLD.thread_id WHERE OLD.status IN ('waiting', 'failed');
+    INSERT INTO rc_search(rowid, preview, thread_id)
+        SELECT NEW.id, NEW.preview, NEW.thread_id WHERE NEW.status IN ('waiting', 'failed');
+END;
+
+-- Threads whose saver rows changed since they were last derived. A plain
+-- append (never a conflict) so that the saver's INSERT OR IGNORE cannot swallow it.
+-- The triggers live in the database file, so a writer in any process fires them.
+CREATE TABLE IF NOT EXISTS rc_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rc_marks_by_thread ON rc_marks(thread_id, id);
+
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_checkpoint AFTER INSERT ON checkpoints
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_write AFTER INSERT ON writes
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_delete AFTER DELETE ON checkpoints
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (OLD.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_writes_delete AFTER DELETE ON writes
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (OLD.thread_id); END;
+CREATE TRIGGER IF NOT EXISTS rc_mark_on_writes_update AFTER UPDATE ON writes
+BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
+"""
+
+# Dropped and rebuilt from the saver's tables when the index layout is older than INDEX_VERSION.
+DERIVED_TABLES = ("rc_search", "rc_counts", "rc_threads")
+MARK_TRIGGERS = ("rc_mark_on_checkpoint", "rc_mark_on_write", "rc_mark_on_delete",
+                 "rc_mark_on_writes_delete", "rc_mark_on_writes_update")
 
 THREAD_COLUMNS = (
     "thread_id", "workflow", "workflow_version", "status", "pause_kind", "waiting_node",
@@ -158,11 +221,11 @@ class Store:
         row = await self._one("SELECT value FROM rc_meta WHERE key = 'schema_version'")
         if row is None or int(row[0]) < SCHEMA_VERSION:
             await self.conn.execute("BEGIN IMMEDIATE")
-            await self.conn.execute("INSERT INTO rc_marks(thread_id) SELECT DISTINCT thread_id FROM checkpoints")
             await self.conn.execute(
                 "INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
             await self.conn.execute("COMMIT")
+        await self.setup_index()
         now = time.time()
         await self.conn.execute(
             "INSERT OR REPLACE INTO rc_processes(owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",
@@ -183,28 +246,99 @@ class Store:
         async with self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
-    # ---- thread index -------------------------------------------------------------
+    # ---- thread index ---------------------------------------------------------------
 
-    async def marked_threads(self, limit: int) -> list[tuple[str, int]]:
-        rows = await self._all(
-            "SELECT thread_id, MAX(id) FROM rc_marks GROUP BY thread_id ORDER BY MIN(id) LIMIT ?", (limit,)
+    async def setup_index(self, mark_all: bool = False) -> None:
+        """Create or upgrade the thread index; a new or upgraded index re-derives every thread."""
+        row = await self._one("SELECT value FROM rc_meta WHERE key = 'index_version'")
+        current = int(row[0]) if row else 0
+        # An older layout (or none) is dropped: the rows are re-derived from the saver's
+        # tables, and the inbox says "indexing" meanwhile.
+        drops = "".join(f"DROP TABLE IF EXISTS {name};" for name in DERIVED_TABLES) if current < INDEX_VERSION else ""
+        async with self._tx_lock:
+            # One transaction: a thread written between the triggers' creation and the
+            # marking below is marked either way. (executescript leaves it open.)
+            try:
+                await self.conn.executescript("BEGIN IMMEDIATE;" + drops + INDEX_SCHEMA)
+                if current < INDEX_VERSION or mark_all:
+                    await self._mark_all()
+                else:
+                    # This process may know workflows (or read types) that the last one did not.
+                    await self.conn.execute(
+                        "INSERT INTO rc_marks(thread_id) SELECT thread_id FROM rc_threads WHERE status IN ('unknown', 'unreadable')"
+                    )
+                if current < INDEX_VERSION:
+                    await self.conn.execute(
+                        "INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('index_version', ?)", (str(INDEX_VERSION),)
+                    )
+            except BaseException:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def _mark_all(self) -> None:
+        # One mark per thread; DISTINCT walks the checkpoints primary key, not the rows.
+        await self.conn.execute("INSERT INTO rc_marks(thread_id) SELECT DISTINCT thread_id FROM checkpoints")
+
+    async def check_triggers(self) -> bool:
+        """Put the mark triggers back if another program dropped them (e.g. by recreating
+        the saver's tables); every thread is then re-derived, since changes went unseen."""
+        row = await self._one(
+            f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({', '.join('?' for _ in MARK_TRIGGERS)})",
+            MARK_TRIGGERS,
         )
-        return [(r[0], r[1]) for r in rows]
+        if int(row[0]) == len(MARK_TRIGGERS):
+            return True
+        await self.setup_index(mark_all=True)
+        return False
 
-    async def save_thread_rows(self, rows: list[dict], gone: list[str], done_marks: list[tuple[str, int]]) -> None:
+    async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
+        """The oldest marked threads, and the newest mark id at the time of reading.
+
+        Marks up to that id may be cleared once the threads are derived from a read made
+        after this one: a change committed later carries a larger id, so it is never lost.
+        Reads by primary key only: cheap even with a million marks waiting.
+        """
+        bound = await self.last_mark()
+        if bound == 0:
+            return 0, []
+        rows = await self._all("SELECT thread_id FROM rc_marks ORDER BY id LIMIT ?", (limit * 8,))
+        return bound, list(dict.fromkeys(r[0] for r in rows))[:limit]
+
+    async def last_mark(self) -> int:
+        row = await self._one("SELECT MAX(id) FROM rc_marks")
+        return int(row[0] or 0)
+
+    async def pending_decision_threads(self, thread_ids: list[str]) -> set[str]:
+        marks = ", ".join("?" for _ in thread_ids)
+        rows = await self._all(
+            f"SELECT DISTINCT thread_id FROM rc_decisions WHERE outcome = 'pending' AND thread_id IN ({marks})",
+            tuple(thread_ids),
+        )
+        return {r[0] for r in rows}
+
+    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int) -> None:
         """Store derived rows and clear the marks they answer, in one transaction."""
-        now = time.time()
-        await self._write_transaction(self._save_rows, rows, gone, done_marks, now)
+        await self._write_transaction(self._save_rows, rows, gone, answered, bound, time.time())
 
-    async def _save_rows(self, rows, gone, done_marks, now) -> None:
+    async def _save_rows(self, rows, gone, answered, bound, now) -> None:
         cols = ", ".join(THREAD_COLUMNS)
         marks = ", ".join("?" for _ in THREAD_COLUMNS)
+        # An upsert, not INSERT OR REPLACE: REPLACE deletes without firing delete
+        # triggers, which would leave rc_counts wrong.
+        updates = ", ".join(f"{c} = excluded.{c}" for c in THREAD_COLUMNS[1:])
+        # Two consoles may derive one thread at once: a read that began before the stored
+        # row's read (a smaller mark bound) is older and must not overwrite it. Changes
+        # after either bound still have their marks, so the index converges.
         await self.conn.executemany(
-            f"INSERT OR REPLACE INTO rc_threads({cols}, updated_at) VALUES ({marks}, ?)",
-            [tuple(row.get(c) for c in THREAD_COLUMNS) + (now,) for row in rows],
+            f"INSERT INTO rc_threads({cols}, updated_at, derived_mark) VALUES ({marks}, ?, ?) "
+            f"ON CONFLICT(thread_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at, "
+            "derived_mark = excluded.derived_mark WHERE excluded.derived_mark >= rc_threads.derived_mark",
+            [tuple(row.get(c) for c in THREAD_COLUMNS) + (now, bound) for row in rows],
         )
         await self.conn.executemany("DELETE FROM rc_threads WHERE thread_id = ?", [(t,) for t in gone])
-        await self.conn.executemany("DELETE FROM rc_marks WHERE thread_id = ? AND id <= ?", done_marks)
+        await self.conn.executemany("DELETE FROM rc_marks WHERE thread_id = ? AND id <= ?", [(t, bound) for t in answered])
 
     async def thread_row(self, thread_id: str) -> dict | None:
         row = await self._one("SELECT * FROM rc_threads WHERE thread_id = ?", (thread_id,))
@@ -212,10 +346,6 @@ class Store:
 
     async def query(self, sql: str, params: tuple = ()) -> list[dict]:
         return [dict(r) for r in await self._all(sql, params)]
-
-    async def pending_marks(self) -> int:
-        row = await self._one("SELECT COUNT(DISTINCT thread_id) FROM rc_marks")
-        return int(row[0])
 
     async def has_pending_decision(self, thread_id: str) -> bool:
         row = await self._one(

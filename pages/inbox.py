@@ -27,10 +27,18 @@ with runtime.plain_errors():
                        search=search, sort=sort, oldest_first=oldest_first, page_size=page_size)
 
 
+# Below this many changed threads not yet indexed, the index is simply keeping up.
+BACKLOG_NOTE = 50
+
+
 @st.fragment(run_every=5)
 def waiting_threads(query: InboxQuery) -> None:
     """Refreshes itself every few seconds without touching the filters above."""
     with runtime.plain_errors():
+        backlog = app.index_backlog()
+        if backlog > BACKLOG_NOTE:
+            st.info(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
+                    "finishes; it fills in by itself.")
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
         page = app.inbox(InboxQuery(**{**query.__dict__, "page": page_no}))
         if page.total == 0:
@@ -54,14 +62,37 @@ def waiting_threads(query: InboxQuery) -> None:
             st.number_input("Page", min_value=1, max_value=page.pages, step=1, key=keys.INBOX_PAGE_NO)
 
 
-waiting_threads(query)
+def not_listed_note() -> None:
+    """Threads neither waiting, finished nor failed are not rows here, but are never hidden silently."""
+    counts = app.counts()
+    by_status = counts.groupby("status")["threads"].sum().to_dict() if not counts.empty else {}
+    notes = []
+    if by_status.get("running"):
+        notes.append(f"{by_status['running']} being answered right now")
+    if by_status.get("unknown"):
+        notes.append(f"{by_status['unknown']} of a workflow this console does not know")
+    if by_status.get("unreadable"):
+        notes.append(f"{by_status['unreadable']} that cannot be read")
+    if notes:
+        st.caption("Not listed: " + "; ".join(notes) + ". The server log has the details.")
 
-with runtime.plain_errors():
-    failed = app.inbox(InboxQuery(status="failed", page_size=100))
-    if failed.total:
+
+@st.fragment(run_every=10)
+def other_threads() -> None:
+    """Failed threads, apart from the waiting ones; refreshes itself like the list above."""
+    with runtime.plain_errors():
+        not_listed_note()
+        failed = app.inbox(InboxQuery(status="failed", page_size=100, oldest_first=False))
+        if not failed.total:
+            return
         st.subheader("Stopped with an error")
-        st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry.")
+        st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
+                   + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else ""))
         event = st.dataframe(failed.rows.drop(columns=["since", "kind of pause"]), key=keys.FAILED_TABLE,
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})
+
+
+waiting_threads(query)
+other_threads()
