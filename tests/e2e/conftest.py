@@ -43,13 +43,17 @@ OWN_THREADS = {
 
 
 def pytest_collection_modifyitems(config, items):
-    """No Chromium: skip every browser test, saying why (never a silent pass)."""
+    """Browser tests run last, and without Chromium are skipped saying why (never a silent pass).
+
+    Last, because Playwright's sync API leaves its event loop marked as running on the main thread
+    until the session ends: any later test calling asyncio.run() would fail."""
+    browser = [item for item in items if "e2e" in item.keywords]
+    items[:] = [item for item in items if "e2e" not in item.keywords] + browser
     if CHROMIUM.exists():
         return
     skip = pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)")
-    for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
+    for item in browser:
+        item.add_marker(skip)
 
 
 # ---- pytest-playwright configuration ------------------------------------------------------
@@ -301,6 +305,7 @@ class Reviewer:
         """Tick row `index` of a selectable st.dataframe: a click by position on its canvas, in the row-marker column."""
         canvas = table.locator("canvas").first
         self.expect(canvas).to_be_visible()
+        self.idle()  # not while a rerun redraws the grid
         box = canvas.bounding_box()
         x = box["x"] + ROW_PX / 2  # the row-marker (tick box) column, as wide as a row is high
         y = box["y"] + ROW_PX * (index + 1) + ROW_PX / 2  # below the header row
