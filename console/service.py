@@ -38,7 +38,7 @@ RECOVERY_S = 5.0
 DERIVE_BATCH = 100
 
 
-def _check_database_file(path: Path) -> None:
+def _check_database_file(path: Path, create: bool = True) -> None:
     """Plain sentences for a path that cannot hold a checkpoint database."""
     if path.exists() and path.is_dir():
         raise DatabaseUnavailable(f"The database path {path} is a folder, not a file.")
@@ -48,6 +48,9 @@ def _check_database_file(path: Path) -> None:
         if head and head != b"SQLite format 3\x00":
             raise DatabaseUnavailable(f"The file {path} is not a SQLite database. Check REVIEW_CONSOLE_DB.")
         return
+    if not create:
+        raise DatabaseUnavailable(f"The database file {path} does not exist. Check REVIEW_CONSOLE_DB "
+                                  "(set REVIEW_CONSOLE_CREATE_DB=1 to start a new, empty one).")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -70,6 +73,8 @@ class Console(DecisionsMixin):
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._derive_lock: asyncio.Lock | None = None
+        self._workflow_of: dict[str, str] = {}  # thread id → workflow name, once read
+        self._unsettled: set[int] = set()  # this process's decisions whose outcome could not be written yet
         self._background: asyncio.Task | None = None
         self.reader = IndexReader(self.settings.db_path, self.settings.busy_timeout_s)
         try:
@@ -82,7 +87,7 @@ class Console(DecisionsMixin):
 
     async def _open(self) -> None:
         path = Path(self.settings.db_path)
-        _check_database_file(path)
+        _check_database_file(path, self.settings.create_db)
         self._derive_lock = asyncio.Lock()
         self._saver_conn = None
         self.store = None
@@ -101,6 +106,8 @@ class Console(DecisionsMixin):
                 raise DatabaseUnavailable(f"The database {path} is locked by another program. Try again shortly.") from exc
             if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
                 raise DatabaseUnavailable(f"The database {path} is read-only; the console needs to write decisions to it.") from exc
+            if "malformed" in str(exc).lower() or "not a database" in str(exc).lower():
+                raise DatabaseUnavailable(f"The database {path} is damaged ({exc}). Restore it from a backup.") from exc
             raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
         self.graphs = {
             name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
@@ -156,13 +163,22 @@ class Console(DecisionsMixin):
     # ---- reading threads -------------------------------------------------------------
 
     async def _load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
+        if running is None:
+            running = await self.store.has_pending_decision(thread_id)
+        name = self._workflow_of.get(thread_id)
+        if name is not None:
+            # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
+            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+            if view is not None:
+                return view
+            self._workflow_of.pop(thread_id, None)
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
         latest = await self.saver.aget_tuple(config)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)
-        if running is None:
-            running = await self.store.has_pending_decision(thread_id)
+        if name in self.graphs and len(self._workflow_of) < 100_000:
+            self._workflow_of[thread_id] = name
         if name not in self.graphs:
             return ThreadView(
                 thread_id=thread_id, workflow=name, workflow_title=name or "Unknown workflow",
@@ -182,12 +198,14 @@ class Console(DecisionsMixin):
                 "preview": "This thread cannot be read.", "interrupt_count": 0,
             }
 
-    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH) -> int:
+    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH,
+                      fresh: dict[str, ThreadView] | None = None) -> int:
         """Recompute the index rows of threads whose saver rows changed.
 
         `only`: these threads, marked or not. A decision or a start calls it for its
         own thread, so the inbox is right the moment the call returns, even if the
         background pass already took the thread's marks while the run went on.
+        `fresh`: views the caller read after its change (a decision's result), used as they are.
         """
         async with self._derive_lock:
             if only is not None:
@@ -196,12 +214,14 @@ class Console(DecisionsMixin):
                 bound, thread_ids = await self.store.marked_batch(limit)
             if not thread_ids:
                 return 0
-            running = await self.store.pending_decision_threads(thread_ids)
+            fresh = fresh or {}
+            stale = [t for t in thread_ids if t not in fresh]
+            running = await self.store.pending_decision_threads(stale) if stale else set()
             rows, gone = [], []
             for thread_id in thread_ids:
                 # One at a time: overlapping reads was measured no faster (the GIL and the
                 # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = await self._load_safely(thread_id, thread_id in running)
+                view = fresh.get(thread_id) or await self._load_safely(thread_id, thread_id in running)
                 if view is None:
                     gone.append(thread_id)
                 else:
@@ -288,7 +308,8 @@ class Console(DecisionsMixin):
 
     async def _decide_if_allowed(self, request: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
         """The permission check lives here, on the server: hiding buttons is not a guard."""
-        view = await self._load(check_thread_id(request.thread_id))
+        # running=False: the claim itself refuses while another decision is in flight.
+        view = await self._load(check_thread_id(request.thread_id), running=False)
         workflow = view.workflow if view else None
         if not self.allows(reviewer, workflow, request.action):
             role = self.role(reviewer, workflow)
@@ -300,7 +321,7 @@ class Console(DecisionsMixin):
                 f"You are signed in as a {role} of this workflow, so you cannot {request.action.replace('_', ' ')} here. "
                 "Nothing was applied. Ask an administrator if you need to decide."
             )
-        return await self._decide(request, reviewer, emit)
+        return await self._decide(request, reviewer, emit, view)  # read once: it is part of every click's time
 
     @staticmethod
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:

@@ -26,6 +26,9 @@ def _float(name: str, default: float) -> float:
 class Settings:
     # Where the checkpoints live; created with its folder when missing.
     db_path: Path = Path("data/checkpoints.db")
+    # Create the database when it is missing. Off when a configured path is missing and no demo
+    # data would fill it: an empty inbox must not hide a mistyped path.
+    create_db: bool = True
     # Extra workflows: "package.module:attribute" entries, comma separated.
     extra_workflows: tuple[str, ...] = ()
     # Seed demo threads into an empty database on first start.
@@ -54,10 +57,13 @@ def load_settings() -> Settings:
         for part in os.environ.get("REVIEW_CONSOLE_WORKFLOWS", "").split(",")
         if part.strip()
     )
+    configured = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
+    seed_demo = _flag("REVIEW_CONSOLE_DEMO", True)
     return Settings(
-        db_path=Path(os.environ.get("REVIEW_CONSOLE_DB", "").strip() or "data/checkpoints.db"),
+        db_path=Path(configured or "data/checkpoints.db"),
+        create_db=_flag("REVIEW_CONSOLE_CREATE_DB", not configured or seed_demo),
         extra_workflows=workflows,
-        seed_demo=_flag("REVIEW_CONSOLE_DEMO", True),
+        seed_demo=seed_demo,
         chat_model=os.environ.get("REVIEW_CONSOLE_MODEL", "").strip(),
         offline_token_delay=_float("REVIEW_CONSOLE_TOKEN_DELAY", 0.02),
         busy_timeout_s=_float("REVIEW_CONSOLE_BUSY_TIMEOUT", 2.0),

@@ -8,6 +8,7 @@ interleave with LangGraph's statements on one connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS rc_claims (
     interrupt_id TEXT NOT NULL,
     decision_id INTEGER NOT NULL,
     claimed_at REAL NOT NULL,
+    writes_mark INTEGER,             -- highest rowid of `writes` when claimed: what the run added is above it
     PRIMARY KEY (thread_id, checkpoint_id, interrupt_id)
 );
 
@@ -180,6 +182,9 @@ DECISION_COLUMNS = (
 )
 
 
+LATEST: Any = object()  # finish(): "the thread's latest checkpoint", read inside the transaction
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -203,8 +208,11 @@ class Refusal:
 class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
-        # One connection serves every coroutine: transactions must not interleave on it.
+        # One connection serves every coroutine: nothing may interleave with a transaction on it.
+        # A read left open by another coroutine would also make BEGIN IMMEDIATE fail at once with
+        # "database is locked" (SQLite skips the busy handler inside a read transaction).
         self._tx_lock = asyncio.Lock()
+        self._tx_task: asyncio.Task | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
@@ -218,6 +226,9 @@ class Store:
     async def setup(self) -> None:
         """Create or upgrade the console's tables; a fresh index re-derives every thread."""
         await self.conn.executescript(SCHEMA)
+        columns = {r[1] for r in await self._all("PRAGMA table_info(rc_claims)")}
+        if "writes_mark" not in columns:  # tables made by an earlier console
+            await self.conn.execute("ALTER TABLE rc_claims ADD COLUMN writes_mark INTEGER")
         row = await self._one("SELECT value FROM rc_meta WHERE key = 'schema_version'")
         if row is None or int(row[0]) < SCHEMA_VERSION:
             await self.conn.execute("BEGIN IMMEDIATE")
@@ -238,12 +249,21 @@ class Store:
         finally:
             await self.conn.close()
 
+    @contextlib.asynccontextmanager
+    async def _turn(self):
+        """This coroutine's turn on the connection (already held inside its own transaction)."""
+        if self._tx_task is not None and self._tx_task is asyncio.current_task():
+            yield
+            return
+        async with self._tx_lock:
+            yield
+
     async def _one(self, sql: str, params: tuple = ()) -> Any:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def _all(self, sql: str, params: tuple = ()) -> list:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     # ---- thread index ---------------------------------------------------------------
@@ -363,7 +383,11 @@ class Store:
         """BEGIN IMMEDIATE takes the database's write lock at once, so the checks
         inside `body` and its writes are atomic across connections and processes."""
         async with self._tx_lock:
-            return await self._locked_transaction(body, *args)
+            self._tx_task = asyncio.current_task()
+            try:
+                return await self._locked_transaction(body, *args)
+            finally:
+                self._tx_task = None
 
     async def _locked_transaction(self, body, *args):
         try:
@@ -385,24 +409,34 @@ class Store:
         return await self._write_transaction(self._claim, decision)
 
     async def _claim(self, d: dict) -> Claim | Refusal:
-        latest = await self._one(
-            "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-            "ORDER BY checkpoint_id DESC LIMIT 1",
-            (d["thread_id"],),
-        )
         key = (d["thread_id"], d["checkpoint_id"], d.get("interrupt_id") or "")
-        taken = await self._one(
-            "SELECT c.decision_id, r.reviewer, r.decided_at FROM rc_claims c "
-            "LEFT JOIN rc_decisions r ON r.id = c.decision_id "
-            "WHERE c.thread_id = ? AND c.checkpoint_id = ? AND c.interrupt_id = ?",
-            key,
+        # One statement (it is on every click's path): the thread's latest checkpoint, a claim on
+        # this pause and who holds it, and any decision on the thread still in flight: a second
+        # resume racing the first (even on another interrupt of one checkpoint) would run the
+        # graph twice from one checkpoint.
+        row = await self._one(
+            "SELECT (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?1 AND checkpoint_ns = '' "
+            "        ORDER BY checkpoint_id DESC LIMIT 1), "
+            "  c.decision_id, r.reviewer, r.decided_at, "
+            "  (SELECT reviewer FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
+            "   AND id NOT IN (SELECT value FROM json_each(?4)) ORDER BY id LIMIT 1), "
+            "  (SELECT decided_at FROM rc_decisions WHERE thread_id = ?1 AND outcome = 'pending' AND action != 'start' "
+            "   AND id NOT IN (SELECT value FROM json_each(?4)) ORDER BY id LIMIT 1) "
+            "FROM (SELECT 1) LEFT JOIN rc_claims c ON c.thread_id = ?1 AND c.checkpoint_id = ?2 AND c.interrupt_id = ?3 "
+            "LEFT JOIN rc_decisions r ON r.id = c.decision_id",
+            key + (json.dumps(d.get("siblings") or []),),  # answers sent together do not refuse each other
         )
+        latest = (row[0],) if row[0] is not None else None
+        taken = (row[1], row[2], row[3]) if row[1] is not None else None
+        busy = (row[4], row[5]) if row[4] is not None else None
         refusal: Refusal | None = None
         if taken is not None:
             refusal = Refusal("already answered", by=taken[1], at=taken[2])
+        elif busy is not None:
+            refusal = Refusal("in progress", by=busy[0], at=busy[1])
         elif latest is None:
             refusal = Refusal("thread not found")
-        elif latest[0] != d["checkpoint_id"]:
+        elif latest[0] != d["checkpoint_id"] or not d.get("question_open", True):
             last = await self._one(
                 "SELECT reviewer, decided_at FROM rc_decisions WHERE thread_id = ? AND outcome IN ('applied', 'pending') "
                 "ORDER BY id DESC LIMIT 1",
@@ -414,7 +448,8 @@ class Store:
         if refusal is not None:
             return refusal
         await self.conn.execute(
-            "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO rc_claims(thread_id, checkpoint_id, interrupt_id, decision_id, claimed_at, writes_mark) "
+            "VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(rowid), 0) FROM writes))",
             key + (decision_id, time.time()),
         )
         return Claim(decision_id)
@@ -441,13 +476,23 @@ class Store:
 
     async def finish(self, decision_id: int, outcome: str, detail: str | None = None,
                      result_checkpoint_id: str | None = None, release: bool = False) -> None:
-        """Record how a claimed decision ended; release the claim when nothing was applied."""
+        """Record how a claimed decision ended; release the claim when nothing was applied.
+        `result_checkpoint_id=LATEST` records the thread's latest checkpoint, read in the same transaction."""
         async def body():
-            await self.conn.execute(
-                "UPDATE rc_decisions SET outcome = ?, detail = ?, result_checkpoint_id = ?, finished_at = ? "
-                "WHERE id = ? AND outcome = 'pending'",
-                (outcome, detail, result_checkpoint_id, utc_now(), decision_id),
-            )
+            if result_checkpoint_id is LATEST:
+                await self.conn.execute(
+                    "UPDATE rc_decisions SET outcome = ?, detail = ?, finished_at = ?, result_checkpoint_id = "
+                    "(SELECT checkpoint_id FROM checkpoints WHERE thread_id = rc_decisions.thread_id "
+                    " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
+                    "WHERE id = ? AND outcome = 'pending'",
+                    (outcome, detail, utc_now(), decision_id),
+                )
+            else:
+                await self.conn.execute(
+                    "UPDATE rc_decisions SET outcome = ?, detail = ?, result_checkpoint_id = ?, finished_at = ? "
+                    "WHERE id = ? AND outcome = 'pending'",
+                    (outcome, detail, result_checkpoint_id, utc_now(), decision_id),
+                )
             if release:
                 await self.conn.execute("DELETE FROM rc_claims WHERE decision_id = ?", (decision_id,))
         await self._write_transaction(body)
@@ -463,35 +508,90 @@ class Store:
     # ---- crash recovery -------------------------------------------------------------
 
     async def heartbeat(self) -> None:
-        await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
+        async with self._turn():
+            await self.conn.execute("UPDATE rc_processes SET heartbeat_at = ? WHERE owner = ?", (time.time(), self.owner))
 
-    async def others_pending_decisions(self) -> list[dict]:
-        """Pending decisions of other console processes, with their last heartbeat."""
+    async def pending_decisions(self) -> list[dict]:
+        """Every pending decision, with its owner's last heartbeat (None once the owner is forgotten)."""
         return await self.query(
             "SELECT d.id, d.thread_id, d.checkpoint_id, d.interrupt_id, d.action, d.owner, p.heartbeat_at "
             "FROM rc_decisions d LEFT JOIN rc_processes p ON p.owner = d.owner "
-            "WHERE d.outcome = 'pending' AND d.owner != ?",
-            (self.owner,),
+            "WHERE d.outcome = 'pending' ORDER BY d.id"
         )
 
-    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str, errors_only: bool = False) -> None:
+    async def adopt(self, decision_id: int, old_owner: str | None) -> bool:
+        """Take over a dead console's pending decision; only one recovering console wins it."""
+        async def body():
+            cursor = await self.conn.execute(
+                "UPDATE rc_decisions SET owner = ? WHERE id = ? AND outcome = 'pending' AND owner IS ?",
+                (self.owner, decision_id, old_owner),
+            )
+            return cursor.rowcount == 1
+        return await self._write_transaction(body)
+
+    async def answer_taken(self, thread_id: str, checkpoint_id: str, decision_id: int | None = None) -> bool:
+        """Did a task at this checkpoint finish with the answer, although no new checkpoint was saved?
+
+        With durability="sync" a finished task's writes are saved before the next
+        checkpoint. Writes other than the answer itself, the question and an error
+        mean the node ran to its end: LangGraph will not run it again, so the
+        decision counts as applied.
+        """
+        # Only writes made after the claim count: with parallel branches, another branch's
+        # answer (an earlier decision) leaves finished writes on this same checkpoint.
+        mark_row = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
+        mark = mark_row[0] if mark_row is not None and mark_row[0] is not None else 0
+        row = await self._one(
+            f"SELECT 1 FROM writes WHERE rowid > {int(mark)} AND thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
+            "AND channel NOT IN ('__resume__', '__interrupt__', '__error__') "
+            "AND task_id != '00000000-0000-0000-0000-000000000000' "
+            "AND (task_id IN (SELECT task_id FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+            "     AND checkpoint_id = ? AND channel IN ('__resume__', '__interrupt__'))"
+            "  OR NOT EXISTS (SELECT 1 FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+            "     AND checkpoint_id = ? AND channel = '__interrupt__')) LIMIT 1",
+            (thread_id, checkpoint_id) * 3,
+        )
+        return row is not None
+
+    async def drop_failed_answer(self, serde, thread_id: str, checkpoint_id: str, decision_id: int | None = None) -> None:
         """Forget the answer a failed run left saved, so the next answer is used, not replayed.
 
         LangGraph keeps resume values in a `__resume__` write and replays them;
         after a node raised on an answer, a new answer would be ignored. The
         failed attempt's error and its last resume value are removed; earlier
-        answers to the same node (step 1 of 2) stay. `errors_only`: the answer was refused by
-        its response_schema and never saved, so only the error goes.
+        answers to the same node (step 1 of 2) stay. So are the results of
+        `@task` calls the attempt made: LangGraph would replay them too,
+        computed from the refused answer.
+
+        Only writes made after the claim (rowid above its mark; LangGraph's
+        INSERT OR REPLACE gives a rewritten `__resume__` row a new rowid) are
+        touched: an answer refused by its response_schema was never saved, and
+        the earlier answers must stay. The marks of every claim on this
+        checkpoint are cleared, so answers sent together are dropped once.
         """
         async def body():
             await self.conn.execute(
                 "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? AND channel = '__error__'",
                 (thread_id, checkpoint_id),
             )
-            rows = [] if errors_only else await self._all(
-                "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                "AND checkpoint_id = ? AND channel = '__resume__'",
+            await self.conn.execute("INSERT INTO rc_marks(thread_id) VALUES (?)", (thread_id,))
+            row = await self._one("SELECT writes_mark FROM rc_claims WHERE decision_id = ?", (decision_id,))
+            if row is None or row[0] is None:
+                return  # dropped already (an answer sent with this one), or nothing to go by
+            mark = row[0]
+            await self.conn.execute(
+                "UPDATE rc_claims SET writes_mark = NULL WHERE thread_id = ? AND checkpoint_id = ?",
                 (thread_id, checkpoint_id),
+            )
+            await self.conn.execute(
+                "DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ? AND rowid > ? "
+                "AND channel NOT IN ('__resume__', '__interrupt__')",
+                (thread_id, checkpoint_id, mark),
+            )
+            rows = await self._all(
+                "SELECT task_id, idx, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+                "AND checkpoint_id = ? AND channel = '__resume__' AND rowid > ?",
+                (thread_id, checkpoint_id, mark),
             )
             for task_id, idx, kind, blob in rows:
                 values = serde.loads_typed((kind, blob))
@@ -508,7 +608,6 @@ class Store:
                         "AND task_id = ? AND idx = ?",
                         (thread_id, checkpoint_id, task_id, idx),
                     )
-            await self.conn.execute("INSERT INTO rc_marks(thread_id) VALUES (?)", (thread_id,))
         await self._write_transaction(body)
 
     async def claim_new_thread(self, record: dict) -> Claim | Refusal:
@@ -530,4 +629,5 @@ class Store:
         return await self._write_transaction(body)
 
     async def forget_dead_processes(self, stale_after_s: float) -> None:
-        await self.conn.execute("DELETE FROM rc_processes WHERE heartbeat_at < ?", (time.time() - stale_after_s,))
+        async with self._turn():
+            await self.conn.execute("DELETE FROM rc_processes WHERE heartbeat_at < ?", (time.time() - stale_after_s,))

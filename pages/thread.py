@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from console.decisions import STOPPED_MID_RUN
 from console.errors import ConsoleError
 from console.markdown import escape
 from console.threads import check_thread_id
@@ -40,6 +41,14 @@ if outcome is not None:
     render.show_outcome(outcome)
     if outcome.status == "refused":
         st.button("Reload", key="reload")
+
+if view.status == "waiting" and view.pause_kind == "paused":
+    with runtime.plain_errors():
+        last = app.decision_log(thread_id).head(1)
+        if not last.empty and last.iloc[0]["outcome"] == "applied" and STOPPED_MID_RUN in str(last.iloc[0]["detail"]):
+            # Recovery never re-runs a step by itself: it may have done part of its work already.
+            st.warning(f"The console stopped while applying a decision by {last.iloc[0]['reviewer']}. The decision was "
+                       f"saved, but “{view.waiting_node}” may have partly run. Check its effects before you continue.")
 
 can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
