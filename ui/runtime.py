@@ -76,7 +76,7 @@ def identity_sidebar() -> None:
     mode = load_settings().auth_mode
     if mode == "oidc":
         if st.user.is_logged_in:
-            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.text(f"Signed in as {st.user.get('email') or st.user.get('name')}")  # text: claims are not Markdown
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
             st.button("Sign in", on_click=st.login, type="primary", key="sign-in")
@@ -86,7 +86,7 @@ def identity_sidebar() -> None:
         if who is None:
             st.error("No signed-in user was passed by the sign-in proxy. Open the console through your company's sign-in.")
         else:
-            st.caption(f"Signed in as {who.name}")
+            st.text(f"Signed in as {who.name}")  # text, not Markdown: a header value must not render as a link
         return
     st.text_input(
         "Your name",

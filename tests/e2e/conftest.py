@@ -141,7 +141,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, own_threads: bool = True):
+def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None):
     """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`."""
     db_path = folder / "checkpoints.db"
     demo_threads = _seed(db_path, OWN_THREADS if own_threads else {})
@@ -153,6 +153,7 @@ def running_app(folder: Path, own_threads: bool = True):
         "REVIEW_CONSOLE_TOKEN_DELAY": TOKEN_DELAY_S,
         "REVIEW_CONSOLE_DEMO": "true",
         "PYTHONUNBUFFERED": "1",
+        **(env_extra or {}),
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
