@@ -14,6 +14,7 @@ pages = [
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
 ]
 navigation = st.navigation(pages)
+st.session_state[keys.ROUTED] = True  # see runtime.console: pages run alone until the router has run once
 
 with st.sidebar:
     runtime.identity_sidebar()

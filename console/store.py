@@ -331,8 +331,11 @@ class Store:
         return bound, list(dict.fromkeys(r[0] for r in rows))[:limit]
 
     async def last_mark(self) -> int:
-        row = await self._one("SELECT MAX(id) FROM rc_marks")
-        return int(row[0] or 0)
+        """The newest mark id ever given. From sqlite_sequence, not MAX(id): once a pass has
+        cleared every mark, MAX(id) falls back to 0 and a later derive would look older
+        than the row it must replace (a started thread then stayed "being answered")."""
+        row = await self._one("SELECT seq FROM sqlite_sequence WHERE name = 'rc_marks'")
+        return int(row[0]) if row and row[0] is not None else 0
 
     async def pending_decision_threads(self, thread_ids: list[str]) -> set[str]:
         marks = ", ".join("?" for _ in thread_ids)

@@ -53,6 +53,7 @@ def waiting_threads(query: InboxQuery) -> None:
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
+            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "preview"],  # long text last
         )
         if event.selection.rows:
             thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]

@@ -86,7 +86,7 @@ if view.status == "finished":
     final = render.final_words(view.values)
     if final is not None:
         st.markdown("**Final text**")
-        with st.container(border=True):
+        with st.container(border=True, key="final-text"):
             render.long_text(final, f"final:{thread_id}")
 
 with st.expander("State values", expanded=view.status == "finished"):

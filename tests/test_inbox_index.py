@@ -75,6 +75,26 @@ def test_a_thread_under_decision_leaves_the_list_at_once_and_returns_if_nothing_
     assert sorted(waiting(mix)) == ["c-1", "c-2"]
 
 
+def test_a_row_derived_during_a_decision_is_replaced_once_it_ends(mix, db_path):
+    """A background pass can index the thread as running and clear every mark; the
+    decision's own re-derive afterwards must still win (found by the browser suite)."""
+    asyncio.run(elsewhere(db_path, ("r-1", "ask")))
+    wait_indexed(mix)
+    view = mix.thread("r-1")
+    record = {"reviewer": "Ann", "thread_id": "r-1", "workflow": "mix", "checkpoint_id": view.checkpoint_id,
+              "interrupt_id": view.interrupts[0].id, "action": "approve"}
+    claim = mix.bridge.run(mix.store.claim(record))
+    with sqlite3.connect(db_path) as conn:  # a saver write during the run marks the thread
+        conn.execute("INSERT INTO rc_marks(thread_id) VALUES ('r-1')")
+    wait_indexed(mix)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT status FROM rc_threads WHERE thread_id = 'r-1'").fetchone() == ("running",)
+        assert conn.execute("SELECT COUNT(*) FROM rc_marks").fetchone() == (0,)
+    mix.bridge.run(mix.store.finish(claim.decision_id, "failed", "test", release=True))
+    mix.bridge.run(mix._derive(only=["r-1"]))
+    assert waiting(mix) == ["r-1"]
+
+
 def test_a_failed_thread_is_listed_apart_with_its_error(mix, db_path):
     asyncio.run(elsewhere(db_path, ("d-1", "explode"), ("d-2", "ask")))
     until(lambda: mix.inbox(InboxQuery(status="failed")).total == 1)

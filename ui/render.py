@@ -105,7 +105,9 @@ def thread_header(view: ThreadView) -> None:
     st.title(view.workflow_title)
     st.caption(f"Thread {view.thread_id}")
     line = STATUS_WORDS.get(view.status, view.status)
-    if view.status == "waiting":
+    if view.status == "waiting" and view.pause_kind == "after":  # the step named is the one that runs next
+        line += f" · {PAUSE_WORDS['after']}; next step: “{view.waiting_node}”"
+    elif view.status == "waiting":
         line += f" · {PAUSE_WORDS.get(view.pause_kind or '', '')} at “{view.waiting_node}”"
     elif view.next_nodes:
         line += f" · next step: {', '.join(view.next_nodes)}"
@@ -291,11 +293,11 @@ def follow_run(items) -> Outcome | None:
                         tokens.text(text)
                     steps.text("\n".join(done[-12:]))
         except InvalidAnswer as exc:
-            status.update(label="Please check your answer", state="error")
+            status.update(label="Please check your answer", state="error", expanded=True)
             st.error(str(exc))
             return None
         except ConsoleError as exc:
-            status.update(label="Not done", state="error")
+            status.update(label="Not done", state="error", expanded=True)
             st.error(str(exc))
             return None
         label = {"applied": "Done", "started": "Started", "refused": "Not applied", "failed": "Stopped with an error"}

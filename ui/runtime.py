@@ -26,8 +26,22 @@ def _open_console(db_path: str, workflows: str) -> Console:
     return Console(load_settings())
 
 
+def _through_the_router() -> None:
+    """Until some run of the router has called st.navigation, Streamlit treats pages/ as its old
+    pages folder: a first visit after a server start through a deep link (/thread?thread_id=…)
+    runs pages/thread.py alone, with no "Your name" field and file names as the menu, and every
+    later visitor gets the same until someone opens the root URL. Leave that mode and run again,
+    once per session: a later rerun (AppTest runs pages this way) must keep its button clicks."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get(keys.ROUTED):
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
+        st.rerun()
+
+
 def console() -> Console:
     """The process-wide console; shows a plain message and stops the page when it cannot open."""
+    _through_the_router()
     settings = load_settings()
     try:
         return _open_console(settings.database_url or str(settings.db_path), os.environ.get("REVIEW_CONSOLE_WORKFLOWS", ""))
@@ -62,7 +76,7 @@ def identity_sidebar() -> None:
     mode = load_settings().auth_mode
     if mode == "oidc":
         if st.user.is_logged_in:
-            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.text(f"Signed in as {st.user.get('email') or st.user.get('name')}")  # text: claims are not Markdown
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
             st.button("Sign in", on_click=st.login, type="primary", key="sign-in")
@@ -72,7 +86,7 @@ def identity_sidebar() -> None:
         if who is None:
             st.error("No signed-in user was passed by the sign-in proxy. Open the console through your company's sign-in.")
         else:
-            st.caption(f"Signed in as {who.name}")
+            st.text(f"Signed in as {who.name}")  # text, not Markdown: a header value must not render as a link
         return
     st.text_input(
         "Your name",

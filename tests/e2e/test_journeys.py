@@ -1,0 +1,294 @@
+"""Every reviewer journey, in a real browser against `streamlit run` of the real app.
+
+Each test asserts what the reviewer sees, and one thing that must not happen.
+"""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+def inbox_table(reviewer):
+    return reviewer.main().get_by_test_id("stDataFrame").first
+
+
+def heading(reviewer, title):
+    return reviewer.main().get_by_role("heading", name=title, level=1)
+
+
+def open_thread(reviewer, thread_id, title, sign_in=True):
+    reviewer.goto(f"/thread?thread_id={thread_id}")
+    reviewer.show(heading(reviewer, title))
+    reviewer.see(f"Thread {thread_id}", exact=True)
+    if sign_in:
+        reviewer.sign_in()
+        reviewer.expect(reviewer.main().get_by_text("Enter your name in the sidebar to decide.")).to_have_count(0)
+
+
+def final_text(reviewer):
+    """The "Final text" box of a finished thread."""
+    reviewer.see("Final text", exact=True)
+    return reviewer.main().locator(".st-key-final-text").get_by_test_id("stText")
+
+
+def draft(reviewer):
+    """The draft the pending question shows (not the streamed text in the progress box)."""
+    return reviewer.main().locator("[class*='st-key-draft-']").get_by_test_id("stText")
+
+
+def search_inbox(reviewer, words):
+    search = reviewer.main().get_by_role("textbox", name="Search")
+    search.fill(words)
+    search.press("Enter")
+
+
+def find_in_inbox(reviewer, thread_id):
+    """Search the inbox for one thread id and expect exactly that row."""
+    reviewer.navigate("Inbox")
+    search_inbox(reviewer, thread_id)
+    reviewer.see("1 waiting · page 1 of 1")
+    table = inbox_table(reviewer)
+    assert reviewer.grid_rows(table, 1)[0][1] == thread_id
+    return table
+
+
+def assert_not_in_inbox(reviewer, thread_id):
+    """Answered threads leave the inbox: search for the id and find nothing."""
+    reviewer.navigate("Inbox")
+    search_inbox(reviewer, thread_id)
+    reviewer.see("No thread is waiting for a reviewer with these filters.")
+    reviewer.expect(inbox_table(reviewer)).to_have_count(0)
+
+
+def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, server):
+    from workflows.registry import DEMO_WORKFLOWS
+
+    seeded = server.demo_threads  # oldest first, the order they were seeded in
+    reviewer.goto("/")
+    reviewer.show(heading(reviewer, "Inbox"))
+    search_inbox(reviewer, "demo-")
+    reviewer.see(f"{len(seeded)} waiting · page 1 of 1")
+    table = inbox_table(reviewer)
+    rows = reviewer.grid_rows(table)
+    assert len(rows) >= min(len(seeded), 6), rows
+    assert [tuple(row[:2]) for row in rows] == [(workflow, thread_id) for thread_id, workflow, _ in seeded[:len(rows)]]
+    assert {row[3] for row in rows} >= {"asks a question", "paused after a step", "paused before a step"}
+    reviewer.screenshot("inbox")
+
+    thread_id, workflow, _ = seeded[3]
+    reviewer.click_row(table, 3)
+    reviewer.show(heading(reviewer, next(spec.title for spec in DEMO_WORKFLOWS if spec.name == workflow)))
+    reviewer.see(f"Thread {thread_id}", exact=True)
+    assert reviewer.page.url.endswith(f"/thread?thread_id={thread_id}")
+    reviewer.no_exception()
+
+
+def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewer, fresh_server):
+    reviewer.server = fresh_server  # a link followed as the very first visit after a server start
+    open_thread(reviewer, "demo-content_approval-2", "Content approval", sign_in=False)
+    reviewer.expect(reviewer.sidebar().get_by_role("textbox", name="Your name")).to_be_visible()
+    reviewer.expect(reviewer.sidebar().get_by_role("link", name="Start a workflow")).to_be_visible()
+    reviewer.see("Please review this post before it is published.", exact=True)
+    reviewer.expect(draft(reviewer)).to_contain_text("our spring opening hours: here is what you need to know.")
+    reviewer.expect(reviewer.button("Approve")).to_be_disabled()  # no name typed yet
+    reviewer.no_exception()
+
+    reviewer.goto("/thread?thread_id=no-such-thread")
+    reviewer.show(heading(reviewer, "Thread"))
+    alert = reviewer.main().get_by_test_id("stAlert")
+    reviewer.expect(alert).to_contain_text("There is no thread “no-such-thread”. It may have been deleted, or the link is mistyped.")
+    reviewer.expect(reviewer.main().get_by_role("link", name="Back to the inbox")).to_be_visible()
+    reviewer.no_exception()
+
+
+def test_approve(reviewer):
+    open_thread(reviewer, "e2e-approve", "Content approval")
+    reviewer.submit("Approve")
+    reviewer.see("Done. The workflow finished (published).", exact=True)
+    reviewer.see("Finished", exact=True)
+    reviewer.expect(final_text(reviewer)).to_contain_text("the approve journey: here is what you need to know.")
+    reviewer.expect(reviewer.button("Approve")).to_have_count(0)
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, "e2e-approve")
+
+
+def test_reject_needs_a_reason(reviewer):
+    open_thread(reviewer, "e2e-reject", "Content approval")
+    reviewer.choose("Reject")
+    reviewer.submit("Reject")
+    reviewer.see("Please fill in “Reason for rejecting”")
+    reviewer.screenshot("reject-without-a-reason")
+    reviewer.see("Waiting for a reviewer · asks a question at “review”", exact=True)  # nothing applied
+
+    reviewer.field("Reason for rejecting").fill("The tone is wrong for our readers.")
+    reviewer.submit("Reject")
+    reviewer.see("Done. The workflow finished (rejected).", exact=True)
+    reviewer.expect(reviewer.main().get_by_test_id("stJson").first).to_contain_text("The tone is wrong for our readers.")
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, "e2e-reject")
+
+
+def test_edit_the_draft_then_approve(reviewer):
+    edited = "Open 9 to 5, every day. Edited in the browser."
+    open_thread(reviewer, "e2e-edit", "Content approval")
+    reviewer.choose("Edit")
+    box = reviewer.field("Edited draft")
+    reviewer.expect(box).to_have_value("the edit journey: here is what you need to know. "
+                                       "We are pleased to share an update on the edit journey. "
+                                       "It is available to everyone from today, and we would love to hear what you think.")
+    box.fill(edited)
+    reviewer.submit("Approve edited version")
+    reviewer.see("Done. The workflow finished (published).", exact=True)
+    reviewer.expect(final_text(reviewer)).to_have_text(edited)
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, "e2e-edit")
+
+
+def test_static_pause_continue_then_edit_state_and_continue(reviewer):
+    edited = "Final words, edited at the gate."
+    open_thread(reviewer, "e2e-gate", "Gated publication")
+    reviewer.see("Waiting for a reviewer · paused after a step; next step: “polish_article”", exact=True)
+    reviewer.see("The workflow paused after “draft_article”", exact=True)
+    reviewer.submit("Continue")
+    reviewer.see("Done. The workflow now waits at “publish_article”.", exact=True)
+    reviewer.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+
+    reviewer.choose("Edit state then continue")
+    draft = reviewer.field("draft")
+    reviewer.expect(draft).to_have_value(
+        "the gate journey: here is what you need to know. We are pleased to share an update on the gate journey. "
+        "It is available to everyone from today, and we would love to hear what you think. Thank you for reading.")
+    draft.fill(edited)
+    reviewer.submit("Save changes and continue")
+    reviewer.see("Done. The workflow finished (published).", exact=True)
+    reviewer.expect(final_text(reviewer)).to_have_text(edited)
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, "e2e-gate")
+
+
+def test_two_stage_review_both_steps_in_order(reviewer):
+    open_thread(reviewer, "e2e-two-stage", "Two-stage review")
+    reviewer.see("Step 1 of 2", exact=True)
+    reviewer.expect(reviewer.main().get_by_text("Step 2 of 2", exact=True)).to_have_count(0)
+    reviewer.choose("Request changes")
+    reviewer.field("What should change?").fill("Add the date")
+    reviewer.submit("Request changes")
+    reviewer.see("Done. The workflow now waits for step 2 of 2.", exact=True)
+    reviewer.see("Step 2 of 2", exact=True)
+    reviewer.expect(draft(reviewer)).to_contain_text("(Revised as asked: Add the date)")
+    reviewer.expect(reviewer.main().get_by_text("Step 1 of 2", exact=True)).to_have_count(0)
+
+    reviewer.submit("Approve")
+    reviewer.see("Done. The workflow finished (published).", exact=True)
+    reviewer.expect(final_text(reviewer)).to_contain_text("(Revised as asked: Add the date)")
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, "e2e-two-stage")
+
+
+def test_start_a_thread_and_find_it_in_the_inbox(reviewer):
+    reviewer.goto("/start")
+    reviewer.show(heading(reviewer, "Start a workflow"))
+    reviewer.sign_in()
+    reviewer.expect(reviewer.main().get_by_role("combobox", name="Workflow")).to_have_value("Content approval")
+    reviewer.field("Topic of the post").fill("a charity run")
+    reviewer.field("Thread id (optional)").fill("e2e-charity-run")
+    reviewer.submit("Start")
+    reviewer.see("Done. The workflow now waits at “review”.", exact=True)
+    reviewer.expect(reviewer.main().get_by_role("link", name="Open thread e2e-charity-run")).to_be_visible()
+
+    table = find_in_inbox(reviewer, "e2e-charity-run")
+    reviewer.click_row(table, 0)
+    reviewer.show(heading(reviewer, "Content approval"))
+    reviewer.see("Thread e2e-charity-run", exact=True)
+    reviewer.expect(draft(reviewer)).to_contain_text("a charity run: here is what you need to know.")
+    reviewer.no_exception()
+
+
+# Installed before a click: notes when the run's progress and its final message first appear,
+# and every text the token stream shows in between, so the order is checked, not guessed.
+WATCH_PROGRESS = """(finalMessage) => {
+  const seen = window.__progress = {stepsAt: null, finalAt: null, tokens: []};
+  const t0 = performance.now();
+  const look = () => {
+    const now = performance.now() - t0;
+    const main = document.querySelector('[data-testid=stMain]');
+    if (!main) return;
+    for (const box of main.querySelectorAll('[data-testid=stExpander]')) {
+      for (const el of box.querySelectorAll('[data-testid=stText]')) {
+        const text = el.textContent;
+        if (text.includes('\u25b6 review started')) { if (seen.stepsAt === null) seen.stepsAt = now; continue; }
+        if (!text || text.includes('\u2714') || seen.finalAt !== null) continue;
+        if (seen.tokens[seen.tokens.length - 1] !== text) seen.tokens.push(text);
+      }
+    }
+    const alerts = Array.from(main.querySelectorAll('[data-testid=stAlert]'));
+    if (seen.finalAt === null && alerts.some(a => a.textContent.includes(finalMessage))) seen.finalAt = now;
+  };
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_live_progress_of_a_resumed_run_shows_before_its_result(reviewer):
+    final_message = "Done. The workflow now waits for step 2 of 2."
+    open_thread(reviewer, "e2e-progress", "Two-stage review")
+    reviewer.choose("Request changes")
+    reviewer.field("What should change?").fill("Mention the opening party")
+    reviewer.page.evaluate(WATCH_PROGRESS, final_message)
+    reviewer.submit("Request changes")
+
+    progress = reviewer.main().get_by_test_id("stExpander").first
+    reviewer.expect(progress).to_contain_text("▶ review started")
+    reviewer.see(final_message, exact=True)
+    revised = draft(reviewer).inner_text()
+    assert revised.endswith("(Revised as asked: Mention the opening party)")
+
+    seen = reviewer.page.evaluate("window.__progress")
+    assert seen["stepsAt"] is not None and seen["finalAt"] is not None, seen
+    assert seen["stepsAt"] < seen["finalAt"], seen
+    tokens = seen["tokens"]
+    assert len(tokens) >= 5, f"the revision did not stream: {tokens}"  # word by word, not all at once
+    assert all(later.startswith(earlier) for earlier, later in zip(tokens, tokens[1:])), tokens
+    assert revised.startswith(tokens[0]) and tokens[-1].strip() == revised.strip()
+    reviewer.no_exception()
+
+
+def test_untrusted_text_stays_inert(reviewer, listener):
+    """A topic full of markup ends up verbatim in the draft; none of it may run, load or restyle."""
+    # One probe per paragraph, so that each would be parsed on its own if it ever reached Markdown.
+    hostile = "\n\n".join([
+        "Spring fair",
+        f"![x]({listener.url}/leak.png)",
+        "<script>window.__pwned = 'script'; alert('script')</script>",
+        "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\">",
+        f"<img src=\"{listener.url}/html-image.png\">",
+        "<style>button, [data-testid=stBaseButton-primaryFormSubmit] {display: none !important}</style>",
+        "<a href=\"javascript:window.__pwned='anchor'\">a link</a> and [click me](javascript:window.__pwned='markdown-link')",
+    ])
+    reviewer.goto("/start")
+    reviewer.sign_in()
+    reviewer.field("Topic of the post").fill(hostile)
+    reviewer.field("Thread id (optional)").fill("e2e-untrusted")
+    reviewer.submit("Start")
+    reviewer.see("Done. The workflow now waits at “review”.", exact=True)
+
+    reviewer.main().get_by_role("link", name="Open thread e2e-untrusted").click()
+    reviewer.show(heading(reviewer, "Content approval"))
+    reviewer.idle()
+    approve = reviewer.button("Approve")
+    reviewer.expect(approve).to_be_visible()  # not hidden by the injected <style>
+    reviewer.expect(approve).to_be_enabled()
+    reviewer.expect(reviewer.main().locator("[class*='st-key-draft-']")).to_have_text(  # shown as typed, verbatim
+        f"{hostile}: here is what you need to know. We are pleased to share an update on {hostile}. "
+        "It is available to everyone from today, and we would love to hear what you think.")
+    assert reviewer.page.evaluate("window.__pwned") is None
+    assert listener.heard == []
+
+    find_in_inbox(reviewer, "e2e-untrusted")  # the preview column shows the same text
+
+    assert reviewer.page.evaluate("window.__pwned") is None
+    assert reviewer.dialogs == []
+    assert reviewer.page.locator("a[href^='javascript:'], img[src*='leak'], img[src*='html-image']").count() == 0
+    assert listener.heard == []
+    # The control: this page could reach the listener, so its silence above means something.
+    assert reviewer.page.evaluate("url => fetch(url, {mode: 'no-cors'}).then(() => true)", f"{listener.url}/control")
+    assert listener.heard == ["/control"]
+    reviewer.no_exception()

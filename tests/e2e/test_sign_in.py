@@ -1,0 +1,51 @@
+"""Sign-in through a trusted proxy's header, in a real browser: the name is on the decision it makes."""
+
+import pytest
+
+from tests.e2e.conftest import Reviewer, running_app
+
+pytestmark = pytest.mark.e2e
+
+HEADER = "X-Forwarded-Email"
+
+
+@pytest.fixture
+def proxy_server(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[grant]]\nwho = ["@example.com"]\nworkflows = ["*"]\nrole = "reviewer"\n')
+    env = {"REVIEW_CONSOLE_AUTH": "proxy", "REVIEW_CONSOLE_POLICY": str(policy)}
+    with running_app(tmp_path, own_threads=False, env_extra=env) as app:
+        yield app
+
+
+def test_trusted_header_sign_in_names_the_decision(browser, proxy_server):
+    # What the proxy adds to every request it forwards, the websocket included.
+    context = browser.new_context(extra_http_headers={HEADER: "pat@example.com"}, viewport={"width": 1280, "height": 900})
+    person = Reviewer(context.new_page(), proxy_server)
+    try:
+        person.goto("/thread?thread_id=demo-content_approval-1")
+        person.expect(person.sidebar().get_by_text("Signed in as pat@example.com")).to_be_visible()
+        person.expect(person.sidebar().get_by_role("textbox", name="Your name")).to_have_count(0)  # no typed names
+        person.submit("Approve")
+        person.see("Done. The workflow finished (published).", exact=True)
+        person.navigate("Activity")
+        log = person.main().get_by_test_id("stDataFrame").last
+        row = person.grid_rows(log, 1)[0]
+        assert "pat@example.com" in row and not any("unverified" in cell for cell in row)
+        person.no_exception()
+        person.screenshot("proxy-sign-in")
+    finally:
+        context.close()
+
+
+def test_without_the_header_nobody_is_signed_in(browser, proxy_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    person = Reviewer(context.new_page(), proxy_server)
+    try:
+        person.goto("/thread?thread_id=demo-content_approval-1")
+        person.expect(person.sidebar().get_by_text("No signed-in user was passed by the sign-in proxy", exact=False)).to_be_visible()
+        person.see("Sign in to decide.")
+        person.expect(person.button("Approve")).to_be_disabled()
+        person.no_exception()
+    finally:
+        context.close()
