@@ -249,6 +249,14 @@ class PgStore(base.Store):
             import logging
             logging.getLogger("review_console").warning("inbox search index not created (%s); search will scan", exc)
 
+    async def last_mark(self) -> int:
+        """The newest mark id ever given (the twin of SQLite's sqlite_sequence): the identity's
+        sequence. It may count a mark whose transaction has not committed yet; that mark is
+        invisible to the clearing DELETE, so it stays and its thread is derived again later."""
+        row = await self._one(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('rc_marks', 'id')::regclass)")
+        return int(row[0]) if row and row[0] is not None else 0
+
     async def check_triggers(self) -> bool:
         """Put the mark triggers back if another program dropped them (e.g. recreated the saver's tables)."""
         row = await self._one(
