@@ -110,6 +110,17 @@ def other_saver(where):
     return AsyncSqliteSaver.from_conn_string(where)
 
 
+def raw_connect(where):
+    """A plain connection to the test database, SQLite or PostgreSQL: `with raw_connect(db_path) as conn:
+    conn.execute(sql)` commits at the end, either way (for SQL both spell alike, no placeholders)."""
+    where = str(where)
+    if where.startswith("postgresql:"):
+        import psycopg
+        return psycopg.connect(where)
+    import sqlite3
+    return sqlite3.connect(where)
+
+
 @contextlib.asynccontextmanager
 async def _pg_saver(url: str):
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver

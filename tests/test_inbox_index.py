@@ -11,7 +11,7 @@ import pytest
 
 import console.service as service
 from console.inbox import InboxQuery, page_sql
-from tests.conftest import answer, other_saver
+from tests.conftest import answer, other_saver, raw_connect
 from tests.inbox_graphs import ENTRY, elsewhere
 
 
@@ -84,10 +84,10 @@ def test_a_row_derived_during_a_decision_is_replaced_once_it_ends(mix, db_path):
     record = {"reviewer": "Ann", "thread_id": "r-1", "workflow": "mix", "checkpoint_id": view.checkpoint_id,
               "interrupt_id": view.interrupts[0].id, "action": "approve"}
     claim = mix.bridge.run(mix.store.claim(record))
-    with sqlite3.connect(db_path) as conn:  # a saver write during the run marks the thread
+    with raw_connect(db_path) as conn:  # a saver write during the run marks the thread
         conn.execute("INSERT INTO rc_marks(thread_id) VALUES ('r-1')")
     wait_indexed(mix)
-    with sqlite3.connect(db_path) as conn:
+    with raw_connect(db_path) as conn:
         assert conn.execute("SELECT status FROM rc_threads WHERE thread_id = 'r-1'").fetchone() == ("running",)
         assert conn.execute("SELECT COUNT(*) FROM rc_marks").fetchone() == (0,)
     mix.bridge.run(mix.store.finish(claim.decision_id, "failed", "test", release=True))
