@@ -16,15 +16,23 @@ pages = [
 navigation = st.navigation(pages)
 st.session_state[keys.ROUTED] = True  # see runtime.console: pages run alone until the router has run once
 
-with st.sidebar:
-    runtime.identity_sidebar()
-    app = runtime.console()
-    st.caption(f"Database: `{app.settings.database_label}`")
+
+
+@st.fragment(run_every=5)
+def waiting_per_workflow() -> None:
+    """Refreshes itself, so a decision made further down this run shows within seconds."""
     with runtime.plain_errors():
         counts = app.counts()
         waiting = counts[counts["status"] == "waiting"]
         if not waiting.empty:
             st.caption("Waiting per workflow")
             st.dataframe(waiting[["workflow", "threads"]], hide_index=True, width="stretch")
+
+
+with st.sidebar:
+    runtime.identity_sidebar()
+    app = runtime.console()
+    st.caption(f"Database: `{app.settings.database_label}`")
+    waiting_per_workflow()
 
 navigation.run()

@@ -1,0 +1,49 @@
+"""Interrupt formats a browser must handle: LangChain's tool-call approval and a typed (schema) answer."""
+
+import pytest
+
+from tests.e2e.test_journeys import final_text, open_thread
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def reviewer_on_fresh(reviewer, fresh_server):
+    reviewer.server = fresh_server  # these journeys answer demo threads: keep the shared server's intact
+    return reviewer
+
+
+def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
+    person = reviewer_on_fresh
+    open_thread(person, "demo-tool_approval-1", "Agent tool approval")
+    person.see("1. The agent wants to run “send_email”")
+    person.see("2. The agent wants to run “delete_records”")
+    second = person.main().get_by_role("radiogroup", name="Decision on item 2")
+    second.get_by_text("Reject", exact=True).click()
+    person.expect(second.get_by_role("radio", name="Reject")).to_be_checked()
+    person.idle()
+    person.field("Reason (sent to the agent)").fill("Keep the test records.")
+    person.submit("Send all decisions")
+    person.see("Done. The workflow finished.")
+    shown = final_text(person)
+    person.expect(shown).to_contain_text("User rejected the tool call for `delete_records` with reason: Keep the test records.")
+    person.no_exception()
+    person.screenshot("format-tool-calls")
+
+
+def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fresh):
+    person = reviewer_on_fresh
+    open_thread(person, "demo-refund_decision-1", "Refund decision (typed answer)")
+    person.see("The workflow asks you to fill in a form")
+    person.main().get_by_role("combobox", name="Decision").click()
+    person.page.get_by_role("option", name="deny", exact=True).click()
+    person.idle()
+    person.submit("Send answer")
+    person.see("“note”: Please say why the refund is denied")
+    person.see("Waiting for a reviewer")
+    person.field("Note").fill("The courier broke it: claim with them.")
+    person.submit("Send answer")
+    person.see("finished (deny)")
+    person.expect(final_text(person)).to_contain_text("We cannot refund this order: The courier broke it: claim with them.")
+    person.no_exception()
+    person.screenshot("format-typed-answer")
