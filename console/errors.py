@@ -41,3 +41,14 @@ class CallTimedOut(ConsoleError):
 
 class ConfigurationError(ConsoleError):
     """A setting is wrong (a workflow that cannot load, an unreadable policy)."""
+
+
+class ThreadTooLarge(ConsoleError):
+    """The thread's saved data is too large to load without asking first."""
+
+    def __init__(self, thread_id: str, size_bytes: int, row: dict | None):
+        super().__init__(
+            f"This thread holds {size_bytes / 1_000_000:,.0f} MB of saved data. Opening it takes time and memory, "
+            "so it is not loaded until you ask."
+        )
+        self.thread_id, self.size_bytes, self.row = thread_id, size_bytes, row or {}

@@ -18,7 +18,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console.bridge import Bridge, StreamResult
 from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer, where_now
 from console.demo import seed_demo
-from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound
+from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import IndexReader, InboxPage, InboxQuery
 from console.inbox_pg import PgIndexReader
@@ -245,15 +245,25 @@ class Console(DecisionsMixin):
             await self.store.save_thread_rows(rows, gone, thread_ids, bound)
             return len(thread_ids)
 
-    def thread(self, thread_id: str) -> ThreadView:
+    def thread(self, thread_id: str, load_large: bool = False) -> ThreadView:
+        """The thread as it stands. A very large one raises ThreadTooLarge unless `load_large`:
+        decoding a 200 MB checkpoint takes seconds and gigabytes, so the reviewer is asked first."""
         thread_id = check_thread_id(thread_id)
-        view = self.bridge.run(self._load(thread_id), self.settings.call_timeout_s)
+
+        async def load():
+            if not load_large:
+                size = await self.store.thread_bytes(thread_id)
+                if size > self.settings.large_thread_bytes:
+                    raise ThreadTooLarge(thread_id, size, await self.store.thread_row(thread_id))
+            return await self._load(thread_id)
+
+        view = self.bridge.run(load(), self.settings.call_timeout_s)
         if view is None:
             raise ThreadNotFound(f"There is no thread “{thread_id}”. It may have been deleted, or the link is mistyped.")
         return view
 
-    def history(self, thread_id: str) -> pd.DataFrame:
-        view = self.thread(thread_id)
+    def history(self, view: ThreadView) -> pd.DataFrame:
+        """Checkpoints of a thread already loaded (`thread()`), newest first, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
         rows = self.bridge.run(history(self.graphs[view.workflow], view.thread_id), self.settings.call_timeout_s)

@@ -45,6 +45,8 @@ class Settings:
     call_timeout_s: float = 30.0
     # Upper bound for a resumed run.
     run_timeout_s: float = 120.0
+    # Threads whose latest saved data is larger than this open only when the reviewer asks.
+    large_thread_bytes: int = 20_000_000
     # Sign-in: "demo" (typed, unverified names), "oidc" (st.login) or "proxy" (trusted header).
     auth_mode: str = "demo"
     # The header a trusted reverse proxy sets to the signed-in email (proxy mode only).
@@ -81,6 +83,7 @@ def load_settings() -> Settings:
         busy_timeout_s=_float("REVIEW_CONSOLE_BUSY_TIMEOUT", 2.0),
         call_timeout_s=_float("REVIEW_CONSOLE_CALL_TIMEOUT", 30.0),
         run_timeout_s=_float("REVIEW_CONSOLE_RUN_TIMEOUT", 120.0),
+        large_thread_bytes=int(_float("REVIEW_CONSOLE_LARGE_THREAD_MB", 20.0) * 1_000_000),
         auth_mode=os.environ.get("REVIEW_CONSOLE_AUTH", "demo").strip().lower() or "demo",
         proxy_header=os.environ.get("REVIEW_CONSOLE_PROXY_HEADER", "").strip() or "X-Forwarded-Email",
         policy_path=os.environ.get("REVIEW_CONSOLE_POLICY", "").strip(),

@@ -367,6 +367,17 @@ class Store:
         await self.conn.executemany("DELETE FROM rc_threads WHERE thread_id = ?", [(t,) for t in gone])
         await self.conn.executemany("DELETE FROM rc_marks WHERE thread_id = ? AND id <= ?", [(t, bound) for t in answered])
 
+    async def thread_bytes(self, thread_id: str) -> int:
+        """Bytes aget_state would decode for the thread: its latest checkpoint and that checkpoint's writes.
+        Read from the row sizes, without decoding anything."""
+        row = await self._one(
+            "SELECT length(c.checkpoint) + COALESCE((SELECT SUM(length(w.value)) FROM writes w "
+            "WHERE w.thread_id = c.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = c.checkpoint_id), 0) "
+            "FROM checkpoints c WHERE c.thread_id = ? AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1",
+            (thread_id,),
+        )
+        return int(row[0] or 0) if row else 0
+
     async def thread_row(self, thread_id: str) -> dict | None:
         row = await self._one("SELECT * FROM rc_threads WHERE thread_id = ?", (thread_id,))
         return dict(row) if row else None

@@ -249,6 +249,20 @@ class PgStore(base.Store):
             import logging
             logging.getLogger("review_console").warning("inbox search index not created (%s); search will scan", exc)
 
+    async def thread_bytes(self, thread_id: str) -> int:
+        """The PostgreSQL twin: the blobs the latest checkpoint points at, plus its writes."""
+        row = await self._one(
+            "WITH latest AS (SELECT checkpoint_id, checkpoint FROM checkpoints WHERE thread_id = ? "
+            "AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
+            "SELECT COALESCE((SELECT SUM(octet_length(b.blob)) FROM checkpoint_blobs b, latest, "
+            "jsonb_each_text(latest.checkpoint -> 'channel_versions') AS v(channel, version) "
+            "WHERE b.thread_id = ? AND b.checkpoint_ns = '' AND b.channel = v.channel AND b.version = v.version), 0) "
+            "+ COALESCE((SELECT SUM(octet_length(w.blob)) FROM checkpoint_writes w, latest "
+            "WHERE w.thread_id = ? AND w.checkpoint_ns = '' AND w.checkpoint_id = latest.checkpoint_id), 0)",
+            (thread_id, thread_id, thread_id),
+        )
+        return int(row[0] or 0) if row else 0
+
     async def last_mark(self) -> int:
         """The newest mark id ever given (the twin of SQLite's sqlite_sequence): the identity's
         sequence. It may count a mark whose transaction has not committed yet; that mark is

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from console.decisions import STOPPED_MID_RUN
-from console.errors import ConsoleError
+from console.errors import ConsoleError, ThreadTooLarge
 from console.markdown import escape
 from console.threads import check_thread_id
 from ui import keys, render, runtime
@@ -28,7 +28,10 @@ try:
             outcome = render.follow_run(app.decide(pending, reviewer))
             if outcome is not None:
                 st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
-    view = app.thread(thread_id)
+    view = app.thread(thread_id, load_large=st.session_state.get(keys.LOAD_LARGE) == thread_id)
+except ThreadTooLarge as exc:
+    render.large_thread_notice(exc)
+    st.stop()
 except ConsoleError as exc:
     st.title("Thread")
     st.error(str(exc))
@@ -94,7 +97,7 @@ with st.expander("State values", expanded=view.status == "finished"):
 
 with runtime.plain_errors():
     with st.expander("History"):
-        history = app.history(thread_id)
+        history = app.history(view)
         st.dataframe(history, hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)

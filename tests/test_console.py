@@ -178,3 +178,16 @@ def test_database_path_problems_are_plain_sentences(tmp_path):
         Console(Settings(db_path=not_sqlite, seed_demo=False))
     with pytest.raises(DatabaseUnavailable, match="folder"):
         Console(Settings(db_path=tmp_path, seed_demo=False))
+
+
+def test_a_thread_of_several_mb_is_measured_before_it_is_loaded(make_console):
+    from console.errors import ThreadTooLarge
+
+    console_ = make_console(seed_demo=False, large_thread_bytes=1_000_000)
+    list(console_.start("content_approval", "n" * 1_500_000, ANN, thread_id="big"))  # a 1.5 MB topic, and its draft
+    with pytest.raises(ThreadTooLarge, match="MB of saved data") as caught:
+        console_.thread("big")
+    assert caught.value.size_bytes > 1_500_000 and caught.value.row["status"] == "waiting"
+    assert console_.thread("big", load_large=True).status == "waiting"
+    list(console_.start("content_approval", "small", ANN, thread_id="small"))
+    assert console_.thread("small").status == "waiting"  # small threads open as before

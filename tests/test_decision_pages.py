@@ -73,3 +73,14 @@ def test_a_thread_left_half_way_by_a_crash_warns_before_continuing(app, db_path,
     assert not at.exception
     assert "The console stopped while applying a decision by Bob (unverified)" in texts(at) and "may have partly run" in texts(at)
     assert "Continue" in [b.label for b in at.button]
+
+
+def test_a_very_large_thread_opens_only_when_asked(app, monkeypatch):
+    """Decoding a huge checkpoint costs seconds and gigabytes: the page asks first, then shows it all."""
+    monkeypatch.setenv("REVIEW_CONSOLE_LARGE_THREAD_MB", "0.0001")  # every demo thread counts as large (100 bytes)
+    at = open_thread(app, "demo-content_approval-1")
+    assert not at.exception
+    assert "MB of saved data" in texts(at) and "Please review this post" not in texts(at)
+    assert "the new reviewer console" in texts(at)  # the preview, from the index
+    next(b for b in at.button if b.label == "Load the whole thread").click().run()
+    assert not at.exception and "Please review this post before it is published." in texts(at)

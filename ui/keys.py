@@ -18,6 +18,7 @@ INBOX_OPEN = "inbox_open_thread"
 INBOX_PAGE_NO = "inbox_page_no"
 FAILED_TABLE = "failed_table"
 START_RESULT = "start_result"
+LOAD_LARGE = "load_large_thread"  # the thread id a reviewer chose to open despite its size
 ROUTED = "routed"  # this session has run the router (streamlit_app.py) at least once
 
 

@@ -318,3 +318,21 @@ def show_outcome(outcome: Outcome) -> None:
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
     st.download_button("Download as CSV", frame.to_csv(index=False).encode("utf-8"), file_name=name,
                        mime="text/csv", key=key, disabled=frame.empty)
+
+
+def _load_large(thread_id: str) -> None:
+    st.session_state[keys.LOAD_LARGE] = thread_id
+
+
+def large_thread_notice(exc) -> None:
+    """A thread too large to open unasked: what the index knows, and a button to load it all."""
+    row = exc.row
+    st.title(str(row.get("workflow") or "Thread"))
+    st.caption(f"Thread {exc.thread_id}")
+    st.warning(str(exc))
+    if row.get("preview"):
+        st.markdown("**Preview**")
+        with st.container(border=True):
+            st.text(row["preview"])
+    st.button("Load the whole thread", key=f"load-large:{exc.thread_id}", on_click=_load_large, args=(exc.thread_id,))
+
