@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 import console  # noqa: E402,F401  (strict checkpoint decoding before langgraph loads)
 from console.decisions import DecisionRequest, Reviewer  # noqa: E402
-from console.settings import Settings  # noqa: E402
 from tests.flows import FLOWS  # noqa: E402
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from console.decisions import DecisionRequest
 from console.service import Console
-from console.settings import Settings
 from tests.conftest import BOB, settings_for
 from tests.test_pages import open_thread, submit, texts
 from ui import keys
