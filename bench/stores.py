@@ -1,7 +1,7 @@
 """Benchmark (not a test): the same console figures on SQLite and on PostgreSQL, side by side, in one run.
 
     python bench/stores.py                       # 1,000 and 10,000 threads; a throwaway PostgreSQL server
-    python bench/stores.py --threads 100000      # one size
+    python bench/stores.py --threads 1000 10000 100000   # these sizes, in one run
     python bench/stores.py --pg-url postgresql://user@host/db_to_create_databases_from
 
 Each database holds 10 % pending threads (interrupt() and interrupt_after
@@ -166,10 +166,10 @@ def measure(kind: str, settings: Settings, threads: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, help="one size (default: 1000 and 10000)")
+    parser.add_argument("--threads", type=int, nargs="+", help="sizes, e.g. 1000 10000 100000 (default: 1000 and 10000)")
     parser.add_argument("--pg-url", help="an existing server's maintenance database URL (default: a throwaway server)")
     args = parser.parse_args()
-    sizes = [args.threads] if args.threads else [1_000, 10_000]
+    sizes = args.threads or [1_000, 10_000]
     import psycopg
 
     server = None
