@@ -13,10 +13,11 @@ import time
 from typing import TypedDict
 
 from langgraph.func import task
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.types import interrupt
 from pydantic import BaseModel, field_validator
 
+from workflows.common import in_order
 from workflows.spec import WorkflowSpec
 
 
@@ -63,13 +64,7 @@ def effect(state: State) -> State:
 
 
 def build_counted() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("ask", ask)
-    graph.add_node("effect", effect)
-    graph.add_edge(START, "ask")
-    graph.add_edge("ask", "effect")
-    graph.add_edge("effect", END)
-    return graph
+    return in_order(State, ask, effect)
 
 
 COUNTED = WorkflowSpec(name="counted", title="Counted", description="Test: a side effect after an interrupt.",
@@ -91,13 +86,7 @@ def finish(state: State) -> State:
 
 
 def build_flaky() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("ask", ask)
-    graph.add_node("finish", finish)
-    graph.add_edge(START, "ask")
-    graph.add_edge("ask", "finish")
-    graph.add_edge("finish", END)
-    return graph
+    return in_order(State, ask, finish)
 
 
 FLAKY = WorkflowSpec(name="flaky", title="Flaky", description="Test: a node that fails once.",
@@ -125,11 +114,7 @@ def order(state: State) -> State:
 
 
 def build_typed() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("order", order)
-    graph.add_edge(START, "order")
-    graph.add_edge("order", END)
-    return graph
+    return in_order(State, order)
 
 
 TYPED = WorkflowSpec(name="typed", title="Typed", description="Test: an answer checked by a schema.",
@@ -147,13 +132,7 @@ def publish(state: State) -> State:
 
 
 def build_gate() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("prepare", prepare)
-    graph.add_node("publish", publish)
-    graph.add_edge(START, "prepare")
-    graph.add_edge("prepare", "publish")
-    graph.add_edge("publish", END)
-    return graph
+    return in_order(State, prepare, publish)
 
 
 GATE = WorkflowSpec(name="gate", title="Gate", description="Test: pause before publish.", builder=build_gate,
@@ -176,11 +155,7 @@ def loud(state: State) -> State:
 
 
 def build_tasky() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("loud", loud)
-    graph.add_edge(START, "loud")
-    graph.add_edge("loud", END)
-    return graph
+    return in_order(State, loud)
 
 
 TASKY = WorkflowSpec(name="tasky", title="Tasky", description="Test: an answer through a @task.", builder=build_tasky,
@@ -199,11 +174,7 @@ def odd(state: State) -> State:
 
 
 def build_odd() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("odd", odd)
-    graph.add_edge(START, "odd")
-    graph.add_edge("odd", END)
-    return graph
+    return in_order(State, odd)
 
 
 ODD = WorkflowSpec(name="odd", title="Odd", description="Test: a big, non-JSON payload.", builder=build_odd,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.prebuilt.interrupt import HumanInterrupt, HumanResponse
 from langgraph.types import interrupt
 
 from workflows.agent_tools import TOOLS, propose, split_requests
+from workflows.common import in_order
 from workflows.spec import WorkflowSpec
 
 # What the reviewer may do with each kind of action; Agent Inbox shows only these buttons.
@@ -69,15 +70,7 @@ def act(state: State) -> State:
 
 
 def build() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("plan", plan)
-    graph.add_node("review", review)
-    graph.add_node("act", act)
-    graph.add_edge(START, "plan")
-    graph.add_edge("plan", "review")
-    graph.add_edge("review", "act")
-    graph.add_edge("act", END)
-    return graph
+    return in_order(State, plan, review, act)
 
 
 SPEC = WorkflowSpec(

@@ -34,3 +34,15 @@ def draft_review_publish(state_schema: type, review: Callable[..., Any]) -> Stat
     graph.add_conditional_edges("review", after_review, ["publish", END])
     graph.add_edge("publish", END)
     return graph
+
+
+def in_order(state_schema: type, *steps: Callable[..., Any]) -> StateGraph:
+    """START → each step, in order → END; each node is named after its function."""
+    graph = StateGraph(state_schema)
+    previous = START
+    for step in steps:
+        graph.add_node(step.__name__, step)
+        graph.add_edge(previous, step.__name__)
+        previous = step.__name__
+    graph.add_edge(previous, END)
+    return graph

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 
-from workflows.common import publish, write_draft
+from workflows.common import in_order, publish, write_draft
 from workflows.models import POLISH, write
 from workflows.spec import WorkflowSpec
 
@@ -34,15 +34,7 @@ def publish_article(state: State) -> State:
 
 
 def build() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("draft_article", draft_article)
-    graph.add_node("polish_article", polish_article)
-    graph.add_node("publish_article", publish_article)
-    graph.add_edge(START, "draft_article")
-    graph.add_edge("draft_article", "polish_article")
-    graph.add_edge("polish_article", "publish_article")
-    graph.add_edge("publish_article", END)
-    return graph
+    return in_order(State, draft_article, polish_article, publish_article)
 
 
 SPEC = WorkflowSpec(

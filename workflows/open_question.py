@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.types import interrupt
 
+from workflows.common import in_order
 from workflows.spec import WorkflowSpec
 
 
@@ -30,13 +31,7 @@ def plan(state: State) -> State:
 
 
 def build() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("ask", ask)
-    graph.add_node("plan", plan)
-    graph.add_edge(START, "ask")
-    graph.add_edge("ask", "plan")
-    graph.add_edge("plan", END)
-    return graph
+    return in_order(State, ask, plan)
 
 
 SPEC = WorkflowSpec(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.types import interrupt
 
+from workflows.common import in_order
 from workflows.spec import WorkflowSpec
 
 ORDER_TOTAL = 120.0
@@ -62,13 +63,7 @@ def reply(state: State) -> State:
 
 
 def build() -> StateGraph:
-    graph = StateGraph(State)
-    graph.add_node("review", review)
-    graph.add_node("reply", reply)
-    graph.add_edge(START, "review")
-    graph.add_edge("review", "reply")
-    graph.add_edge("reply", END)
-    return graph
+    return in_order(State, review, reply)
 
 
 SPEC = WorkflowSpec(
