@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import console  # noqa: E402,F401  (strict checkpoint decoding before langgraph loads)
 from langgraph.types import Command  # noqa: E402
 
+from bench.inbox import median_ms  # noqa: E402  (one timing rule for both benches: warm once, then median)
 from console.decisions import DecisionRequest, Reviewer  # noqa: E402
 from console.inbox import InboxQuery  # noqa: E402
 from console.service import Console  # noqa: E402
@@ -108,16 +109,6 @@ async def build_postgres(url: str, threads: int) -> None:
                 f"FROM {table} t CROSS JOIN unnest(%s::text[]) AS s(suffix) WHERE length(t.thread_id) = 5", (copies,))
         await conn.commit()
         await conn.execute("ANALYZE")
-
-
-def median_ms(call, repeat: int) -> float:
-    call()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def backlog(app: Console) -> int:

@@ -358,18 +358,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _waits(view: ThreadView) -> str:
+    """What a waiting thread waits for: "waits for step 2 of 2" or "waits at “node”"."""
+    if view.interrupts and view.interrupts[0].request.step:
+        r = view.interrupts[0].request
+        return f"waits for step {r.step}{f' of {r.steps}' if r.steps else ''}"
+    return f"waits at “{view.waiting_node}”"
+
 
 def where_now(view: ThreadView | None) -> str:
+    """Where a thread stands after the reviewer's own decision."""
     if view is None:
         return "Done."
     if view.status == "finished":
         status = view.values.get("status") if isinstance(view.values, dict) else None
         return f"Done. The workflow finished{f' ({status})' if status else ''}."
     if view.status == "waiting":
-        if view.interrupts and view.interrupts[0].request.step:
-            r = view.interrupts[0].request
-            return f"Done. The workflow now waits for step {r.step}{f' of {r.steps}' if r.steps else ''}."
-        return f"Done. The workflow now waits at “{view.waiting_node}”."
+        return f"Done. The workflow now {_waits(view)}."
     if view.status == "failed":
         return f"The workflow stopped with an error in “{view.error_node}”: {view.error}"
     return "Done."
@@ -386,8 +391,5 @@ def where_is(view: ThreadView | None) -> str:
     if view.status == "failed":
         return f"The thread stopped with an error in “{view.error_node}”."
     if view.status == "waiting":
-        if view.interrupts and view.interrupts[0].request.step:
-            r = view.interrupts[0].request
-            return f"It now waits for step {r.step}{f' of {r.steps}' if r.steps else ''}."
-        return f"It now waits at “{view.waiting_node}”."
+        return f"It now {_waits(view)}."
     return ""

@@ -288,6 +288,14 @@ def _items_answer(request: ReviewRequest, inputs: dict[str, Any]) -> list[tuple[
 SEND_ALL = Action("decide_each", "Send all decisions", primary=True)
 
 
+def batch(format_: str, title: str, message: str, parts: tuple[ReviewRequest, ...], noun: str) -> ReviewRequest:
+    """Several items decided one by one and sent together (a list of requests in one payload)."""
+    return ReviewRequest(
+        format=format_, title=title, message=message, actions=(SEND_ALL,), items=parts,
+        preview=shorten(f"{len(parts)} {noun}: " + "; ".join(p.preview for p in parts), PREVIEW_CHARS),
+    )
+
+
 # ---- Agent Inbox: langgraph.prebuilt.interrupt.HumanInterrupt --------------------------
 
 
@@ -341,14 +349,8 @@ class AgentInboxAdapter:
         if len(items) == 1:
             return self._one(items[0])
         parts = tuple(self._one(i) for i in items)
-        return ReviewRequest(
-            format=self.name,
-            title=f"The agent asks about {len(parts)} actions",
-            message="Decide on each one; they are sent together.",
-            actions=(SEND_ALL,),
-            items=parts,
-            preview=shorten(f"{len(parts)} actions: " + "; ".join(p.preview for p in parts), PREVIEW_CHARS),
-        )
+        return batch(self.name, f"The agent asks about {len(parts)} actions",
+                     "Decide on each one; they are sent together.", parts, "actions")
 
     @staticmethod
     def _response(item: dict, action: Action, got: dict[str, Any]) -> dict[str, Any]:
@@ -442,14 +444,8 @@ class HITLAdapter:
         parts = tuple(self._one(value, i) for i in range(len(value["action_requests"])))
         if len(parts) == 1:
             return parts[0]
-        return ReviewRequest(
-            format=self.name,
-            title=f"The agent wants to run {len(parts)} tools",
-            message="Decide on each tool call; the decisions are sent together, in order.",
-            actions=(SEND_ALL,),
-            items=parts,
-            preview=shorten(f"{len(parts)} tool calls: " + "; ".join(p.preview for p in parts), PREVIEW_CHARS),
-        )
+        return batch(self.name, f"The agent wants to run {len(parts)} tools",
+                     "Decide on each tool call; the decisions are sent together, in order.", parts, "tool calls")
 
     def answer(self, value: dict, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:
         request = self.describe(value)
