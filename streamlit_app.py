@@ -3,6 +3,7 @@
 import console  # noqa: F401  (sets strict checkpoint decoding before langgraph loads)
 import streamlit as st
 
+from console.wording import with_titles
 from ui import keys, runtime
 
 st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
@@ -26,7 +27,7 @@ def waiting_per_workflow() -> None:
         waiting = counts[counts["status"] == "waiting"]
         if not waiting.empty:
             st.caption("Waiting per workflow")
-            st.dataframe(waiting[["workflow", "threads"]], hide_index=True, width="stretch")
+            st.dataframe(with_titles(waiting[["workflow", "threads"]], app.registry), hide_index=True, width="stretch")
 
 
 with st.sidebar:

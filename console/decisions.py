@@ -18,7 +18,7 @@ from typing import Any
 from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import payloads, schema_form
+from console import payloads, schema_form, wording
 from console.errors import InvalidAnswer, ThreadNotFound
 from console.threads import ThreadView, check_thread_id
 from console.jsonable import to_jsonable
@@ -139,7 +139,7 @@ class DecisionsMixin:
     def _refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:
         who = f" by {refusal.by}" if refusal.by else ""
         when = f" at {refusal.at[:19].replace('T', ' ')} UTC" if refusal.at else ""
-        where = f" {where_is(now)}" if now is not None else ""
+        where = f" {wording.where_is(now)}" if now is not None else ""
         if refusal.reason == "already answered":
             return f"This was already answered{who}{when}. Your decision was not applied.{where} Reload to see the thread as it is now."
         if refusal.reason == "in progress":
@@ -169,7 +169,7 @@ class DecisionsMixin:
         # from the view read after the outcome was written (nothing of this decision is pending).
         after = await self._load(view.thread_id)
         await self._derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
-        return Outcome("applied", where_now(after), after)
+        return Outcome("applied", wording.where_now(after, req.action if not req.interrupt_id else None), after)
 
     async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None,
                             decision_id: int | None = None) -> tuple[bool, ThreadView | None]:
@@ -223,8 +223,8 @@ class DecisionsMixin:
             return Outcome("failed", "The database was busy, so the console could not finish this decision. It is "
                            "checked again in a few seconds; reload the thread then.", view)
         if taken:
-            return Outcome("failed", f"Your decision was applied, then the workflow stopped with an error in "
-                           f"“{after.error_node if after and after.error_node else '?'}”: {_plain(exc)} You can retry that step.", after)
+            return Outcome("failed", f"Your decision was applied, then the workflow stopped with an error "
+                           f"{wording.stopped_in(after)}: {_plain(exc)} You can retry that step.", after)
         if busy:
             return Outcome("failed", "The database was busy with another change, so your decision was not applied. "
                            "Please try again.", after)
@@ -232,8 +232,8 @@ class DecisionsMixin:
             return Outcome("failed", f"The workflow did not accept this answer: {invalid}. Nothing was applied; "
                            "correct it and try again.", after)
         if not req.interrupt_id:  # continue, retry: no answer to blame, the step itself failed
-            node = after.error_node if after and after.error_node else view.waiting_node
-            return Outcome("failed", f"The step “{node}” stopped with an error: {_plain(exc)} The thread did not move on; "
+            where = wording.stopped_in(after) if after and after.error_node else wording.at_step(view.waiting_node, view.step_titles)
+            return Outcome("failed", f"The workflow stopped with an error {where}: {_plain(exc)} The thread did not move on; "
                            "you can retry it.", after)
         return Outcome("failed", f"The workflow could not use this answer: {_plain(exc)} Nothing was applied; "
                        "you can change your answer and try again.", after)
@@ -356,40 +356,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _waits(view: ThreadView) -> str:
-    """What a waiting thread waits for: "waits for step 2 of 2" or "waits at “node”"."""
-    if view.interrupts and view.interrupts[0].request.step:
-        r = view.interrupts[0].request
-        return f"waits for step {r.step}{f' of {r.steps}' if r.steps else ''}"
-    return f"waits at “{view.waiting_node}”"
-
-
-def where_now(view: ThreadView | None) -> str:
-    """Where a thread stands after the reviewer's own decision."""
-    if view is None:
-        return "Done."
-    if view.status == "finished":
-        status = view.values.get("status") if isinstance(view.values, dict) else None
-        return f"Done. The workflow finished{f' ({status})' if status else ''}."
-    if view.status == "waiting":
-        return f"Done. The workflow now {_waits(view)}."
-    if view.status == "failed":
-        return f"The workflow stopped with an error in “{view.error_node}”: {view.error}"
-    return "Done."
-
-
-def where_is(view: ThreadView | None) -> str:
-    """Where a thread stands, as a sentence for a refusal."""
-    if view is None:
-        return "The thread no longer exists."
-    if view.status == "finished":
-        return "The thread has finished."
-    if view.status == "running":
-        return "A decision on it is being applied now."
-    if view.status == "failed":
-        return f"The thread stopped with an error in “{view.error_node}”."
-    if view.status == "waiting":
-        return f"It now {_waits(view)}."
-    return ""

@@ -15,8 +15,9 @@ import aiosqlite
 import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from console import wording
 from console.bridge import Bridge, StreamResult
-from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer, where_now
+from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
@@ -266,7 +267,7 @@ class Console(DecisionsMixin):
         """Checkpoints of a thread already loaded (`thread()`), newest first, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
-        rows = self.bridge.run(history(self.graphs[view.workflow], view.thread_id), self.settings.call_timeout_s)
+        rows = self.bridge.run(history(self.graphs[view.workflow], view), self.settings.call_timeout_s)
         frame = pd.DataFrame(rows)
         decisions = self.bridge.run(self.store.decisions(view.thread_id), self.settings.call_timeout_s)
         if not frame.empty:
@@ -386,4 +387,4 @@ class Console(DecisionsMixin):
                                 result_checkpoint_id=latest.config["configurable"]["checkpoint_id"] if latest else None)
         await self._derive(only=[thread_id])
         after = await self._load(thread_id)
-        return Outcome("started", where_now(after), after)
+        return Outcome("started", wording.after_start(after), after)

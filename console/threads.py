@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console import payloads
+from console import payloads, wording
 from console.jsonable import shorten, to_jsonable
 from console.errors import ThreadNotFound
 from workflows.spec import WorkflowSpec
@@ -34,7 +34,7 @@ def check_thread_id(thread_id: str) -> str:
 @dataclass(frozen=True)
 class PendingInterrupt:
     id: str
-    node: str
+    node: str  # the step that asks; inside a subgraph "parent:child" (node names cannot hold ":")
     value: Any
     request: payloads.ReviewRequest
     response_schema: dict | None = None
@@ -57,6 +57,7 @@ class ThreadView:
     static_request: payloads.ReviewRequest | None = None
     error: str | None = None
     error_node: str | None = None
+    step_titles: dict[str, str] = field(default_factory=dict)  # node → the title the workflow gives it
 
     @property
     def waiting_node(self) -> str | None:
@@ -131,6 +132,22 @@ async def _ran_before(graph, snapshot) -> set[str]:
     return set()
 
 
+def _asking_step(task, interrupt_id: str) -> str:
+    """The step that raised an interrupt: the task itself, or (a subgraph) the step inside it that asks."""
+    inner = getattr(task, "state", None)
+    for sub in getattr(inner, "tasks", ()):  # a StateSnapshot only when read with subgraphs=True
+        if any(i.id == interrupt_id for i in sub.interrupts):
+            return f"{task.name}{wording.PATH_SEP}{_asking_step(sub, interrupt_id)}"
+    return task.name
+
+
+async def _with_subgraph_steps(graph, config: dict, snapshot):
+    """The same snapshot with each subgraph's own state, read only when a subgraph is the one asking."""
+    if any(t.interrupts and isinstance(t.state, dict) for t in snapshot.tasks):
+        return await graph.aget_state(config, subgraphs=True)
+    return snapshot
+
+
 async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
     config = {"configurable": {"thread_id": thread_id}}
     snapshot = await graph.aget_state(config)
@@ -141,7 +158,7 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
     view = ThreadView(
         thread_id=thread_id,
         workflow=spec.name if spec else metadata.get("workflow"),
-        workflow_title=spec.title if spec else str(metadata.get("workflow") or "Unknown workflow"),
+        workflow_title=spec.title if spec else wording.workflow_title(metadata.get("workflow"), {}),
         thread_version=str(metadata["workflow_version"]) if metadata.get("workflow_version") is not None else None,
         current_version=spec.version if spec else None,
         status="finished",
@@ -150,20 +167,20 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
         checkpoint_id=snapshot.config["configurable"]["checkpoint_id"],
         created_at=snapshot.created_at,
         values=values,
+        step_titles=dict(getattr(spec, "step_titles", None) or {}),
     )
     failed = [t for t in snapshot.tasks if t.error is not None]
     if failed:
         view.status = "failed"
         view.error = str(failed[0].error)
         view.error_node = failed[0].name
-    for task in snapshot.tasks:
+    for task in (await _with_subgraph_steps(graph, config, snapshot)).tasks:
         for item in task.interrupts:
             if any(item.id == i.id for i in snapshot.interrupts):
                 schema = getattr(item, "response_schema", None)
                 schema = schema if isinstance(schema, dict) else None
-                view.interrupts.append(
-                    PendingInterrupt(item.id, task.name, item.value, payloads.describe(item.value, schema), schema)
-                )
+                view.interrupts.append(PendingInterrupt(item.id, _asking_step(task, item.id), item.value,
+                                                        payloads.describe(item.value, schema), schema))
     if view.status != "failed" and snapshot.next:
         view.status = "waiting"
         if view.interrupts:
@@ -177,15 +194,18 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
                 view.pause_kind, node = "after", sorted(after)[0]
             else:
                 view.pause_kind = "paused"
-            view.static_request = payloads.describe_static_pause(to_jsonable(values), node, view.pause_kind)
+            view.static_request = payloads.describe_static_pause(
+                to_jsonable(values), wording.step_label(node, view.step_titles), view.pause_kind)
     if running and view.status != "finished":
         view.status = "running"
     return view
 
 
-async def history(graph, thread_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Checkpoints newest first: step, what ran to produce it, when."""
-    snapshots = [s async for s in graph.aget_state_history({"configurable": {"thread_id": thread_id}}, limit=limit + 1)]
+async def history(graph, view: ThreadView, limit: int = 200) -> list[dict[str, Any]]:
+    """Checkpoints newest first: step, what ran to produce it, what it waits for, when; steps in words."""
+    config = {"configurable": {"thread_id": view.thread_id}}
+    snapshots = [s async for s in graph.aget_state_history(config, limit=limit + 1)]
+    titles = view.step_titles
     rows = []
     for i, snap in enumerate(snapshots[:limit]):
         meta = snap.metadata or {}
@@ -198,13 +218,16 @@ async def history(graph, thread_id: str, limit: int = 200) -> list[dict[str, Any
         elif source == "update":
             what = "state edited by a reviewer"
         elif older is not None and older.next:
-            what = ", ".join(older.next)
+            what = wording.steps_list(older.next, titles)
         else:
             what = source or ""
+        waits = wording.steps_list(snap.next, titles) if snap.next else "—"
+        if i == 0 and view.interrupts and snap.config["configurable"]["checkpoint_id"] == view.checkpoint_id:
+            waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
         rows.append({
             "step": meta.get("step"),
             "what happened": what,
-            "waits for": ", ".join(snap.next) if snap.next else "—",
+            "waits for": waits,
             "time": snap.created_at,
             "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
         })

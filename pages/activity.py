@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from console.wording import with_titles
 from ui import render, runtime
 
 app = runtime.console()
@@ -9,7 +10,7 @@ reviewer = runtime.reviewer()
 st.title("Activity")
 
 with runtime.plain_errors():
-    counts = app.counts()
+    counts = with_titles(app.counts(), app.registry)
     if not counts.empty:
         st.subheader("Threads by workflow and status")
         st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
@@ -22,5 +23,5 @@ with runtime.plain_errors():
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
         shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(with_titles(shown, app.registry), hide_index=True, width="stretch")
     render.csv_download(log, "decisions.csv", "activity-csv")

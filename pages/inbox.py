@@ -4,6 +4,7 @@ import streamlit as st
 
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
+from console.wording import any_step_label, with_titles, workflow_title
 from ui import keys, runtime
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
@@ -14,9 +15,10 @@ st.title("Inbox")
 with runtime.plain_errors():
     choices = app.filter_choices()
     row = st.columns([2, 2, 2, 3])
-    workflows = row[0].multiselect("Workflow", choices["workflows"])
+    # Titles and step names on screen; the query keeps the ids the index holds.
+    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: workflow_title(w, app.registry))
     kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: PAUSE_WORDS.get(k, k))
-    nodes = row[2].multiselect("Waiting at", choices["nodes"])
+    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: any_step_label(n, app.registry))
     search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id")
     row = st.columns([2, 2, 2, 2])
     sort = row[0].selectbox("Sort by", list(SORTS))
@@ -46,7 +48,7 @@ def waiting_threads(query: InboxQuery) -> None:
             return
         st.caption(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread")
         event = st.dataframe(
-            page.rows.drop(columns=["since"]),
+            with_titles(page.rows.drop(columns=["since"]), app.registry),
             key=keys.INBOX_TABLE,
             on_select="rerun",
             selection_mode="single-row",
@@ -88,7 +90,9 @@ def other_threads() -> None:
         st.subheader("Stopped with an error")
         st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
                    + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else ""))
-        event = st.dataframe(failed.rows.drop(columns=["since", "kind of pause"]), key=keys.FAILED_TABLE,
+        shown = with_titles(failed.rows.drop(columns=["since", "kind of pause"]), app.registry).rename(
+            columns={"waiting at": "stopped at"})
+        event = st.dataframe(shown, key=keys.FAILED_TABLE,
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

@@ -6,6 +6,7 @@ from console.decisions import STOPPED_MID_RUN
 from console.errors import ConsoleError, ThreadTooLarge
 from console.markdown import escape
 from console.threads import check_thread_id
+from console.wording import step_label, with_titles
 from ui import keys, render, runtime
 
 app = runtime.console()
@@ -51,7 +52,7 @@ if view.status == "waiting" and view.pause_kind == "paused":
         if not last.empty and last.iloc[0]["outcome"] == "applied" and STOPPED_MID_RUN in str(last.iloc[0]["detail"]):
             # Recovery never re-runs a step by itself: it may have done part of its work already.
             st.warning(f"The console stopped while applying a decision by {last.iloc[0]['reviewer']}. The decision was "
-                       f"saved, but “{view.waiting_node}” may have partly run. Check its effects before you continue.")
+                       f"saved, but “{step_label(view.waiting_node, view.step_titles)}” may have partly run. Check its effects before you continue.")
 
 can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
@@ -104,7 +105,7 @@ with runtime.plain_errors():
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(decisions, hide_index=True, width="stretch")
+            st.dataframe(with_titles(decisions, app.registry), hide_index=True, width="stretch")
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

@@ -96,7 +96,7 @@ def test_reviewer_decides_and_the_log_names_them(oidc_app):
 def test_admin_can_decide_anywhere(oidc_app):
     at = open_thread(signed_in(oidc_app, ADMIN), "demo-gated_publication-1")
     at = submit(at, "Continue")
-    assert "now waits at “publish_article”" in texts(at)
+    assert "now waits for your next decision: a check before “Publish article” runs." in texts(at)
 
 
 def test_signed_out_user_is_asked_to_sign_in(oidc_app):

@@ -96,9 +96,9 @@ def test_edit_then_approve(app):
 
 def test_static_pauses_with_a_state_edit(app):
     at = open_thread(app, "demo-gated_publication-1")
-    assert "paused after “draft_article”" in texts(at)
+    assert "The workflow paused after “Draft article”" in texts(at)
     at = submit(at, "Continue")
-    assert "now waits at “publish_article”" in texts(at)
+    assert "Continued. The workflow now waits for your next decision: a check before “Publish article” runs." in texts(at)
     at = choose(at, "Edit state then continue")
     fill(at, "draft", "Final words, edited at the gate.")
     at = submit(at, "Save changes and continue")
@@ -112,7 +112,7 @@ def test_two_stage_review_both_steps(app):
     at = choose(at, "Request changes")
     fill(at, "What should change?", "Add the date")
     at = submit(at, "Request changes")
-    assert "waits for step 2 of 2" in texts(at)
+    assert "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”." in texts(at)
     assert "Step 2 of 2" in texts(at) and "Revised as asked: Add the date" in texts(at)
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)
@@ -125,7 +125,7 @@ def test_start_a_thread_and_find_it_in_the_inbox(app):
     at.text_input(key="start-thread-id").input("charity-run")
     at = submit(at, "Start")
     assert not at.exception
-    assert "now waits at “review”" in texts(at)
+    assert "Started. The workflow now waits for a decision: a question at “Review”." in texts(at)
     at.switch_page(keys.INBOX_PAGE).run()
     assert "charity-run" in set(inbox_table(at)["thread_id"])
 

@@ -13,7 +13,8 @@ from console.errors import ConsoleError, InvalidAnswer
 from console.markdown import escape, safe_markdown
 from console.payloads import Action, Field, ReviewRequest
 from console.runs import Progress
-from console.threads import PAUSE_WORDS, ThreadView
+from console import wording
+from console.threads import ThreadView
 from ui import keys
 
 SHOW_CHARS = 20_000  # longer text is cut, with a way to see all of it
@@ -105,15 +106,13 @@ def thread_header(view: ThreadView) -> None:
     st.title(view.workflow_title)
     st.caption(f"Thread {view.thread_id}")
     line = STATUS_WORDS.get(view.status, view.status)
-    if view.status == "waiting" and view.pause_kind == "after":  # the step named is the one that runs next
-        line += f" · {PAUSE_WORDS['after']}; next step: “{view.waiting_node}”"
-    elif view.status == "waiting":
-        line += f" · {PAUSE_WORDS.get(view.pause_kind or '', '')} at “{view.waiting_node}”"
+    if view.status == "waiting":
+        line += f" · {wording.pause_phrase(view)}"
     elif view.next_nodes:
-        line += f" · next step: {', '.join(view.next_nodes)}"
-    st.markdown(f"**{line}**")
+        line += f" · next step: {wording.steps_list(view.next_nodes, view.step_titles)}"
+    st.text(line)  # text: step titles come from the workflow, and are not Markdown
     if view.error:
-        st.error(f"{'In “' + view.error_node + '”: ' if view.error_node else ''}{view.error}")
+        st.error(f"Stopped {wording.stopped_in(view)}: {view.error}" if view.error_node else view.error)
     if view.version_changed:
         st.warning(
             f"This thread was started with version {view.thread_version} of the workflow; the console now runs "
@@ -284,10 +283,10 @@ def follow_run(items) -> Outcome | None:
                     outcome = item
                 elif isinstance(item, Progress):
                     if item.kind == "started":
-                        done.append(f"▶ {item.node} started")
+                        done.append(f"▶ {wording.step_label(item.node)} started")
                         text = ""
                     elif item.kind == "finished":
-                        done.append(f"✔ {item.node} finished")
+                        done.append(f"✔ {wording.step_label(item.node)} finished")
                     elif item.kind == "token":
                         text += item.text
                         tokens.text(text)

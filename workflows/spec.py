@@ -18,3 +18,4 @@ class WorkflowSpec:
     input_label: str = "Input"  # the Start page's field label
     make_input: Callable[[str], dict[str, Any]] = lambda text: {"input": text}
     demo_inputs: tuple[str, ...] = ()  # seeded as demo threads on an empty database
+    step_titles: dict[str, str] = field(default_factory=dict)  # node name → what reviewers read ("parent:child" inside a subgraph)
