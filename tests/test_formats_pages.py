@@ -169,7 +169,7 @@ def test_per_call_questions_answered_one_at_a_time(app):
     assert "2 questions wait at once" in texts(at)
     assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
     at = click(at, "Approve (this question only)", index=1)  # delete_records first
-    assert not at.exception and "Answered. The workflow now waits for your next decision: a question at “Tools”." in texts(at)
+    assert not at.exception and "Answered. The workflow now waits for your next decision: a question at “Tool calls”." in texts(at)
     assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send\\_email”" in texts(at)
     at = submit(at, "Approve")
     assert "Done. The workflow finished." in texts(at)

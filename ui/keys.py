@@ -11,6 +11,7 @@ ACTIVITY_PAGE = "pages/activity.py"
 
 # Session state
 REVIEWER_NAME = "reviewer_name"
+REVIEWER_COOKIE = "review_console_name"  # demo mode: the typed name, kept by the browser across page loads
 PENDING_DECISION = "pending_decision"  # set by a submit callback, applied by the page body
 LAST_OUTCOME = "last_outcome"  # {thread_id: Outcome}, shown once above the thread
 INBOX_TABLE = "inbox_table"

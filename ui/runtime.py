@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from urllib.parse import unquote
 
 import streamlit as st
 
@@ -15,6 +16,22 @@ from console.settings import load_settings
 from ui import keys
 
 log = logging.getLogger("review_console")
+
+NAME_CHARS = 80
+# The demo name is kept in a cookie so that a deep link or a reload still knows it: Streamlit reads
+# cookies on the first run of a session (st.context.cookies), so the field is filled at once, and
+# writes them with nothing but its own components API. The name goes in as data, never as code.
+_KEEP_NAME_JS = """
+export default function ({ data }) {
+  const name = data && typeof data.name === "string" ? data.name : "";
+  const where = "; path=/; SameSite=Strict" + (window.location.protocol === "https:" ? "; Secure" : "");
+  document.cookie = name
+    ? `${data.cookie}=${encodeURIComponent(name)}${where}; max-age=${data.max_age}`
+    : `${data.cookie}=${where}; max-age=0`;
+}
+"""
+_keep_name = st.components.v2.component("review_console_keep_name", js=_KEEP_NAME_JS)
+KEEP_NAME_S = 180 * 86400
 
 
 def _release(console: Console) -> None:
@@ -67,8 +84,16 @@ def reviewer() -> Reviewer | None:
         # Only trustworthy because the console listens where only the proxy can reach it (README).
         email = (st.context.headers.get(settings.proxy_header) or "").strip()
         return Reviewer(name=email, verified=True, email=email) if email else None
-    name = (st.session_state.get(keys.REVIEWER_NAME) or "").strip()
-    return Reviewer(name=name[:80], verified=False) if name else None
+    name = _typed_name().strip()
+    return Reviewer(name=name[:NAME_CHARS], verified=False) if name else None
+
+
+def _typed_name() -> str:
+    """Demo mode's name: as typed in this session, else as this browser remembers it."""
+    if keys.REVIEWER_NAME not in st.session_state:  # a new session (a reload, a deep link): before the field exists
+        remembered = unquote(st.context.cookies.get(keys.REVIEWER_COOKIE) or "")
+        st.session_state[keys.REVIEWER_NAME] = " ".join(remembered.split())[:NAME_CHARS]
+    return st.session_state.get(keys.REVIEWER_NAME) or ""
 
 
 def identity_sidebar() -> None:
@@ -88,16 +113,22 @@ def identity_sidebar() -> None:
         else:
             st.text(f"Signed in as {who.name}")  # text, not Markdown: a header value must not render as a link
         return
+    _typed_name()
     st.text_input(
         "Your name",
         key=keys.REVIEWER_NAME,
+        max_chars=NAME_CHARS,
         placeholder="Shown on every decision you make",
-        help="Demo mode has no sign-in: the name you type is recorded on your decisions, marked as unverified.",
+        help="Demo mode has no sign-in: the name you type is recorded on your decisions, marked as unverified. "
+             "This browser remembers it until you clear the field.",
     )
-    if reviewer() is None:
+    who = reviewer()
+    _keep_name(data={"cookie": keys.REVIEWER_COOKIE, "name": who.name if who else "", "max_age": KEEP_NAME_S},
+               key="keep-name", height=0)
+    if who is None:
         st.caption("Enter your name to approve, reject or edit.")
     else:
-        st.caption("Demo mode: your name is not verified.")
+        st.caption("Demo mode: your name is not verified. This browser remembers it.")
 
 
 @contextlib.contextmanager

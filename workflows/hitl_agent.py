@@ -65,4 +65,5 @@ PER_CALL_SPEC = WorkflowSpec(
     input_label="What should the assistant do?",
     make_input=_make_input,
     demo_inputs=("Email the board about the budget and delete the old test records",),
+    step_titles={"tools": "Tool calls", "model": "Assistant"},  # each call asks from inside the agent's tool step
 )
