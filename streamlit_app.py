@@ -27,7 +27,10 @@ def waiting_per_workflow() -> None:
         waiting = counts[counts["status"] == "waiting"]
         if not waiting.empty:
             st.caption("Waiting per workflow")
-            st.dataframe(with_titles(waiting[["workflow", "threads"]], app.registry), hide_index=True, width="stretch")
+            # Titles are longer than ids: the count gets a fixed narrow column, so it stays in view.
+            st.dataframe(with_titles(waiting[["workflow", "threads"]], app.registry), hide_index=True, width="stretch",
+                         column_config={"workflow": st.column_config.TextColumn("workflow", width=170),
+                                        "threads": st.column_config.NumberColumn("threads", width=60)})
 
 
 with st.sidebar:

@@ -237,3 +237,10 @@ def pause_phrase(view: "ThreadView") -> str:
     if view.pause_kind == "after":  # the step named is the one that runs next
         return f"paused after a step; next step: “{step_label(node, titles)}”"
     return f"paused {at_step(node, titles)}"
+
+
+def run_label(status: str | None, view: "ThreadView | None") -> str:
+    """The one-word label of a finished run's progress box: "Done" only when the workflow finished."""
+    if status == "applied":
+        return "Done" if view is not None and view.status == "finished" else "Answered"
+    return {"started": "Started", "refused": "Not applied", "failed": "Stopped with an error"}.get(status or "", "Ended")

@@ -177,7 +177,9 @@ def test_done_is_said_only_when_the_workflow_finished(support_app):
     fill(at, "What should change?", "Shorter")
     at = submit(at, "Request changes")
     assert "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”." in texts(at)
-    assert "Done." not in texts(at)
+    assert "Done." not in texts(at) and [s.label for s in at.status] == ["Answered"]
+    at = submit(at, "Approve")
+    assert "Done. The workflow finished (published)." in texts(at) and [s.label for s in at.status] == ["Done"]
 
 
 def test_an_answer_that_fails_later_says_where(support_app):

@@ -299,9 +299,9 @@ def follow_run(items) -> Outcome | None:
             status.update(label="Not done", state="error", expanded=True)
             st.error(str(exc))
             return None
-        label = {"applied": "Done", "started": "Started", "refused": "Not applied", "failed": "Stopped with an error"}
         state = "complete" if outcome and outcome.status in ("applied", "started") else "error"
-        status.update(label=label.get(outcome.status, "Done") if outcome else "Done", state=state, expanded=False)
+        status.update(label=wording.run_label(outcome.status if outcome else None, outcome.view if outcome else None),
+                      state=state, expanded=False)
     return outcome
 
 

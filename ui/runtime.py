@@ -117,7 +117,6 @@ def identity_sidebar() -> None:
     st.text_input(
         "Your name",
         key=keys.REVIEWER_NAME,
-        max_chars=NAME_CHARS,
         placeholder="Shown on every decision you make",
         help="Demo mode has no sign-in: the name you type is recorded on your decisions, marked as unverified. "
              "This browser remembers it until you clear the field.",

@@ -117,7 +117,7 @@ def test_reject_needs_a_reason(reviewer):
     reviewer.submit("Reject")
     reviewer.see("Please fill in “Reason for rejecting”")
     reviewer.screenshot("reject-without-a-reason")
-    reviewer.see("Waiting for a reviewer · asks a question at “review”", exact=True)  # nothing applied
+    reviewer.see("Waiting for a reviewer · asks a question at “Review”", exact=True)  # nothing applied
 
     reviewer.field("Reason for rejecting").fill("The tone is wrong for our readers.")
     reviewer.submit("Reject")
@@ -146,11 +146,11 @@ def test_edit_the_draft_then_approve(reviewer):
 def test_static_pause_continue_then_edit_state_and_continue(reviewer):
     edited = "Final words, edited at the gate."
     open_thread(reviewer, "e2e-gate", "Gated publication")
-    reviewer.see("Waiting for a reviewer · paused after a step; next step: “polish_article”", exact=True)
-    reviewer.see("The workflow paused after “draft_article”", exact=True)
+    reviewer.see("Waiting for a reviewer · paused after a step; next step: “Polish article”", exact=True)
+    reviewer.see("The workflow paused after “Draft article”", exact=True)
     reviewer.submit("Continue")
-    reviewer.see("Done. The workflow now waits at “publish_article”.", exact=True)
-    reviewer.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+    reviewer.see("Continued. The workflow now waits for your next decision: a check before “Publish article” runs.", exact=True)
+    reviewer.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
 
     reviewer.choose("Edit state then continue")
     draft = reviewer.field("draft")
@@ -172,7 +172,7 @@ def test_two_stage_review_both_steps_in_order(reviewer):
     reviewer.choose("Request changes")
     reviewer.field("What should change?").fill("Add the date")
     reviewer.submit("Request changes")
-    reviewer.see("Done. The workflow now waits for step 2 of 2.", exact=True)
+    reviewer.see("Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”.", exact=True)
     reviewer.see("Step 2 of 2", exact=True)
     reviewer.expect(draft(reviewer)).to_contain_text("(Revised as asked: Add the date)")
     reviewer.expect(reviewer.main().get_by_text("Step 1 of 2", exact=True)).to_have_count(0)
@@ -192,7 +192,7 @@ def test_start_a_thread_and_find_it_in_the_inbox(reviewer):
     reviewer.field("Topic of the post").fill("a charity run")
     reviewer.field("Thread id (optional)").fill("e2e-charity-run")
     reviewer.submit("Start")
-    reviewer.see("Done. The workflow now waits at “review”.", exact=True)
+    reviewer.see("Started. The workflow now waits for a decision: a question at “Review”.", exact=True)
     reviewer.expect(reviewer.main().get_by_role("link", name="Open thread e2e-charity-run")).to_be_visible()
 
     table = find_in_inbox(reviewer, "e2e-charity-run")
@@ -228,7 +228,7 @@ WATCH_PROGRESS = """(finalMessage) => {
 
 
 def test_live_progress_of_a_resumed_run_shows_before_its_result(reviewer):
-    final_message = "Done. The workflow now waits for step 2 of 2."
+    final_message = "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."
     open_thread(reviewer, "e2e-progress", "Two-stage review")
     reviewer.choose("Request changes")
     reviewer.field("What should change?").fill("Mention the opening party")
@@ -236,7 +236,7 @@ def test_live_progress_of_a_resumed_run_shows_before_its_result(reviewer):
     reviewer.submit("Request changes")
 
     progress = reviewer.main().get_by_test_id("stExpander").first
-    reviewer.expect(progress).to_contain_text("▶ review started")
+    reviewer.expect(progress).to_contain_text("▶ Review started")
     reviewer.see(final_message, exact=True)
     revised = draft(reviewer).inner_text()
     assert revised.endswith("(Revised as asked: Mention the opening party)")
@@ -268,7 +268,7 @@ def test_untrusted_text_stays_inert(reviewer, listener):
     reviewer.field("Topic of the post").fill(hostile)
     reviewer.field("Thread id (optional)").fill("e2e-untrusted")
     reviewer.submit("Start")
-    reviewer.see("Done. The workflow now waits at “review”.", exact=True)
+    reviewer.see("Started. The workflow now waits for a decision: a question at “Review”.", exact=True)
 
     reviewer.main().get_by_role("link", name="Open thread e2e-untrusted").click()
     reviewer.show(heading(reviewer, "Content approval"))
