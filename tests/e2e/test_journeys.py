@@ -70,7 +70,8 @@ def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, server)
     table = inbox_table(reviewer)
     rows = reviewer.grid_rows(table)
     assert len(rows) >= min(len(seeded), 6), rows
-    assert [tuple(row[:2]) for row in rows] == [(workflow, thread_id) for thread_id, workflow, _ in seeded[:len(rows)]]
+    titles = {spec.name: spec.title for spec in DEMO_WORKFLOWS}  # reviewers read titles, never workflow ids
+    assert [tuple(row[:2]) for row in rows] == [(titles[workflow], thread_id) for thread_id, workflow, _ in seeded[:len(rows)]]
     assert {row[3] for row in rows} >= {"asks a question", "paused after a step", "paused before a step"}
     reviewer.screenshot("inbox")
 
@@ -215,7 +216,7 @@ WATCH_PROGRESS = """(finalMessage) => {
     for (const box of main.querySelectorAll('[data-testid=stExpander]')) {
       for (const el of box.querySelectorAll('[data-testid=stText]')) {
         const text = el.textContent;
-        if (text.includes('\u25b6 review started')) { if (seen.stepsAt === null) seen.stepsAt = now; continue; }
+        if (text.includes('\u25b6 Review started')) { if (seen.stepsAt === null) seen.stepsAt = now; continue; }
         if (!text || text.includes('\u2714') || seen.finalAt !== null) continue;
         if (seen.tokens[seen.tokens.length - 1] !== text) seen.tokens.push(text);
       }
