@@ -182,48 +182,47 @@ def stopped_in(view: "ThreadView | None") -> str:
     return at_step(node, getattr(view, "step_titles", None), word="in") if node else "in a step"
 
 
+def _say(view: "ThreadView | None", words: dict[str, str]) -> str:
+    """The sentence for where `view` stands: `words` by status ("gone" when there is no thread, "other"
+    for any status not listed), filled with {next}, {finished}, {stopped} and {error} from the view."""
+    if view is None:
+        return words["gone"]
+    return words.get(view.status, words["other"]).format(
+        next=next_decision(view) if view.status == "waiting" else "", finished=_finished(view),
+        stopped=stopped_in(view), error=view.error)
+
+
 def where_now(view: "ThreadView | None", action: str | None = None) -> str:
     """Where a thread stands after the reviewer's own decision (`action`: what they did)."""
     opening = OPENINGS.get(action or "", "Answered.")
-    if view is None:
-        return opening
-    if view.status == "finished":
-        return f"Done. {_finished(view)}"
-    if view.status == "waiting":
-        return f"{opening} The workflow now waits for your next decision: {next_decision(view)}."
-    if view.status == "failed":
-        return f"{opening} Then the workflow stopped with an error {stopped_in(view)}: {view.error}"
-    if view.status == "running":
-        return f"{opening} The workflow is still running; reload in a moment to see where it is."
-    return opening
+    return _say(view, {
+        "gone": opening, "other": opening,
+        "finished": "Done. {finished}",
+        "waiting": opening + " The workflow now waits for your next decision: {next}.",
+        "failed": opening + " Then the workflow stopped with an error {stopped}: {error}",
+        "running": opening + " The workflow is still running; reload in a moment to see where it is.",
+    })
 
 
 def after_start(view: "ThreadView | None") -> str:
     """Where a thread stands right after the reviewer started it."""
-    if view is None:
-        return "Started."
-    if view.status == "finished":
-        return f"Started. {_finished(view)}"
-    if view.status == "waiting":
-        return f"Started. The workflow now waits for a decision: {next_decision(view)}."
-    if view.status == "failed":
-        return f"Started, then the workflow stopped with an error {stopped_in(view)}: {view.error}"
-    return "Started. The workflow is running."
+    return _say(view, {
+        "gone": "Started.", "other": "Started. The workflow is running.",
+        "finished": "Started. {finished}",
+        "waiting": "Started. The workflow now waits for a decision: {next}.",
+        "failed": "Started, then the workflow stopped with an error {stopped}: {error}",
+    })
 
 
 def where_is(view: "ThreadView | None") -> str:
     """Where a thread stands, as a sentence for a refusal."""
-    if view is None:
-        return "The thread no longer exists."
-    if view.status == "finished":
-        return "The thread has finished."
-    if view.status == "running":
-        return "A decision on it is being applied now."
-    if view.status == "failed":
-        return f"The thread stopped with an error {stopped_in(view)}."
-    if view.status == "waiting":
-        return f"It now waits for {next_decision(view)}."
-    return ""
+    return _say(view, {
+        "gone": "The thread no longer exists.", "other": "",
+        "finished": "The thread has finished.",
+        "running": "A decision on it is being applied now.",
+        "failed": "The thread stopped with an error {stopped}.",
+        "waiting": "It now waits for {next}.",
+    })
 
 
 def pause_phrase(view: "ThreadView") -> str:
