@@ -257,7 +257,7 @@ def test_a_node_failing_after_the_decision_shows_failed_and_can_be_retried(flows
     assert "f" in set(flows.inbox(InboxQuery(status="failed")).rows["thread_id"])
     flow_module.FAILS_LEFT["n"] = 1
     again = answer(flows, "f", "retry")  # fails once more: still failed, still retryable
-    assert again.status == "failed" and "“finish” stopped with an error" in again.message and "retry" in again.message
+    assert again.status == "failed" and "stopped with an error in “Finish”" in again.message and "retry" in again.message
     assert flows.thread("f").status == "failed"
     assert answer(flows, "f", "retry").status == "applied"
     assert flows.thread("f").values["status"] == "printed"
