@@ -61,7 +61,7 @@ def test_two_replica_processes_race_and_each_thread_is_decided_once(make_console
     for t in threads:
         view = first.thread(t)
         assert view.status == "finished" and view.values["status"] == "published"
-        steps = [h for h in first.history(view)["what happened"] if h == "publish"]
+        steps = [h for h in first.history(view)["what happened"] if h == "Publish"]  # the step, in words
         assert len(steps) == 1
 
 
