@@ -2,28 +2,50 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
-import os
+import threading
 
 import streamlit as st
 
 from console.decisions import Reviewer
 from console.errors import ConsoleError
 from console.service import Console
-from console.settings import load_settings
+from console.settings import Settings, load_settings
 from ui import keys
 
 log = logging.getLogger("review_console")
 
 
-def _release(console: Console) -> None:
-    console.close()
+# The console lives as long as the process, in a plain module-level holder, never in
+# st.cache_resource: any websocket client may send BackMsg(clear_cache=True), which Streamlit honours
+# whatever toolbarMode says, and a cleared cache_resource runs its on_release, which would close the
+# bridge under every run in flight. One console per Settings, so tests with other settings get their
+# own. Closed at interpreter exit (atexit), when no script run is left to strand.
+_consoles: dict[Settings, Console] = {}
+_consoles_lock = threading.Lock()
 
 
-@st.cache_resource(show_spinner="Opening the checkpoint database…", on_release=_release)
-def _open_console(db_path: str, workflows: str) -> Console:
-    return Console(load_settings())
+def _open_console(settings: Settings) -> Console:
+    console_ = _consoles.get(settings)
+    if console_ is not None:
+        return console_
+    with _consoles_lock:  # two first visitors at once must not open two consoles on one database
+        if settings not in _consoles:
+            with st.spinner("Opening the checkpoint database…"):
+                _consoles[settings] = Console(settings)  # a failure is not kept: the next visit tries again
+        return _consoles[settings]
+
+
+@atexit.register
+def close_consoles() -> None:
+    """Close every console of this process: at exit, and between tests (tests/conftest.py)."""
+    with _consoles_lock:
+        opened = list(_consoles.values())
+        _consoles.clear()
+    for console_ in opened:
+        console_.close()
 
 
 def _through_the_router() -> None:
@@ -44,7 +66,7 @@ def console() -> Console:
     _through_the_router()
     settings = load_settings()
     try:
-        return _open_console(settings.database_url or str(settings.db_path), os.environ.get("REVIEW_CONSOLE_WORKFLOWS", ""))
+        return _open_console(settings)
     except ConsoleError as exc:
         st.error(str(exc))
     except Exception:
