@@ -286,7 +286,7 @@ class Session:
 
 @contextlib.contextmanager
 def serve(script: str, env: dict[str, str], log_path, cwd, start_timeout_s: float = 60.0):
-    """`streamlit run script` on a free loopback port; yields the port; stops its process group after."""
+    """`streamlit run script` on a free loopback port; yields (port, pid); stops its process group after."""
     import os
     import signal
     import socket
@@ -313,7 +313,7 @@ def serve(script: str, env: dict[str, str], log_path, cwd, start_timeout_s: floa
                     if answer.status == 200:
                         break
             time.sleep(0.2)  # polling a server's health, not a test's wait
-        yield port
+        yield port, process.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
