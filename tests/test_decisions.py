@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from console.decisions import DecisionRequest
+from console.decisions import DecisionRequest, Reviewer
 from console.errors import DatabaseBusy, DatabaseUnavailable, InvalidAnswer, ThreadNotFound
 from tests.conftest import ANN, BOB, ROOT, answer
 from console.inbox import InboxQuery
@@ -52,7 +52,8 @@ def fire(app, request: DecisionRequest, n: int) -> list[str]:
     def click(i: int) -> None:
         gate.wait()
         try:
-            results.append(list(app.decide(request, ANN if i % 2 else BOB))[-1].status)
+            # n different people: one person's second click is not a rival (test_a_double_click_…)
+            results.append(list(app.decide(request, Reviewer(f"Reviewer {i}")))[-1].status)
         except Exception as exc:
             results.append(f"error: {exc!r}")
 
@@ -306,7 +307,7 @@ def test_database_locked_while_the_answer_is_saved_is_settled_and_answerable_aga
     assert out.status == "failed" and "busy" in out.message and "Traceback" not in out.message
     assert "pending" in set(flows.decision_log("t")["outcome"])  # could not be written yet …
     other.execute("ROLLBACK")
-    flows.bridge.run(flows._recover_orphans())  # … the background pass settles it from the checkpoints
+    flows.bridge.run(flows.recovery.recover_orphans())  # … the background pass settles it from the checkpoints
     log = flows.decision_log("t")
     assert sorted(log["outcome"]) == ["applied", "not applied"]
     assert flows.thread("t").interrupts and effects(tmp_path / "e.txt") == []  # nothing half-applied
@@ -420,7 +421,7 @@ def test_a_start_left_pending_by_a_dead_console_is_settled_by_whether_the_thread
             db.execute("INSERT INTO rc_decisions(decided_at, reviewer, thread_id, workflow, checkpoint_id, interrupt_id, "
                        "action, outcome, owner) VALUES ('2026-01-01T00:00:00', 'Ann', ?, 'counted', '', 'start', 'start', "
                        "'pending', 'gone-host:1:dead')", (thread_id,))
-    flows.bridge.run(flows._recover_orphans())
+    flows.bridge.run(flows.recovery.recover_orphans())
     log = flows.decision_log()
     assert "pending" not in set(log["outcome"])
     assert list(log[log["thread_id"] == "never"]["outcome"]) == ["not applied"]
@@ -442,7 +443,7 @@ def test_a_dead_consoles_answer_to_one_of_two_parallel_questions_is_not_taken_fo
     db = sqlite3.connect(demo.settings.db_path)
     with db:
         db.execute("UPDATE rc_decisions SET owner = 'gone-host:1:dead' WHERE id = ?", (claim.decision_id,))
-    demo.bridge.run(demo._recover_orphans())
+    demo.bridge.run(demo.recovery.recover_orphans())
     row = demo.decision_log(thread).iloc[0]
     assert row["outcome"] == "not applied" and row["interrupt_id"] == a.id
     assert [i.id for i in demo.thread(thread).interrupts] == [a.id]
