@@ -20,7 +20,7 @@ from langgraph.types import Command
 
 from console import payloads, schema_form
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
-from console.errors import InvalidAnswer, NotAllowed, ThreadNotFound
+from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.indexer import Indexer
 from console.jsonable import to_jsonable
 from console.recovery import LOCKED_MID_RUN, STEP_RAN_UNSAVED, STOPPED_MID_RUN, Recovery
@@ -126,19 +126,36 @@ class Decisions:
         claim = await self.claim(record, view)
         if isinstance(claim, Refusal):
             now = await self.reader.load(view.thread_id)
-            if claim.reason == "already answered" and await self._same_answer_applied(record):
+            if claim.reason == "already answered" and await self._same_answer_applied(record, view, req):
                 return Outcome("applied", f"{where_now(now)} You sent this decision twice; it was applied once.", now)
             return Outcome("refused", self.refusal_sentence(claim, now), now)
         return await self.run_claimed(view, claim, req, graph_input, state_update, emit)
 
-    async def _same_answer_applied(self, record: dict) -> bool:
+    async def _same_answer_applied(self, record: dict, view: ThreadView, req: DecisionRequest) -> bool:
         """Was this very answer, by this reviewer, already applied to this pause (a late second click)?"""
+        answer = record["answer"] if "answer" in record else await self._answer_seen(view, req)
         for d in await self.store.decisions(record["thread_id"]):
             if (d["outcome"] == "applied" and d["reviewer"] == record["reviewer"] and d["action"] == record["action"]
                     and d["checkpoint_id"] == record["checkpoint_id"]
                     and (d["interrupt_id"] or "") == (record["interrupt_id"] or "")):
-                return _loads(d["answer"]) == to_jsonable(record.get("answer"))
+                return _loads(d["answer"]) == to_jsonable(answer)
         return False
+
+    async def _answer_seen(self, view: ThreadView, req: DecisionRequest) -> Any:
+        """The answer these inputs make for the question as the reviewer saw it (it is gone from the thread now)."""
+        if not req.interrupt_id or view.workflow not in self.graphs:
+            return None
+        config = {"configurable": {"thread_id": view.thread_id, "checkpoint_ns": "", "checkpoint_id": req.checkpoint_id}}
+        try:
+            snapshot = await self.graphs[view.workflow].aget_state(config)
+            for task in snapshot.tasks:
+                for item in task.interrupts:
+                    if item.id == req.interrupt_id:
+                        schema = getattr(item, "response_schema", None)
+                        return payloads.build_answer(item.value, req.action, req.inputs, schema if isinstance(schema, dict) else None)
+        except Exception:  # an old checkpoint that cannot be read: then it is not known to be the same answer
+            log.info("the answer seen at %s cannot be rebuilt", req.checkpoint_id, exc_info=True)
+        return None
 
     def prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
         """Check the input against what the reviewer saw; returns the graph input and any state edit."""
@@ -179,7 +196,12 @@ class Decisions:
             open_now = view.status in ("waiting", "running") and not view.interrupts
         else:
             open_now = True
-        return await self.store.claim({**record, "question_open": open_now})
+        try:
+            return await self.store.claim({**record, "question_open": open_now})
+        except Exception as exc:  # PostgreSQL's lock_timeout strikes inside the transaction, not at its start
+            if is_busy(exc):
+                raise DatabaseBusy("The database is busy with another change. Please try again in a moment.") from exc
+            raise
 
     @staticmethod
     def refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:
@@ -221,10 +243,14 @@ class Decisions:
         try:
             await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=LATEST)
         except Exception as exc:
+            if not is_busy(exc):
+                raise
             # The run is done but the log is not: the background recovery settles it from the checkpoints.
             self.recovery.later(claim.decision_id, "The outcome could not be written at first: the database was "
-                                "locked by another program." if is_busy(exc) else STOPPED_MID_RUN)
-            raise
+                                "locked by another program.")
+            after = await self.reader.load(view.thread_id)
+            return Outcome("applied", f"{where_now(after)} The database was busy, so the decision log shows it "
+                           "in a few seconds.", after)
         # The inbox reads the index directly: bring this thread's row up to date before answering,
         # from the view read after the outcome was written (nothing of this decision is pending).
         after = await self.reader.load(view.thread_id)
@@ -233,7 +259,7 @@ class Decisions:
 
     async def _locked_story(self, thread_id: str, finished: set[str]) -> tuple[str, str | None]:
         """What a lock in the middle of the run did: the sentence for the log, and the step that ran unsaved."""
-        now = await self.reader.load(thread_id)
+        now = await self.reader.load(thread_id, running=False)  # this run is the decision in flight
         if now is not None and now.status == "waiting" and not now.interrupts and now.waiting_node in finished:
             return f"{LOCKED_MID_RUN} “{now.waiting_node}” {STEP_RAN_UNSAVED}.", now.waiting_node
         return LOCKED_MID_RUN, None

@@ -279,42 +279,6 @@ def test_large_and_non_json_payloads_stay_readable(flows):
     assert flows.decision_log("odd").iloc[0]["answer"] == '"Seen it."'
 
 
-@pytest.mark.sqlite_only  # opens the SQLite file itself (or is about SQLite files)
-def test_database_locked_by_another_writer_is_a_quick_retryable_message(flows, tmp_path):
-    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
-    other = sqlite3.connect(flows.settings.db_path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    began = time.monotonic()
-    try:
-        with pytest.raises(DatabaseBusy, match="try again"):
-            answer(flows, "t", "approve")
-        assert time.monotonic() - began < 5
-    finally:
-        other.execute("ROLLBACK")
-    assert flows.thread("t").status == "waiting" and effects(tmp_path / "e.txt") == []  # nothing half-applied
-    assert answer(flows, "t", "approve").status == "applied"
-
-
-@pytest.mark.sqlite_only  # opens the SQLite file itself (or is about SQLite files)
-def test_database_locked_while_the_answer_is_saved_is_settled_and_answerable_again(flows, tmp_path):
-    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "e.txt"))
-    other = sqlite3.connect(flows.settings.db_path, isolation_level=None, check_same_thread=False)
-    flow_module.HOOKS["after_answer"] = lambda: other.execute("BEGIN IMMEDIATE")  # another writer, mid-run
-    try:
-        out = answer(flows, "t", "approve")
-    finally:
-        flow_module.HOOKS.clear()
-    assert out.status == "failed" and "busy" in out.message and "Traceback" not in out.message
-    assert "pending" in set(flows.decision_log("t")["outcome"])  # could not be written yet …
-    other.execute("ROLLBACK")
-    flows.bridge.run(flows.recovery.recover_orphans())  # … the background pass settles it from the checkpoints
-    log = flows.decision_log("t")
-    assert sorted(log["outcome"]) == ["applied", "not applied"]
-    assert flows.thread("t").interrupts and effects(tmp_path / "e.txt") == []  # nothing half-applied
-    assert answer(flows, "t", "approve").status == "applied"
-    assert effects(tmp_path / "e.txt") == ["approved"]
-
-
 @pytest.fixture
 def filled_db(make_console, tmp_path) -> Path:
     path = tmp_path / "filled.db"
