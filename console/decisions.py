@@ -126,36 +126,8 @@ class Decisions:
         claim = await self.claim(record, view)
         if isinstance(claim, Refusal):
             now = await self.reader.load(view.thread_id)
-            if claim.reason == "already answered" and await self._same_answer_applied(record, view, req):
-                return Outcome("applied", f"{where_now(now)} You sent this decision twice; it was applied once.", now)
             return Outcome("refused", self.refusal_sentence(claim, now), now)
         return await self.run_claimed(view, claim, req, graph_input, state_update, emit)
-
-    async def _same_answer_applied(self, record: dict, view: ThreadView, req: DecisionRequest) -> bool:
-        """Was this very answer, by this reviewer, already applied to this pause (a late second click)?"""
-        answer = record["answer"] if "answer" in record else await self._answer_seen(view, req)
-        for d in await self.store.decisions(record["thread_id"]):
-            if (d["outcome"] == "applied" and d["reviewer"] == record["reviewer"] and d["action"] == record["action"]
-                    and d["checkpoint_id"] == record["checkpoint_id"]
-                    and (d["interrupt_id"] or "") == (record["interrupt_id"] or "")):
-                return _loads(d["answer"]) == to_jsonable(answer)
-        return False
-
-    async def _answer_seen(self, view: ThreadView, req: DecisionRequest) -> Any:
-        """The answer these inputs make for the question as the reviewer saw it (it is gone from the thread now)."""
-        if not req.interrupt_id or view.workflow not in self.graphs:
-            return None
-        config = {"configurable": {"thread_id": view.thread_id, "checkpoint_ns": "", "checkpoint_id": req.checkpoint_id}}
-        try:
-            snapshot = await self.graphs[view.workflow].aget_state(config)
-            for task in snapshot.tasks:
-                for item in task.interrupts:
-                    if item.id == req.interrupt_id:
-                        schema = getattr(item, "response_schema", None)
-                        return payloads.build_answer(item.value, req.action, req.inputs, schema if isinstance(schema, dict) else None)
-        except Exception:  # an old checkpoint that cannot be read: then it is not known to be the same answer
-            log.info("the answer seen at %s cannot be rebuilt", req.checkpoint_id, exc_info=True)
-        return None
 
     def prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
         """Check the input against what the reviewer saw; returns the graph input and any state edit."""
