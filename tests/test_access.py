@@ -101,7 +101,7 @@ def test_reviewer_decides_and_the_log_names_them(oidc_app):
     at = open_thread(signed_in(oidc_app, EDITOR), "demo-content_approval-1")
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)
-    at.switch_page("pages/activity.py").run()
+    at.switch_page("views/activity.py").run()
     log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["ed@example.com"]  # verified: no "(unverified)" mark
 
