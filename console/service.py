@@ -25,7 +25,7 @@ from console.indexer import DERIVE_BATCH, Indexer
 from console.recovery import Recovery
 from console.runs import Progress
 from console.settings import Settings, load_settings
-from console.starts import Starts
+from console.starts import start_thread
 from console.store import Store, is_busy
 from console.store_pg import open_postgres
 from console.threads import ThreadView, check_thread_id, history
@@ -64,7 +64,7 @@ def _check_database_file(path: Path, create: bool = True) -> None:
 
 
 class Console:
-    """Holds the parts (reader, indexer, recovery, decisions, starts) and turns each page call into one bridge call."""
+    """Holds the parts (thread reader, indexer, recovery, decisions) and turns each page call into one bridge call."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
@@ -110,7 +110,6 @@ class Console:
         self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
-        self.starts = Starts(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer)
         await self.recovery.recover_orphans()
         async with self.store.seeding():
             if self.settings.seed_demo and await self.store.thread_count() == 0:
@@ -273,7 +272,7 @@ class Console:
         if not self.allows(reviewer, workflow, "start"):
             record = {"thread_id": thread_id or "", "checkpoint_id": "", "interrupt_id": "start"}
             raise self.bridge.run(self.decisions.refuse(reviewer, record, workflow, "start"), self.settings.call_timeout_s)
-        return self._unwrap(self.bridge.stream(lambda emit: self.starts.start(workflow, text, reviewer, thread_id, emit),
+        return self._unwrap(self.bridge.stream(lambda emit: start_thread(self.decisions, workflow, text, reviewer, thread_id, emit),
                                                self.settings.run_timeout_s))
 
     @staticmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from langgraph.types import Command
 
 from console.decision_types import DecisionRequest, Outcome, Reviewer
@@ -11,12 +9,11 @@ from console.errors import InvalidAnswer, ThreadNotFound
 from console.store import Refusal
 from console.threads import check_thread_id
 
-if TYPE_CHECKING:  # the type only: decisions.py imports this module
-    from console.decisions import Decisions
 
+async def decide_together(decisions, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+    """`decisions`: the console's Decisions (not imported here: it imports this module).
 
-async def decide_together(decisions: "Decisions", req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
-    """Each interrupt id is claimed as its own decision-log row, in the order of the ids, so two
+    Each interrupt id is claimed as its own decision-log row, in the order of the ids, so two
     consoles meet in the same order; if any is refused, the ones already taken are released."""
     thread_id = check_thread_id(req.thread_id)
     view = await decisions.reader.load(thread_id)

@@ -7,10 +7,8 @@ Each test here failed before the fix it holds (issues #11 and #20); the README's
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -19,23 +17,9 @@ from console.errors import DatabaseBusy, InvalidAnswer
 from console.recovery import LOCKED_MID_RUN, STOPPED_MID_RUN
 from tests import flows as flow_module
 from tests.conftest import ANN, BOB, answer
-from tests.flows import FLOWS
+from tests.test_decisions import effects, flows, start  # noqa: F401  (flows: the fixture)
 
 SAFETY_S = 60  # a stuck run fails the test instead of hanging it; no assertion is about time
-
-
-@pytest.fixture
-def flows(make_console):
-    return make_console(seed_demo=False, extra_workflows=FLOWS)
-
-
-def start(app, workflow: str, thread_id: str, **state) -> None:
-    outcome = list(app.start(workflow, json.dumps(state), ANN, thread_id=thread_id))[-1]
-    assert outcome.status == "started", outcome.message
-
-
-def effects(path: Path) -> list[str]:
-    return path.read_text().split() if path.exists() else []
 
 
 def recover(app) -> None:

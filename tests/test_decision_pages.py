@@ -87,7 +87,8 @@ def test_a_very_large_thread_opens_only_when_asked(app, monkeypatch):
 
 @pytest.mark.sqlite_only  # SQLite's busy timeout cuts the run; PostgreSQL's saver waits for the lock instead
 def test_a_step_that_ran_before_a_lock_is_not_offered_again(app, db_path, monkeypatch, tmp_path):
-    from tests.test_decision_faults import OtherWriter, effects, lock_before_final_checkpoint
+    from tests.test_decision_faults import OtherWriter, lock_before_final_checkpoint
+    from tests.test_decisions import effects
 
     monkeypatch.setenv("REVIEW_CONSOLE_WORKFLOWS", "tests.flows:COUNTED")
     setup = Console(settings_for(str(db_path), seed_demo=True, extra_workflows=("tests.flows:COUNTED",), offline_token_delay=0))
