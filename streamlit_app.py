@@ -13,8 +13,10 @@ pages = [
     st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
 ]
+# The pages live in views/, not pages/: Streamlit runs a folder named pages/ next to this file as
+# its legacy multipage app until some session has called st.navigation, so a deep link as a
+# server's first visit would run the page alone, without this router.
 navigation = st.navigation(pages)
-st.session_state[keys.ROUTED] = True  # see runtime.console: pages run alone until the router has run once
 
 
 

@@ -71,7 +71,7 @@ def test_streamlit_config_stays_hardened():
 
 
 def test_no_page_renders_untrusted_text_as_html():
-    sources = [p for p in list((ROOT / "pages").glob("*.py")) + list((ROOT / "ui").glob("*.py")) + [ROOT / "streamlit_app.py"]]
+    sources = [p for p in list((ROOT / "views").glob("*.py")) + list((ROOT / "ui").glob("*.py")) + [ROOT / "streamlit_app.py"]]
     for path in sources:
         text = path.read_text()
         assert "unsafe_allow_html=True" not in text.replace(" ", ""), path

@@ -4,10 +4,10 @@
 THREAD_ID = "thread_id"
 
 # Page files (st.navigation / st.switch_page targets) and their URL paths
-INBOX_PAGE = "pages/inbox.py"
-THREAD_PAGE = "pages/thread.py"
-START_PAGE = "pages/start.py"
-ACTIVITY_PAGE = "pages/activity.py"
+INBOX_PAGE = "views/inbox.py"
+THREAD_PAGE = "views/thread.py"
+START_PAGE = "views/start.py"
+ACTIVITY_PAGE = "views/activity.py"
 
 # Session state
 REVIEWER_NAME = "reviewer_name"
@@ -19,7 +19,6 @@ INBOX_PAGE_NO = "inbox_page_no"
 FAILED_TABLE = "failed_table"
 START_RESULT = "start_result"
 LOAD_LARGE = "load_large_thread"  # the thread id a reviewer chose to open despite its size
-ROUTED = "routed"  # this session has run the router (streamlit_app.py) at least once
 
 
 def action_key(thread_id: str, interrupt_id: str | None, action: str) -> str:

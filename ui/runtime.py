@@ -48,22 +48,8 @@ def close_consoles() -> None:
         console_.close()
 
 
-def _through_the_router() -> None:
-    """Until some run of the router has called st.navigation, Streamlit treats pages/ as its old
-    pages folder: a first visit after a server start through a deep link (/thread?thread_id=…)
-    runs pages/thread.py alone, with no "Your name" field and file names as the menu, and every
-    later visitor gets the same until someone opens the root URL. Leave that mode and run again,
-    once per session: a later rerun (AppTest runs pages this way) must keep its button clicks."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory and not st.session_state.get(keys.ROUTED):
-        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
-        st.rerun()
-
-
 def console() -> Console:
     """The process-wide console; shows a plain message and stops the page when it cannot open."""
-    _through_the_router()
     settings = load_settings()
     try:
         return _open_console(settings)

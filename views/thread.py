@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from console.decisions import STOPPED_MID_RUN
 from console.errors import ConsoleError, ThreadTooLarge
 from console.markdown import escape
 from console.threads import check_thread_id
@@ -45,13 +44,13 @@ if outcome is not None:
     if outcome.status == "refused":
         st.button("Reload", key="reload")
 
-if view.status == "waiting" and view.pause_kind == "paused":
-    with runtime.plain_errors():
-        last = app.decision_log(thread_id).head(1)
-        if not last.empty and last.iloc[0]["outcome"] == "applied" and STOPPED_MID_RUN in str(last.iloc[0]["detail"]):
-            # Recovery never re-runs a step by itself: it may have done part of its work already.
-            st.warning(f"The console stopped while applying a decision by {last.iloc[0]['reviewer']}. The decision was "
-                       f"saved, but “{view.waiting_node}” may have partly run. Check its effects before you continue.")
+stopped = None
+with runtime.plain_errors():
+    # Recovery never re-runs a step by itself: it may have done part of its work already.
+    stopped = app.stopped_run(view)
+    if stopped is not None:
+        st.warning("The last decision's run stopped before its end. Read what happened before you go on.")
+        st.text(stopped.sentence)  # text: it names a reviewer and a step, which are not Markdown
 
 can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
@@ -74,7 +73,7 @@ for n, pending_interrupt in enumerate(view.interrupts, start=1):
 if several:
     render.answer_all_button(view, can_decide)
 
-if view.static_request is not None:
+if view.static_request is not None and (stopped is None or stopped.may_continue):  # no second run of a finished step
     with st.container(border=True):
         st.markdown(f"**{view.static_request.title}**")
         render.request_view(view.static_request, f"static:{view.checkpoint_id}")
