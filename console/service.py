@@ -26,7 +26,7 @@ from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
 from console.store import Refusal, Store, is_busy
 from console.store_pg import open_postgres
-from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
+from console.threads import ThreadView, check_thread_id, decoded, history, load_view, workflow_from_checkpoint
 from workflows.registry import load_registry
 
 __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
@@ -189,7 +189,7 @@ class Console(DecisionsMixin):
                 return view
             self._workflow_of.pop(thread_id, None)
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
-        latest = await self.saver.aget_tuple(config)
+        latest = await decoded(self.saver.aget_tuple(config), thread_id)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)

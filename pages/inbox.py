@@ -4,7 +4,7 @@ import streamlit as st
 
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
-from ui import keys, runtime
+from ui import keys, render, runtime
 from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
@@ -47,7 +47,7 @@ def waiting_threads(query: InboxQuery) -> None:
             return
         st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread"))
         event = st.dataframe(
-            page.rows.drop(columns=["since"]),
+            render.visible_table(page.rows.drop(columns=["since"])),
             key=keys.INBOX_TABLE,
             on_select="rerun",
             selection_mode="single-row",
@@ -89,7 +89,7 @@ def other_threads() -> None:
         st.subheader("Stopped with an error")
         st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
                          + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
-        event = st.dataframe(failed.rows.drop(columns=["since", "kind of pause"]), key=keys.FAILED_TABLE,
+        event = st.dataframe(render.visible_table(failed.rows.drop(columns=["since", "kind of pause"])), key=keys.FAILED_TABLE,
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

@@ -98,13 +98,13 @@ with st.expander("State values", expanded=view.status == "finished"):
 with runtime.plain_errors():
     with st.expander("History"):
         history = app.history(view)
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(render.visible_table(history), hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(decisions, hide_index=True, width="stretch")
+            st.dataframe(render.visible_table(decisions), hide_index=True, width="stretch")
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

@@ -3,6 +3,7 @@ with st.text / st.code / st.json only: never Markdown with HTML, never unsafe_al
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 import pandas as pd
@@ -347,9 +348,31 @@ def show_outcome(outcome: Outcome) -> None:
         st.error(inert(outcome.message))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def _no_formula(value: Any) -> Any:
+    """OWASP's advice for CSV injection: a text cell a spreadsheet would run gets a leading quote."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def visible_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.dataframe with hidden characters marked in every text cell (names, ids, previews)."""
+    return frame.map(lambda v: visible(v) if isinstance(v, str) else v) if not frame.empty else frame
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as CSV; reviewers' words, drafts and names cannot become spreadsheet formulas."""
+    safe = frame.copy()
+    for column in safe.columns:
+        safe[column] = safe[column].map(_no_formula)
+    safe.columns = [_no_formula(str(c)) for c in safe.columns]
+    # Every text cell quoted too, as OWASP adds: a carriage return inside one cannot split a row.
+    return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
+
+
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download as CSV", frame.to_csv(index=False).encode("utf-8"), file_name=name,
-                       mime="text/csv", key=key, disabled=frame.empty)
+    st.download_button("Download as CSV", csv_bytes(frame), file_name=name, mime="text/csv", key=key, disabled=frame.empty)
 
 
 def _load_large(thread_id: str) -> None:
