@@ -2,6 +2,7 @@
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -283,3 +284,30 @@ def test_the_static_check_catches(line):
 ])
 def test_the_static_check_allows(line):
     assert markdown_offences(line) == [], line
+
+
+# ---- CI runs the browser tests, on the one browser path ---------------------------------------------
+
+
+def _collect_e2e(**env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "tests/e2e", "-m", "e2e", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_a_missing_browser_fails_the_run_when_ci_requires_it():
+    required = _collect_e2e(REVIEW_CONSOLE_CHROMIUM="/nonexistent/chromium", REVIEW_CONSOLE_REQUIRE_BROWSER="1")
+    assert required.returncode != 0
+    assert "REVIEW_CONSOLE_REQUIRE_BROWSER is set but /nonexistent/chromium is missing" in required.stdout + required.stderr
+    relaxed = _collect_e2e(REVIEW_CONSOLE_CHROMIUM="/nonexistent/chromium", REVIEW_CONSOLE_REQUIRE_BROWSER="")
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr  # outside CI: skipped, saying why
+
+
+def test_ci_requires_the_browser_at_the_path_the_tests_use():
+    from tests.e2e import conftest as e2e
+
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "export REVIEW_CONSOLE_REQUIRE_BROWSER=1" in script and "export REVIEW_CONSOLE_REQUIRE_POSTGRES=1" in script
+    default = re.search(r'REVIEW_CONSOLE_CHROMIUM="\$\{REVIEW_CONSOLE_CHROMIUM:-([^}]+)\}"', script).group(1)
+    assert 'Path(os.environ.get("REVIEW_CONSOLE_CHROMIUM", "/usr/bin/chromium"))' in (ROOT / "tests/e2e/conftest.py").read_text()
+    assert default == "/usr/bin/chromium" and str(e2e.CHROMIUM) == os.environ.get("REVIEW_CONSOLE_CHROMIUM", default)
+    assert "apt-get install -y -qq --no-install-recommends chromium" in script

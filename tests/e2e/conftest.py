@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# The one browser path: .ci/run installs Debian's chromium here and exports the same variable.
+CHROMIUM = Path(os.environ.get("REVIEW_CONSOLE_CHROMIUM", "/usr/bin/chromium"))
+REQUIRE_BROWSER = os.environ.get("REVIEW_CONSOLE_REQUIRE_BROWSER", "").strip().lower() in ("1", "true", "yes", "on")
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 SERVER_START_S = 60  # streamlit up and /_stcore/health answering
@@ -49,8 +51,11 @@ def pytest_collection_modifyitems(config, items):
     until the session ends: any later test calling asyncio.run() would fail."""
     browser = [item for item in items if "e2e" in item.keywords]
     items[:] = [item for item in items if "e2e" not in item.keywords] + browser
-    if CHROMIUM.exists():
+    if CHROMIUM.exists() or not browser:
         return
+    if REQUIRE_BROWSER:  # CI: a browser test that cannot run is a failure, not a skip
+        raise pytest.UsageError(f"REVIEW_CONSOLE_REQUIRE_BROWSER is set but {CHROMIUM} is missing "
+                                f"({len(browser)} browser tests cannot run): apt-get install chromium")
     skip = pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)")
     for item in browser:
         item.add_marker(skip)
