@@ -14,9 +14,11 @@ _KEEP = {"\n", "\t", "\r"}  # layout a reader expects in a draft; a browser show
 
 # CommonMark lets a backslash escape any ASCII punctuation, and an escaped character is always
 # shown as itself: no link, image, HTML tag, entity, emphasis, heading, list, table, code,
-# LaTeX ($) or Streamlit directive (:red[…], :material/…:) can start. Autolinks need "://",
-# "www." or "@" unescaped, so they cannot form either.
+# LaTeX ($) or Streamlit directive (:red[…], :material/…:) can start.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM's "autolink literals" are found in the text *after* escapes are read (Streamlit's renderer
+# linked "http\:\/\/…" in the browser), so web and mail addresses go in code spans, where nothing links.
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S*|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.I)
 
 
 def _marker(char: str) -> str:
@@ -35,7 +37,19 @@ def visible(text: object) -> str:
     )
 
 
+def _code(text: str) -> str:
+    """A code span showing `text` as is, fenced by more backticks than it holds."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def inert(text: object) -> str:
     """Any untrusted string, ready for a Streamlit call that renders Markdown (titles, alerts,
     captions, labels, help): shown exactly as written, hidden characters marked, nothing live."""
-    return _PUNCTUATION.sub(r"\\\1", visible(text))
+    text, out, at = visible(text), [], 0
+    for match in _ADDRESS.finditer(text):
+        out += [_PUNCTUATION.sub(r"\\\1", text[at:match.start()]), _code(match.group())]
+        at = match.end()
+    out.append(_PUNCTUATION.sub(r"\\\1", text[at:]))
+    return "".join(out)

@@ -146,10 +146,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None):
-    """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`."""
+def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None, prepare=None):
+    """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`;
+    `prepare(db_path)` writes more threads before the server starts."""
     db_path = folder / "checkpoints.db"
     demo_threads = _seed(db_path, OWN_THREADS if own_threads else {})
+    if prepare is not None:
+        prepare(db_path)
     port = _free_port()
     log_path = folder / "streamlit.log"
     env = {
@@ -281,7 +284,7 @@ class Reviewer:
         """Pick one option of the radio "Your decision" (its input is hidden; its label is what a person clicks)."""
         group = self.main().get_by_role("radiogroup", name="Your decision")
         group.get_by_text(decision, exact=True).click()
-        self.expect(group.get_by_role("radio", name=decision)).to_be_checked()
+        self.expect(group.get_by_role("radio", name=decision, exact=True)).to_be_checked()
         self.idle()
 
     def button(self, label: str):
