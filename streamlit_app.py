@@ -4,6 +4,7 @@ import console  # noqa: F401  (sets strict checkpoint decoding before langgraph 
 import streamlit as st
 
 from ui import keys, runtime
+from ui.text import inert
 
 st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
 
@@ -34,7 +35,7 @@ def waiting_per_workflow() -> None:
 with st.sidebar:
     runtime.identity_sidebar()
     app = runtime.console()
-    st.caption(f"Database: `{app.settings.database_label}`")
+    st.caption(inert(f"Database: {app.settings.database_label}"))
     waiting_per_workflow()
 
 navigation.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,8 +10,13 @@ from typing import Any
 
 from console import payloads
 from console.jsonable import shorten, to_jsonable
-from console.errors import ThreadNotFound
+from console.errors import ThreadNotFound, ThreadUnreadable
 from workflows.spec import WorkflowSpec
+
+log = logging.getLogger("review_console")
+
+UNREADABLE = ("The console cannot read what this thread is waiting for: its saved question is not in a form the console "
+              "knows (another program may have written it). Nothing was changed. The server log has the details.")
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 
@@ -131,9 +137,19 @@ async def _ran_before(graph, snapshot) -> set[str]:
     return set()
 
 
+async def decoded(read, thread_id: str):
+    """Await a saver read; saved data that does not decode (bad msgpack, an unknown type) becomes a sentence."""
+    try:
+        return await read
+    except (ValueError, TypeError, NotImplementedError) as exc:  # what the saver's decoding raises
+        log.warning("thread %s: saved data cannot be decoded: %r", thread_id, exc)
+        raise ThreadUnreadable(UNREADABLE) from exc
+
+
 async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
+    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt."""
     config = {"configurable": {"thread_id": thread_id}}
-    snapshot = await graph.aget_state(config)
+    snapshot = await decoded(graph.aget_state(config), thread_id)
     if not snapshot.config.get("configurable", {}).get("checkpoint_id"):
         return None
     metadata = snapshot.metadata or {}
@@ -158,6 +174,9 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
         view.error_node = failed[0].name
     for task in snapshot.tasks:
         for item in task.interrupts:
+            if not hasattr(item, "id") or not all(hasattr(i, "id") for i in snapshot.interrupts):
+                log.warning("thread %s: an interrupt row holds %s, not an interrupt", thread_id, type(item).__name__)
+                raise ThreadUnreadable(UNREADABLE)
             if any(item.id == i.id for i in snapshot.interrupts):
                 schema = getattr(item, "response_schema", None)
                 schema = schema if isinstance(schema, dict) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from console.threads import ThreadView, load_view, workflow_from_checkpoint
+from console.threads import ThreadView, decoded, load_view, workflow_from_checkpoint
 
 log = logging.getLogger("review_console")
 
@@ -35,7 +35,7 @@ class ThreadReader:
                 return view
             self._workflow_of.pop(thread_id, None)
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
-        latest = await self.saver.aget_tuple(config)
+        latest = await decoded(self.saver.aget_tuple(config), thread_id)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)

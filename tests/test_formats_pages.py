@@ -2,7 +2,7 @@
 
 import json
 
-from tests.test_pages import fill, inbox_table, open_thread, submit, texts
+from tests.test_pages import fill, inbox_table, open_thread, submit, texts, unescape
 from ui import keys
 
 
@@ -13,12 +13,12 @@ def radios(at, label):
 def widget(at, label, index=0):
     """An input by its label (without the required-field star)."""
     found = [w for w in list(at.text_input) + list(at.text_area) + list(at.number_input) + list(at.checkbox)
-             + list(at.selectbox) + list(at.multiselect) if w.label.rstrip(" *").removesuffix(" (JSON)") == label]
+             + list(at.selectbox) + list(at.multiselect) if unescape(w.label).rstrip(" *").removesuffix(" (JSON)") == label]
     return found[index]
 
 
 def click(at, label, index=0):
-    return [b for b in at.button if b.label == label][index].click().run()
+    return [b for b in at.button if unescape(b.label) == label][index].click().run()
 
 
 def state_json(at):
@@ -54,7 +54,7 @@ def test_start_page_starts_every_format(app):
         at.session_state["start-workflow"] = name
         at.run()
         title = name
-        next(w for w in at.text_area if w.label.startswith(("What should", "The customer", "Topic", "Event"))).input(text)
+        next(w for w in at.text_area if unescape(w.label).startswith(("What should", "The customer", "Topic", "Event"))).input(text)
         at.text_input(key="start-thread-id").input(f"started-{n}")
         at = submit(at, "Start")
         assert not at.exception and "now waits" in texts(at), title
@@ -68,7 +68,7 @@ def test_start_page_starts_every_format(app):
 def test_agent_inbox_shows_description_safely_and_only_allowed_actions(app):
     at = open_thread(app, "demo-agent_inbox-1")
     assert not at.exception
-    assert "The agent wants to run “send\\_email”" in texts(at)
+    assert "The agent wants to run “send_email”" in texts(at)
     assert "Style guide: house style (`https://example.org/style`)" in texts(at)
     assert radios(at, "Your decision")[0].options == ["Accept", "Edit", "Respond", "Ignore"]
     at = open_thread(at, "demo-agent_inbox-2")
@@ -128,7 +128,7 @@ def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
     at = open_thread(app, "demo-tool_approval-1")
     assert not at.exception
     shown = texts(at)
-    assert "1. The agent wants to run “send\\_email”" in shown and "2. The agent wants to run “delete\\_records”" in shown
+    assert "1. The agent wants to run “send_email”" in shown and "2. The agent wants to run “delete_records”" in shown
     assert [r.options for r in at.radio] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
 
 
@@ -170,7 +170,7 @@ def test_per_call_questions_answered_one_at_a_time(app):
     assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
     at = click(at, "Approve (this question only)", index=1)  # delete_records first
     assert not at.exception and "now waits at “tools”" in texts(at)
-    assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send\\_email”" in texts(at)
+    assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send_email”" in texts(at)
     at = submit(at, "Approve")
     assert "Done. The workflow finished." in texts(at)
     assert "Deleted the rows of test_records" in final_text(at) and "Email “The board about the budget” sent" in final_text(at)
@@ -198,7 +198,7 @@ def test_typed_form_is_built_from_the_schema(app):
     assert not at.exception and "The workflow asks you to fill in a form" in texts(at)
     assert widget(at, "Decision").options == ["refund", "partial", "deny"]
     amount = widget(at, "Amount")
-    assert (amount.min, amount.max, amount.help) == (0, 500, "Euros to refund (0 to 500).")
+    assert (amount.min, amount.max, unescape(amount.help)) == (0, 500, "Euros to refund (0 to 500).")
     assert widget(at, "Notify Customer").value is True
     assert widget(at, "Return label › Carrier").value == "post"
     at = submit(at, "Send answer")

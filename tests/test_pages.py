@@ -1,5 +1,7 @@
 """Each page driven as a reviewer would, with Streamlit's AppTest, on the real app file."""
 
+import re
+
 from ui import keys
 
 
@@ -14,7 +16,12 @@ def texts(at):
     parts = [e.value for e in at.text] + [e.value for e in at.markdown] + [e.value for e in at.caption]
     parts += [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.error] + [e.value for e in at.info]
     parts += [e.value for e in at.title]
-    return "\n".join(str(p) for p in parts)
+    return unescape("\n".join(str(p) for p in parts))
+
+
+def unescape(markdown: str) -> str:
+    """What Markdown shows for text made inert: each backslash-escaped character as itself."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def inbox_table(at):
@@ -28,12 +35,12 @@ def choose(at, label):
 
 
 def submit(at, label):
-    button = next(b for b in at.button if b.label == label)
+    button = next(b for b in at.button if unescape(b.label) == label)
     return button.click().run()
 
 
 def fill(at, field_label, value):
-    widget = next(w for w in list(at.text_area) + list(at.text_input) if w.label.rstrip(" *") == field_label)
+    widget = next(w for w in list(at.text_area) + list(at.text_input) if unescape(w.label).rstrip(" *") == field_label)
     widget.input(value)
 
 

@@ -14,6 +14,7 @@ from console.errors import ConsoleError
 from console.service import Console
 from console.settings import Settings, load_settings
 from ui import keys
+from ui.text import inert, visible
 
 log = logging.getLogger("review_console")
 
@@ -54,7 +55,7 @@ def console() -> Console:
     try:
         return _open_console(settings)
     except ConsoleError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
     except Exception:
         log.exception("the console could not start")
         st.error("The console could not start. The details are in the server log.")
@@ -84,7 +85,7 @@ def identity_sidebar() -> None:
     mode = load_settings().auth_mode
     if mode == "oidc":
         if st.user.is_logged_in:
-            st.text(f"Signed in as {st.user.get('email') or st.user.get('name')}")  # text: claims are not Markdown
+            st.text(visible(f"Signed in as {st.user.get('email') or st.user.get('name')}"))  # text: claims are not Markdown
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
             st.button("Sign in", on_click=st.login, type="primary", key="sign-in")
@@ -94,7 +95,7 @@ def identity_sidebar() -> None:
         if who is None:
             st.error("No signed-in user was passed by the sign-in proxy. Open the console through your company's sign-in.")
         else:
-            st.text(f"Signed in as {who.name}")  # text, not Markdown: a header value must not render as a link
+            st.text(visible(f"Signed in as {who.name}"))  # text, not Markdown: a header value must not render as a link
         return
     st.text_input(
         "Your name",
@@ -114,7 +115,7 @@ def plain_errors():
     try:
         yield
     except ConsoleError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
     except Exception:
         log.exception("unexpected error on a page")
         st.error("Something went wrong. Nothing was changed by this attempt. The details are in the server log.")

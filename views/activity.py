@@ -22,5 +22,5 @@ with runtime.plain_errors():
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
         shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(render.visible_table(shown), hide_index=True, width="stretch")
     render.csv_download(log, "decisions.csv", "activity-csv")

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from console.errors import ConsoleError, ThreadTooLarge
-from console.markdown import escape
 from console.threads import check_thread_id
 from ui import keys, render, runtime
+from ui.text import inert
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -33,7 +33,7 @@ except ThreadTooLarge as exc:
     st.stop()
 except ConsoleError as exc:
     st.title("Thread")
-    st.error(str(exc))
+    st.error(inert(exc))
     st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")
     st.stop()
 
@@ -56,16 +56,16 @@ can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version
 if view.status == "waiting" and reviewer is None:
     st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
 elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
-    st.info(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide on it. "
-            "Ask an administrator for the reviewer role.")
+    st.info(inert(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide "
+                  "on it. Ask an administrator for the reviewer role."))
 
 several = len(view.interrupts) > 1
 if several:
-    st.info(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end.")
+    st.info(inert(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end."))
 for n, pending_interrupt in enumerate(view.interrupts, start=1):
     with st.container(border=True):
         request = pending_interrupt.request
-        st.markdown(f"**{f'Question {n}: ' if several else ''}{escape(request.title)}**")
+        st.markdown(f"**{inert(f'Question {n}: ' if several else '')}{inert(request.title)}**")
         render.request_view(request, pending_interrupt.id)
         with st.expander("Raw payload (JSON)"):
             render.json_view(pending_interrupt.value, f"raw:{pending_interrupt.id}")
@@ -75,7 +75,7 @@ if several:
 
 if view.static_request is not None and (stopped is None or stopped.may_continue):  # no second run of a finished step
     with st.container(border=True):
-        st.markdown(f"**{view.static_request.title}**")
+        st.markdown(f"**{inert(view.static_request.title)}**")
         render.request_view(view.static_request, f"static:{view.checkpoint_id}")
         render.action_area(view, view.static_request, None, can_decide)
 
@@ -97,13 +97,13 @@ with st.expander("State values", expanded=view.status == "finished"):
 with runtime.plain_errors():
     with st.expander("History"):
         history = app.history(view)
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(render.visible_table(history), hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(decisions, hide_index=True, width="stretch")
+            st.dataframe(render.visible_table(decisions), hide_index=True, width="stretch")
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")
