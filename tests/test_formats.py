@@ -1,11 +1,13 @@
 """Every interrupt format, answered through the console on the real graphs: what the graph received and did."""
 
 import json
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import ToolMessage
 
-from console import payloads, schema_form
+from console import formats
+from console.formats import response_schema
 from console.decisions import DecisionRequest
 from console.errors import InvalidAnswer
 from console.markdown import plain_text, safe_markdown
@@ -38,9 +40,9 @@ def logged_answers(console_, thread_id):
 
 def test_plain_dict_answers_keep_their_shape():
     value = {"draft": "Hello", "message": "Check it"}
-    assert payloads.build_answer(value, "approve", {}) == {"approved": True}
-    assert payloads.build_answer(value, "reject", {"reason": " No "}) == {"approved": False, "reason": "No"}
-    assert payloads.build_answer(value, "edit", {"draft": "Hi"}) == {"approved": True, "edited": True, "draft": "Hi"}
+    assert formats.build_answer(value, "approve", {}) == {"approved": True}
+    assert formats.build_answer(value, "reject", {"reason": " No "}) == {"approved": False, "reason": "No"}
+    assert formats.build_answer(value, "edit", {"draft": "Hi"}) == {"approved": True, "edited": True, "draft": "Hi"}
 
 
 # ---- 2. Agent Inbox HumanInterrupt -----------------------------------------------------
@@ -148,7 +150,7 @@ def test_hitl_respond_answers_for_the_tool(demo):
     assert results["send_email"].content == "Already sent yesterday." and results["send_email"].status == "success"
     assert results["delete_records"].status == "error"  # rejected with no reason: the default sentence
     with pytest.raises(InvalidAnswer, match="not offered"):
-        payloads.build_answer({"action_requests": [{"name": "delete_records", "args": {}}],
+        formats.build_answer({"action_requests": [{"name": "delete_records", "args": {}}],
                                "review_configs": [{"action_name": "delete_records", "allowed_decisions": ["approve"]}]},
                               "reject", {})
 
@@ -199,7 +201,7 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
 def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
     pending = demo.thread("demo-tool_approval_per_call-1").interrupts[0]
     with pytest.raises(InvalidAnswer, match="“edited_action › args › to” must be a list"):
-        payloads.build_answer(pending.value, "edit", {"arg:to": '"cfo@example.org"', "arg:subject": "s", "arg:body": "b",
+        formats.build_answer(pending.value, "edit", {"arg:to": '"cfo@example.org"', "arg:subject": "s", "arg:body": "b",
                                                       "arg:priority": 1}, pending.response_schema)
 
 
@@ -225,7 +227,7 @@ def test_typed_answer_refused_by_the_console_names_the_field(demo):
     with pytest.raises(InvalidAnswer, match="“Amount” must be at most 500"):
         decide(demo, thread, "answer", decision="refund", amount=900)
     with pytest.raises(InvalidAnswer, match="“decision” must be one of: refund, partial, deny"):
-        schema_form.check(demo.thread(thread).interrupts[0].response_schema, {"decision": "maybe"})
+        response_schema.check(demo.thread(thread).interrupts[0].response_schema, {"decision": "maybe"})
     assert demo.thread(thread).status == "waiting" and demo.decision_log(thread).empty
 
 
@@ -256,11 +258,11 @@ def test_schema_forms_for_plain_json_schemas():
     schema = {"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "description": "Who"}, "count": {"type": "integer", "minimum": 1},
         "colours": {"type": "array", "items": {"enum": ["red", "blue"]}}, "extra": {"type": "object"}}}
-    request = payloads.describe("Who is it?", schema)
+    request = formats.describe("Who is it?", schema)
     assert [f.kind for f in request.action("answer").fields] == ["text", "integer", "multi_choice", "json"]
-    answer = payloads.build_answer("Who is it?", "answer", {"name": "Ann", "count": 2, "colours": ["red"], "extra": '{"a": 1}'}, schema)
+    answer = formats.build_answer("Who is it?", "answer", {"name": "Ann", "count": 2, "colours": ["red"], "extra": '{"a": 1}'}, schema)
     assert answer == {"name": "Ann", "count": 2, "colours": ["red"], "extra": {"a": 1}}
-    assert payloads.build_answer("Pick", "answer", {"value": "b"}, {"enum": ["a", "b"]}) == "b"
+    assert formats.build_answer("Pick", "answer", {"value": "b"}, {"enum": ["a", "b"]}) == "b"
 
 
 # ---- 5. several interrupts from parallel branches ---------------------------------------
@@ -323,11 +325,11 @@ def test_string_and_unknown_dict_get_free_form_answers(demo):
 def test_odd_payloads_never_break_the_view():
     for value in (None, 42, [1, "two"], {"action_requests": "nope"}, {"type": "tool_approval"}, [{"action_request": 1}],
                   {"action_requests": [1], "review_configs": []}):
-        request = payloads.describe(value, {"not": "a schema"} if value == 42 else None)
+        request = formats.describe(value, {"not": "a schema"} if value == 42 else None)
         assert request.actions and request.preview is not None
     broken = {"action_requests": [1], "review_configs": []}  # matches HITL, but its adapter cannot read it
-    assert payloads.describe(broken).format == "generic"
-    assert payloads.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
+    assert formats.describe(broken).format == "generic"
+    assert formats.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
 
 
 # ---- safe text and extension ---------------------------------------------------------------
@@ -343,26 +345,30 @@ def test_markdown_is_stripped_of_images_html_and_live_links():
     assert safe_markdown("Mail ann@example.org or see www.example.org") == "Mail `ann@example.org` or see `www.example.org`"
 
 
-def test_a_team_adds_its_own_format_in_one_class():
-    class TicketAdapter:
-        name = "ticket"
+def readme_format_example() -> str:
+    """The Python block under README's "Add your own format", as a reader would copy it."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Add your own format", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
-        def matches(self, value, schema=None):
-            return isinstance(value, dict) and "ticket" in value
 
-        def describe(self, value, schema=None):
-            return payloads.ReviewRequest(format="ticket", title=f"Ticket {value['ticket']}",
-                                          actions=(payloads.Action("close", "Close"),))
-
-        def answer(self, value, action, inputs, schema=None):
-            return {"close": True}
-
-    payloads.register(TicketAdapter())
+def test_the_readme_format_example_runs_as_written():
+    namespace: dict = {}
+    before = len(formats.ADAPTERS)
+    exec(compile(readme_format_example(), "README.md", "exec"), namespace)  # the snippet registers its adapter
     try:
-        assert payloads.describe({"ticket": 7}).title == "Ticket 7"
-        assert payloads.build_answer({"ticket": 7}, "close", {}) == {"close": True}
+        assert len(formats.ADAPTERS) == before + 1 and formats.ADAPTERS[0].name == "ticket"
+        ticket = {"ticket_id": 7, "summary": "Printer on fire"}
+        request = formats.describe(ticket)
+        assert request.title == "Ticket 7" and request.message == "Printer on fire"
+        assert [a.key for a in request.actions] == ["close", "escalate"]
+        assert formats.build_answer(ticket, "close", {}) == {"status": "closed"}
+        assert formats.build_answer(ticket, "escalate", {"why": "Smoke"}) == {"status": "escalated", "why": "Smoke"}
+        with pytest.raises(InvalidAnswer, match="Please fill in “Why\\?”"):
+            formats.build_answer(ticket, "escalate", {})
+        assert formats.describe({"draft": "x"}).format == "draft"  # the built-in ones still answer theirs
     finally:
-        payloads.ADAPTERS.pop(0)
+        formats.ADAPTERS.pop(0)
 
 
 # ---- any payload at all ------------------------------------------------------------------
@@ -382,9 +388,37 @@ _json = st.recursive(
 @given(value=_json, schema=st.none() | st.dictionaries(st.sampled_from(["type", "properties", "enum", "required", "items"]), _json, max_size=3),
        action=st.sampled_from(["approve", "answer", "decide_each", "edit", "accept", "x"]), inputs=st.dictionaries(st.text(max_size=8), _json, max_size=3))
 def test_any_payload_is_shown_and_any_input_is_refused_in_words(value, schema, action, inputs):
-    request = payloads.describe(value, schema)
+    request = formats.describe(value, schema)
     assert request.title and isinstance(request.preview, str)
     try:
-        payloads.build_answer(value, action, inputs, schema)
+        formats.build_answer(value, action, inputs, schema)
     except InvalidAnswer as exc:
         assert str(exc)
+
+
+def test_the_formats_package_has_no_import_cycle():
+    """Every module of console/formats imports only modules below it: base imports no format."""
+    import ast
+    import graphlib
+
+    root = Path(__file__).resolve().parent.parent / "console" / "formats"
+    modules = {p.stem for p in root.glob("*.py") if p.stem != "__init__"}
+    graph = {}
+    for name in modules:
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "console.formats":
+                    names = {a.name for a in node.names}
+                    found |= names & modules
+                    if names - modules:  # a name from the package itself
+                        found.add("__init__")
+                elif node.module.startswith("console.formats."):
+                    found.add(node.module.rsplit(".", 1)[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.rsplit(".", 1)[1] for a in node.names if a.name.startswith("console.formats.")}
+        graph[name] = found
+    assert "__init__" not in set().union(*graph.values()), "a format module imports the package, which imports it"
+    assert graph["base"] == set(), "base.py must not import any format"
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle

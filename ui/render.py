@@ -11,7 +11,7 @@ import streamlit as st
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
 from console.markdown import escape, safe_markdown
-from console.payloads import Action, Field, ReviewRequest
+from console.formats import Action, Field, ReviewRequest
 from console.runs import Progress
 from console.threads import PAUSE_WORDS, ThreadView
 from ui import keys
