@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from langchain_core.messages import ToolMessage
+from markdown_it import MarkdownIt
 
 from console import formats
 from console.formats import response_schema
@@ -335,14 +337,80 @@ def test_odd_payloads_never_break_the_view():
 # ---- safe text and extension ---------------------------------------------------------------
 
 
-def test_markdown_is_stripped_of_images_html_and_live_links():
+# How Streamlit's renderer (react-markdown with GFM) would read our output: raw HTML on,
+# bare addresses linked, tables and strikethrough on. Nothing live may come out of it.
+_STREAMLIT_LIKE = MarkdownIt("gfm-like", {"html": True})
+_STREAMLIT_LIKE.linkify.set({"fuzzy_link": False})  # GFM links www.… and scheme://… and e-mails, not bare "x.org"
+
+
+def live_parts(markdown: str) -> list[str]:
+    """Every link, image or raw-HTML token a Markdown renderer would make of `markdown`."""
+    found = []
+    for token in _STREAMLIT_LIKE.parse(markdown):
+        for t in [token, *(token.children or [])]:
+            if t.type in ("link_open", "image", "html_inline", "html_block"):
+                found.append(f"{t.type}:{t.attrs or t.content}")
+    return found
+
+
+def visible(markdown: str) -> str:
+    """The words a reader sees once `markdown` is rendered."""
+    from html.parser import HTMLParser
+
+    words: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = words.append
+    parser.feed(_STREAMLIT_LIKE.render(markdown).replace("<br />\n", "\n"))
+    return "".join(words).strip()
+
+
+def test_markdown_keeps_no_image_no_html_and_no_live_link():
     text = ('Hi <img src=x onerror=alert(1)><script>alert(1)</script> ![pixel](https://t.example/p.png) '
             '[click](javascript:alert(1)) <b>bold</b>\n\n[ref]: https://r.example')
     shown = safe_markdown(text)
-    assert "<" not in shown and "img" not in shown and "alert(1)<" not in shown and "pixel" not in shown
-    assert "click (`javascript:alert(1)`)" in shown and "bold" in shown
+    assert live_parts(shown) == []
+    assert "t.example/p.png" not in shown  # the image is never loaded; its alt text stays as words
+    assert visible(shown) == 'Hi <img src=x onerror=alert(1)><script>alert(1)</script> pixel click (javascript:alert(1)) <b>bold</b>'
+    assert "click (`javascript:alert(1)`)" in shown
     assert plain_text("**Send** it to [Ann](https://a.example)") == "Send it to Ann (https://a.example)"
     assert safe_markdown("Mail ann@example.org or see www.example.org") == "Mail `ann@example.org` or see `www.example.org`"
+
+
+def test_markdown_shows_autolinks_and_email_addresses_as_code():
+    for text, seen in [
+        ("Alice Smith <alice.smith@company.com>", "Alice Smith <alice.smith@company.com>"),
+        ("See <https://example.org/a?b=1&c=2> now", "See <https://example.org/a?b=1&c=2> now"),
+        ("To: bob@example.org, cc x.y+z@mail.example.co.uk", "To: bob@example.org, cc x.y+z@mail.example.co.uk"),
+        ("Docs at https://example.org/docs. Or www.example.org!", "Docs at https://example.org/docs. Or www.example.org!"),
+        ("[ref link][r]\n\n[r]: https://r.example", "ref link (https://r.example)"),
+    ]:
+        shown = safe_markdown(text)
+        assert live_parts(shown) == [], text
+        assert visible(shown) == seen, text
+    assert "`alice.smith@company.com`" in safe_markdown("Alice Smith <alice.smith@company.com>")
+    assert plain_text("Alice Smith <alice.smith@company.com>") == "Alice Smith alice.smith@company.com"
+
+
+def test_markdown_keeps_prose_emphasis_and_line_breaks():
+    assert visible(safe_markdown("a < b > c, and 3 > 2 & 1 < 2")) == "a < b > c, and 3 > 2 & 1 < 2"
+    nested = "***both*** and **bold _it_**, *a **b** c*, foo*bar*baz"
+    assert _STREAMLIT_LIKE.render(safe_markdown(nested)) == _STREAMLIT_LIKE.render(nested)
+    assert visible(safe_markdown("Dear Ann,\nthe room is booked.\nBest,\nBob")) == "Dear Ann,\nthe room is booked.\nBest,\nBob"
+    listed = safe_markdown("Agenda:\n\n- budget\n- rota\n\n1. first\n2. second\n\n> quoted\n\n`code <b>`")
+    assert live_parts(listed) == []
+    html = _STREAMLIT_LIKE.render(listed)
+    assert "<li>budget</li>" in html and "<ol>" in html and "<blockquote>" in html and "<code>code &lt;b&gt;</code>" in html
+    # Words that look like syntax stay words: no table, no strikethrough, no heading of the workflow's own size.
+    tricky = safe_markdown("| a | b |\n|---|---|\n~~gone~~ $x$\n\n# Huge")
+    assert "<table" not in _STREAMLIT_LIKE.render(tricky) and "<s>" not in _STREAMLIT_LIKE.render(tricky)
+    assert "<h1>" not in _STREAMLIT_LIKE.render(tricky) and "Huge" in visible(tricky)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab <>/@.:[]()!*_`\\~|#-\n") + ["www.", "http://", "x.org", "<a href=", "](", "!["]),
+                max_size=40).map("".join))
+def test_any_markdown_comes_out_inert(text):
+    assert live_parts(safe_markdown(text)) == []
 
 
 def readme_format_example() -> str:
@@ -373,7 +441,6 @@ def test_the_readme_format_example_runs_as_written():
 
 # ---- any payload at all ------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
