@@ -68,8 +68,8 @@ def test_agent_inbox_accept(demo):
 
 
 def test_agent_inbox_edit_keeps_types(demo):
-    outcome = decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{
-        "arg:to": '["ann@example.org", "bob@example.org"]', "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
+    outcome = decide(demo, "demo-agent_inbox-1", "edit", **{
+        "arg:to": "ann@example.org\nbob@example.org", "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
     response = outcome.view.values["responses"][0]
     assert response == {"type": "edit", "args": {"action": "send_email", "args": {
         "to": ["ann@example.org", "bob@example.org"], "subject": "New hours", "body": "9 to 5", "priority": 1}}}
@@ -77,9 +77,9 @@ def test_agent_inbox_edit_keeps_types(demo):
         "Email “New hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)")
 
 
-def test_agent_inbox_edit_with_bad_json_is_refused_before_sending(demo):
-    with pytest.raises(InvalidAnswer, match="“to” is not valid JSON"):
-        decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{"arg:to": "[oops"})
+def test_agent_inbox_edit_with_a_wrong_value_is_refused_before_sending(demo):
+    with pytest.raises(InvalidAnswer, match="“Priority” must be a number"):
+        decide(demo, "demo-agent_inbox-1", "edit", **{"arg:to": "ann@example.org", "arg:priority": "high"})
     assert demo.thread("demo-agent_inbox-1").status == "waiting"
 
 
@@ -131,7 +131,7 @@ def test_hitl_approve_all_runs_every_tool(demo):
 
 def test_hitl_edit_and_reject_in_order(demo):
     outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
-        {"action": "edit", "inputs": {"tool_name": "send_email", "arg:to": '["board@example.org"]', "arg:subject": "Run",
+        {"action": "edit", "inputs": {"arg:to": "board@example.org", "arg:subject": "Run",
                                       "arg:body": "See you there", "arg:priority": 1}},
         {"action": "reject", "inputs": {"message": "Keep the test records."}},
     ])
@@ -189,7 +189,7 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
     thread = "demo-tool_approval_per_call-1"
     view = demo.thread(thread)
     email, delete = view.interrupts
-    edit = {"arg:to": '["cfo@example.org"]', "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
+    edit = {"arg:to": "cfo@example.org", "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
     request = DecisionRequest(thread, view.checkpoint_id, email.id, "edit", edit, together=((delete.id, "approve", {}),))
     outcome = list(demo.decide(request, ANN))[-1]
     assert outcome.status == "applied" and outcome.view.status == "finished"
@@ -202,9 +202,12 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
 
 def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
     pending = demo.thread("demo-tool_approval_per_call-1").interrupts[0]
+    inputs = {"arg:to": "cfo@example.org", "arg:subject": "s", "arg:body": "b", "arg:priority": 1}
+    answer = formats.build_answer(pending.value, "edit", inputs, pending.response_schema)  # checked, and it fits
+    assert answer["edited_action"]["args"]["to"] == ["cfo@example.org"]
+    answer["edited_action"]["args"]["to"] = "cfo@example.org"
     with pytest.raises(InvalidAnswer, match="“edited_action › args › to” must be a list"):
-        formats.build_answer(pending.value, "edit", {"arg:to": '"cfo@example.org"', "arg:subject": "s", "arg:body": "b",
-                                                      "arg:priority": 1}, pending.response_schema)
+        response_schema.check(pending.response_schema, answer)
 
 
 # ---- 4. typed answers (response_schema) ------------------------------------------------

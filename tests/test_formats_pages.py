@@ -13,12 +13,18 @@ def radios(at, label):
 def widget(at, label, index=0):
     """An input by its label (without the required-field star)."""
     found = [w for w in list(at.text_input) + list(at.text_area) + list(at.number_input) + list(at.checkbox)
-             + list(at.selectbox) + list(at.multiselect) if w.label.rstrip(" *").removesuffix(" (JSON)") == label]
+             + list(at.selectbox) + list(at.multiselect) if w.label.rstrip(" *").removesuffix(" (JSON)").replace("\\", "") == label]
     return found[index]
 
 
 def click(at, label, index=0):
     return [b for b in at.button if b.label == label][index].click().run()
+
+
+def confirm(at):
+    """The confirmation step every edit (and every guessed answer shape) goes through before it is sent."""
+    assert "Check before sending" in texts(at), "nothing was held for confirmation"
+    return click(at, "Confirm and send")
 
 
 def state_json(at):
@@ -84,10 +90,10 @@ def test_agent_inbox_accept(app):
 def test_agent_inbox_edit_keeps_numbers_and_lists(app):
     at = open_thread(app, "demo-agent_inbox-1")
     at = radios(at, "Your decision")[0].set_value("Edit").run()
-    widget(at, "to").input('["ann@example.org", "bob@example.org"]')
-    widget(at, "subject").input("Opening hours")
-    widget(at, "priority").set_value(1)
-    at = submit(at, "Send the edited action")
+    widget(at, "To").input("ann@example.org\nbob@example.org")
+    widget(at, "Subject").input("Opening hours")
+    widget(at, "Priority").set_value(1)
+    at = confirm(submit(at, "Send the edited action"))
     assert not at.exception and "finished (done)" in texts(at)
     assert "Email “Opening hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)" in final_text(at)
     assert '"priority":1' in state_json(at).replace(" ", "")
@@ -113,9 +119,9 @@ def test_agent_inbox_ignore(app):
 def test_agent_inbox_list_answered_item_by_item(app):
     at = open_thread(app, "demo-agent_inbox-2")
     at = radios(at, "Decision on item 2")[0].set_value("Edit").run()
-    widget(at, "attendees").set_value(30)
-    widget(at, "catering").check()
-    at = click(at, "Send all decisions")
+    widget(at, "Attendees").set_value(30)
+    widget(at, "Catering").check()
+    at = confirm(click(at, "Send all decisions"))
     assert not at.exception and "finished (done)" in texts(at)
     assert "Booked Main hall on Friday for 30 people with catering." in final_text(at)
     assert "Email “The volunteers about the move” sent" in final_text(at)
@@ -141,10 +147,10 @@ def test_hitl_approve_all(app):
 def test_hitl_edit_and_reject(app):
     at = open_thread(app, "demo-tool_approval-1")
     at = radios(at, "Decision on item 1")[0].set_value("Edit").run()
-    widget(at, "subject").input("Charity run on Sunday")
+    widget(at, "Subject").input("Charity run on Sunday")
     at = radios(at, "Decision on item 2")[0].set_value("Reject").run()
     fill(at, "Reason (sent to the agent)", "Keep the test records.")
-    at = click(at, "Send all decisions")
+    at = confirm(click(at, "Send all decisions"))
     assert not at.exception and "Done. The workflow finished." in texts(at)
     shown = final_text(at)
     assert "Email “Charity run on Sunday” sent" in shown
@@ -179,10 +185,10 @@ def test_per_call_questions_answered_one_at_a_time(app):
 def test_per_call_questions_answered_together(app):
     at = open_thread(app, "demo-tool_approval_per_call-1")
     at = radios(at, "Your decision")[0].set_value("Edit").run()
-    widget(at, "priority").set_value(3)
+    widget(at, "Priority").set_value(3)
     at = radios(at, "Your decision")[1].set_value("Reject").run()
     fill(at, "Reason (sent to the agent)", "Not this week.")
-    at = click(at, "Send all answers together")
+    at = confirm(click(at, "Send all answers together"))
     assert not at.exception and "Done. The workflow finished." in texts(at)
     shown = final_text(at)
     assert "(priority 3)" in shown and "with reason: Not this week." in shown
@@ -243,7 +249,7 @@ def test_parallel_checks_together_with_an_edit(app):
     at = open_thread(app, "demo-parallel_review-1")
     at = radios(at, "Your decision")[1].set_value("Edit").run()
     fill(at, "Edited draft", "The book sale: Saturday, 10 to 4.")
-    at = click(at, "Send all answers together")
+    at = confirm(click(at, "Send all answers together"))
     assert not at.exception and "finished (published)" in texts(at)
     assert "The book sale: Saturday, 10 to 4." in final_text(at)
 
@@ -256,6 +262,8 @@ def test_open_questions_take_text_then_json(app):
     assert "Which venue should we book for the autumn party?" in texts(at)
     fill(at, "Your answer", "The town hall")
     at = submit(at, "Send answer")
+    assert "Waiting for a reviewer" in texts(at) and "The town hall" in final_text(at)  # shown as it is sent
+    at = confirm(at)
     assert "Waiting for a reviewer" in texts(at) and '"range"' in state_json(at) + "".join(str(j.value) for j in at.json)
     fill(at, "Your answer", "about 1200")
     widget(at, "Send as JSON").check()
@@ -263,5 +271,7 @@ def test_open_questions_take_text_then_json(app):
     assert "is not valid JSON" in texts(at)
     fill(at, "Your answer", "1200")
     at = submit(at, "Send answer")
+    assert "1200" in [c.value for c in at.code]  # the exact JSON the workflow receives
+    at = confirm(at)
     assert not at.exception and "finished (planned)" in texts(at)
     assert "the autumn party: at The town hall, budget 1200 EUR." in final_text(at)

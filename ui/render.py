@@ -3,6 +3,7 @@ with st.text / st.code / st.json only: never Markdown with HTML, never unsafe_al
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,9 @@ import streamlit as st
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
 from console.markdown import escape, safe_markdown
-from console.formats import Action, Field, ReviewRequest
+from console import formats
+from console.formats import Action, Field, ReviewRequest, diff, display
+from console.jsonable import dumps, to_jsonable
 from console.runs import Progress
 from console.threads import PAUSE_WORDS, ThreadView
 from ui import keys
@@ -32,6 +35,8 @@ SUBMIT_LABELS = {
     "ignore": "Ignore",
     "response": "Send response",
     "respond": "Send response",
+    "update": "Send the changed arguments",
+    "feedback": "Send feedback",
 }
 
 RETRY_REQUEST = ReviewRequest(format="retry", title="Retry", actions=(Action("retry", "Retry", primary=True),))
@@ -59,8 +64,6 @@ def long_text(text: str, key: str, limit: int = SHOW_CHARS) -> None:
 
 
 def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
-    from console.jsonable import dumps, to_jsonable
-
     text = dumps(value, indent=2)
     value = to_jsonable(value)  # LangChain messages and models as their fields, not their repr
     if len(text) <= limit:
@@ -93,12 +96,14 @@ def request_view(request: ReviewRequest, key: str) -> None:
             long_text(request.draft, f"draft:{key}")
     if request.details:
         st.markdown("**Details**")
-        for name, value in request.details.items():
-            if isinstance(value, (dict, list)):
-                st.text(f"{name}:")
-                json_view(value, f"{key}:{name}")
+        # Each detail under its own label, as text (lists one per line, line breaks kept); JSON only under "Raw payload".
+        for n, (label, text) in enumerate(display.rows(request.details)):
+            if "\n" in text or len(text) > 80:
+                st.text(f"{label}:")
+                with st.container(border=True, key=f"detail-{abs(hash(key))}-{n}"):
+                    long_text(text, f"detail:{key}:{n}")
             else:
-                st.text(f"{name}: {value}")
+                st.text(f"{label}: {text}")
 
 
 def thread_header(view: ThreadView) -> None:
@@ -122,7 +127,9 @@ def thread_header(view: ThreadView) -> None:
 
 
 def field_input(field: Field, key: str) -> None:
-    label = field.label + (" *" if field.required else "")
+    # Labels and help come from the workflow (argument names, schema titles): shown literally.
+    label = escape(field.label) + (" *" if field.required else "")
+    field = dataclasses.replace(field, help=escape(field.help) if field.help else None)
     if field.kind == "long_text":
         st.text_area(label, value=field.default or "", key=key, help=field.help, height=200)
     elif field.kind == "text":
@@ -144,7 +151,8 @@ def field_input(field: Field, key: str) -> None:
         st.multiselect(label, list(field.choices), default=[d for d in field.default or [] if d in field.choices],
                        key=key, help=field.help, format_func=str)
     elif field.kind == "lines":
-        st.text_area(label, value=field.default or "", key=key, help=field.help, height=100)
+        lines = max(3, min(10, str(field.default or "").count("\n") + 2))
+        st.text_area(label, value=field.default or "", key=key, help=field.help, height=28 * lines + 20)
     else:  # json
         st.text_area(label + " (JSON)", value=field.default if isinstance(field.default, str) else "", key=key,
                      help=field.help, height=160)
@@ -173,22 +181,99 @@ def _picked(request: ReviewRequest, label: str | None) -> Action | None:
     return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
-def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None, action: Action) -> None:
+def _confirmation(view: ThreadView, interrupt_id: str | None, action: str, inputs: dict[str, Any]) -> dict | None:
+    """What the reviewer must see before this answer goes (an edit's changes, a guessed shape), or None."""
+    try:
+        if interrupt_id:
+            pending = next((i for i in view.interrupts if i.id == interrupt_id), None)
+            return None if pending is None else formats.confirmation(pending.value, action, inputs, pending.response_schema)
+        if action == "edit_state":
+            return formats.state_edit_confirmation(to_jsonable(view.values), inputs)
+    except Exception:  # a wrong input: the decision path refuses it, in the same words as always
+        return None
+    return None
+
+
+def _send_or_confirm(view: ThreadView, where: str | None, decision: DecisionRequest, titles: list[str]) -> None:
+    """Queue the decision, or, when something must be confirmed first, hold it for the confirmation step."""
+    answers = [(decision.interrupt_id, decision.action, decision.inputs), *decision.together]
+    checks = [(title, _confirmation(view, i, a, inputs)) for title, (i, a, inputs) in zip(titles, answers)]
+    checks = [(title, c) for title, c in checks if c is not None]
+    if not checks:
+        st.session_state[keys.PENDING_DECISION] = decision
+        return
+    st.session_state[keys.CONFIRM_DECISION] = {"where": (view.thread_id, where), "decision": decision, "checks": checks}
+
+
+def _queue_decision(view: ThreadView, interrupt_id: str | None, action: Action) -> None:
     """Submit callback: remember exactly what the reviewer saw and typed; the page applies it."""
-    inputs = {f.name: st.session_state.get(keys.field_key(thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action.key, inputs)
+    inputs = {f.name: st.session_state.get(keys.field_key(view.thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
+    _send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action.key, inputs), [""])
 
 
-def _queue_chosen(thread_id: str, checkpoint_id: str, interrupt_id: str | None, request: ReviewRequest) -> None:
-    action, inputs = _chosen(thread_id, interrupt_id, request)
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action, inputs)
+def _queue_chosen(view: ThreadView, interrupt_id: str | None, request: ReviewRequest) -> None:
+    action, inputs = _chosen(view.thread_id, interrupt_id, request)
+    _send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action, inputs), [""])
 
 
 def _queue_together(view: ThreadView) -> None:
     """One decision answering every pending interrupt, sent as one resume."""
     answers = [(i.id, *_chosen(view.thread_id, i.id, i.request)) for i in view.interrupts]
     first, rest = answers[0], tuple(answers[1:])
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    decision = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    _send_or_confirm(view, "together", decision, [f"Question {n}" for n in range(1, len(answers) + 1)])
+
+
+def _confirmed() -> None:
+    held = st.session_state.pop(keys.CONFIRM_DECISION, None)
+    if held is not None:
+        st.session_state[keys.PENDING_DECISION] = held["decision"]
+
+
+def _not_confirmed() -> None:
+    st.session_state.pop(keys.CONFIRM_DECISION, None)
+
+
+_OP_MARK = {"removed": "- ", "added": "+ ", "same": "  ", "gap": "  "}
+
+
+def changes_view(changes: list[dict[str, Any]]) -> None:
+    """An edit's changes, field by field; long text line by line (- removed, + added)."""
+    for change in changes:
+        where = f"Item {change['item']}, " if change.get("item") else ""
+        if change["kind"] == "text":
+            st.text(f"{where}{change['field']}: changed lines (- before, + after)")
+            st.code("\n".join(_OP_MARK[line["op"]] + line["text"] for line in change["lines"]), language="diff")
+        else:
+            st.text(where + diff.sentences([change])[0])
+
+
+def confirm_area(view: ThreadView, where: str | None) -> None:
+    """The held decision for this question, if any: what changes and what is sent, then confirm or go back."""
+    held = st.session_state.get(keys.CONFIRM_DECISION)
+    if not held or held["where"] != (view.thread_id, where):
+        return
+    with st.container(border=True, key=f"confirm-{abs(hash((view.thread_id, where)))}"):
+        st.markdown("**Check before sending**")
+        for title, check in held["checks"]:
+            if title:
+                st.markdown(f"**{escape(title)}**")
+            if check["edited"]:
+                if check["changes"]:
+                    st.caption("What you changed:")
+                    changes_view(check["changes"])
+                else:
+                    st.caption("You changed nothing: it is sent as it was proposed.")
+            if check["show_answer"]:
+                st.caption("The console cannot see how the workflow reads your answer. This is exactly what it receives:")
+                answer = check["answer"]
+                if isinstance(answer, str):
+                    st.text(answer)
+                else:
+                    st.code(dumps(answer, indent=2), language="json")
+        left, right = st.columns(2)
+        left.button("Confirm and send", type="primary", key=keys.confirm_key(view.thread_id, where, "yes"), on_click=_confirmed)
+        right.button("Change my answer", key=keys.confirm_key(view.thread_id, where, "no"), on_click=_not_confirmed)
 
 
 def _fields(fields, key_of) -> None:
@@ -226,7 +311,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         items_area(view, request, interrupt_id)
         st.button(SUBMIT_LABELS["decide_each"], type="primary", disabled=not can_decide,
                   key=keys.send_key(view.thread_id, interrupt_id, "items"),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     # One possible action needs no choice: its form is shown straight away.
     choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
@@ -238,7 +324,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         st.button(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)",
                   type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
@@ -247,14 +334,16 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,
-            args=(view.thread_id, view.checkpoint_id, interrupt_id, action),
+            args=(view, interrupt_id, action),
         )
+    confirm_area(view, interrupt_id)
 
 
 def answer_all_button(view: ThreadView, can_decide: bool) -> None:
     st.button("Send all answers together", type="primary", disabled=not can_decide,
               key=keys.send_key(view.thread_id, None, "together"), on_click=_queue_together, args=(view,),
               help="One resume with every answer above: the workflow goes on once, with all of them.")
+    confirm_area(view, "together")
 
 
 def final_words(values: Any) -> str | None:

@@ -1,7 +1,8 @@
-"""A tool call's arguments as typed form fields, and the edited call they read back to."""
+"""A tool call's arguments as labelled, typed form fields, and the edited call they read back to."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from console.formats.base import Action, Field
@@ -10,25 +11,62 @@ from console.jsonable import dumps
 ARG_PREFIX = "arg:"
 NAME_FIELD = "tool_name"
 
+# A last word that names a unit reads better in brackets: "duration_minutes" → "Duration (minutes)".
+_UNITS = {"minutes": "minutes", "mins": "minutes", "min": "minutes", "hours": "hours", "hrs": "hours",
+          "seconds": "seconds", "secs": "seconds", "sec": "seconds", "ms": "milliseconds", "days": "days",
+          "weeks": "weeks", "months": "months", "years": "years", "pct": "%", "percent": "%", "eur": "EUR",
+          "usd": "USD", "gbp": "GBP", "kg": "kg", "km": "km", "mb": "MB", "gb": "GB"}
+_UPPER = {"id": "ID", "url": "URL", "cc": "CC", "bcc": "BCC", "api": "API", "ip": "IP", "sql": "SQL", "pdf": "PDF"}
+
+# Tools whose name a reviewer may change in Edit (README, "Add your own format"). By default the
+# name is shown, not edited: graphs that run the tool they proposed ignore a new name silently.
+RENAMABLE: set[str] = set()
+
+
+def allow_renaming(*tool_names: str) -> None:
+    """Let reviewers change these tools' names in Edit (Agent Inbox and batched HITL requests)."""
+    RENAMABLE.update(tool_names)
+
+
+def label(key: Any) -> str:
+    """A readable label for an argument or key: "duration_minutes" → "Duration (minutes)", "toEmail" → "To email"."""
+    words = [w for w in re.split(r"[_\-\s]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(key))) if w]
+    if not words:
+        return str(key)
+    unit = _UNITS.get(words[-1].lower()) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    words = [_UPPER.get(w.lower(), w.lower()) for w in words]
+    text = " ".join(words)
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({unit})" if unit else text
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and "\n" not in v for v in value)
+
 
 def args_fields(args: Any) -> tuple[Field, ...]:
-    """One input per argument, typed from its current value: numbers stay numbers, lists/objects stay JSON."""
+    """One labelled input per argument, typed from its current value: numbers stay numbers, long text keeps
+    its line breaks, lists of text are one item per line; only nested objects are edited as JSON."""
     if not isinstance(args, dict):
         return (Field("args_json", "Arguments", "json", default=dumps(args, indent=2), required=True),)
     fields = []
     for key, current in args.items():
-        name = ARG_PREFIX + str(key)
+        name, text = ARG_PREFIX + str(key), label(key)
         if isinstance(current, bool):
-            fields.append(Field(name, str(key), "boolean", default=current))
+            fields.append(Field(name, text, "boolean", default=current))
         elif isinstance(current, int):
-            fields.append(Field(name, str(key), "integer", default=current))
+            fields.append(Field(name, text, "integer", default=current))
         elif isinstance(current, float):
-            fields.append(Field(name, str(key), "number", default=current))
+            fields.append(Field(name, text, "number", default=current))
         elif isinstance(current, str):
             kind = "long_text" if len(current) > 80 or "\n" in current else "text"
-            fields.append(Field(name, str(key), kind, default=current))
+            fields.append(Field(name, text, kind, default=current))
+        elif _is_text_list(current):
+            fields.append(Field(name, text, "lines", default="\n".join(current), help="One per line."))
         else:
-            fields.append(Field(name, str(key), "json", default=dumps(current, indent=2),
+            fields.append(Field(name, text, "json", default=dumps(current, indent=2),
                                 help="JSON: keep the brackets and quotes."))
     return tuple(fields)
 
@@ -47,12 +85,15 @@ def read_args(args: Any, fields: tuple[Field, ...], got: dict[str, Any]) -> Any:
     return edited
 
 
-def tool_edit_action(key: str, label: str, name: str, args: Any, name_editable: bool = True) -> Action:
+def tool_edit_action(key: str, label_: str, name: str, args: Any, name_editable: bool = False,
+                     submit: str = "Send the edited action") -> Action:
     fields = args_fields(args)
     if name_editable:
         fields = (Field(NAME_FIELD, "Action (tool name)", "text", default=name, required=True),) + fields
-    return Action(key, label, fields, help="Change the arguments (and the action, if needed), then send.",
-                  submit="Send the edited action")
+        help_ = "Change the arguments (and the action, if needed), then send."
+    else:
+        help_ = "Change the arguments, then send. The action itself stays the same."
+    return Action(key, label_, fields, help=help_, submit=submit, edits=True)
 
 
 def edited_action(action: Action, name: str, args: Any, got: dict[str, Any]) -> dict[str, Any]:

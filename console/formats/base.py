@@ -13,7 +13,7 @@ PREVIEW_CHARS = 140
 
 # Keys under which hand-written payloads carry their text; shared by several formats.
 DRAFT_KEYS = ("draft", "content", "text", "updated", "document", "body")
-MESSAGE_KEYS = ("message", "question", "instructions", "prompt")
+MESSAGE_KEYS = ("message", "question", "query", "instructions", "prompt")
 
 
 @dataclass(frozen=True)

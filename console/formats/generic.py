@@ -32,7 +32,7 @@ class GenericAdapter:
                     Field("text", "Your answer", "long_text", required=True,
                           help="Plain text is sent as text. Tick the box to send it as JSON (a number, a list, an object)."),
                     Field("as_json", "Send as JSON", "boolean", default=False),
-                ), primary=True),
+                ), primary=True, confirm=True),
             ),
             preview=shorten(message if message is not None else dumps(value), PREVIEW_CHARS),
         )

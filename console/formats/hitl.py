@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.formats.arguments import edited_action, tool_edit_action
+from console.formats.arguments import RENAMABLE, edited_action, tool_edit_action
 from console.formats.base import PREVIEW_CHARS, Action, Field, ReviewRequest
 from console.formats.batch import batch, chosen_actions
 from console.jsonable import dumps, shorten, to_jsonable
@@ -12,7 +12,7 @@ from console.jsonable import dumps, shorten, to_jsonable
 HITL_DECISIONS = ("approve", "edit", "reject", "respond")
 
 
-def _actions(name: str, args: Any, allowed: list[str], name_editable: bool = True) -> tuple[Action, ...]:
+def _actions(name: str, args: Any, allowed: list[str], name_editable: bool) -> tuple[Action, ...]:
     actions = []
     for decision in HITL_DECISIONS:
         if decision not in allowed:
@@ -78,7 +78,7 @@ class HITLAdapter:
         request = value["action_requests"][index]
         name, args = str(request.get("name")), request.get("args")
         return _tool_request(self.name, name, args, request.get("description"),
-                             _actions(name, args, self._allowed(value, index, name)))
+                             _actions(name, args, self._allowed(value, index, name), name in RENAMABLE))
 
     def describe(self, value: dict, schema: dict | None = None) -> ReviewRequest:
         parts = tuple(self._one(value, i) for i in range(len(value["action_requests"])))

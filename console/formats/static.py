@@ -41,7 +41,7 @@ def describe_static_pause(values: dict[str, Any], node: str, kind: str) -> Revie
         actions=(
             Action("continue", "Continue", primary=True),
             Action("edit_state", "Edit state then continue", state_fields(values),
-                   help="Change any value, then the workflow goes on with the new state."),
+                   help="Change any value, then the workflow goes on with the new state.", edits=True),
         ),
         preview=shorten(draft if draft is not None else dumps(values), PREVIEW_CHARS),
     )
