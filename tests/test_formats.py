@@ -9,7 +9,7 @@ from langchain_core.messages import ToolMessage
 from markdown_it import MarkdownIt
 
 from console import formats
-from console.formats import response_schema
+from console.formats import diff, question, response_schema
 from console.decisions import DecisionRequest
 from console.errors import InvalidAnswer
 from console.markdown import plain_text, safe_markdown
@@ -492,3 +492,92 @@ def test_the_formats_package_has_no_import_cycle():
     assert "__init__" not in set().union(*graph.values()), "a format module imports the package, which imports it"
     assert graph["base"] == set(), "base.py must not import any format"
     list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+
+
+# ---- shapes people copy, labels, and the diff of an edit ------------------------------------------------------
+
+def test_labels_read_as_words():
+    from console.formats.arguments import label
+
+    assert [label(k) for k in ("duration_minutes", "preferred_day", "to", "toEmail", "cc", "older_than_days", "x")] == [
+        "Duration (minutes)", "Preferred day", "To", "To email", "CC", "Older than (days)", "X"]
+
+
+def test_docs_tool_call_review_answers_in_the_docs_shape():
+    value = {"question": "Is this correct?", "tool_call": {"name": "search", "args": {"query": "weather", "days": 3}, "id": "c"}}
+    request = formats.describe(value)
+    assert request.format == "tool_call_review" and action_keys(request) == ["continue", "update", "feedback"]
+    assert [(f.label, f.kind) for f in request.action("update").fields] == [("Query", "text"), ("Days", "integer")]
+    assert formats.build_answer(value, "continue", {}) == {"action": "continue"}
+    assert formats.build_answer(value, "update", {"arg:query": "rain", "arg:days": 2}) == {
+        "action": "update", "data": {"query": "rain", "days": 2}}
+    assert formats.build_answer(value, "feedback", {"feedback": " Use Celsius. "}) == {"action": "feedback", "data": "Use Celsius."}
+    with pytest.raises(InvalidAnswer, match="not offered"):
+        formats.build_answer(value, "approve", {})  # the natural word of other formats is not silently sent
+
+
+def test_questions_are_answered_in_the_shape_the_reviewer_confirms():
+    assert formats.describe({"query": "Help?"}).format == "question"
+    assert formats.describe({"prompt": "Next message?"}).format == "question"
+    assert formats.describe({"message": "Your name?"}).format == "question"
+    assert formats.describe({"message": "Look", "big": "data"}).format == "generic"  # a note beside data, not a question
+    assert formats.describe({"question": "OK?", "draft": "Text"}).format == "draft"
+    for value, shape, sent in [({"query": "Help?"}, question.AS_DATA, {"data": "Yes"}),
+                               ({"question": "Name?"}, question.AS_TEXT, "Yes"),
+                               ({"question": "Name?"}, question.AS_ANSWER, {"answer": "Yes"})]:
+        assert formats.build_answer(value, "answer", {"text": "Yes", "send_as": shape}) == sent
+        assert formats.confirmation(value, "answer", {"text": "Yes", "send_as": shape})["answer"] == sent
+    default = {f.name: f.default for f in formats.describe({"query": "Help?"}).action("answer").fields}
+    assert default["send_as"] == question.AS_DATA
+    assert formats.confirmation("Which venue?", "answer", {"text": "x", "as_json": False})["show_answer"]  # generic too
+
+
+def test_agent_inbox_questions_and_notifications_are_worded_as_such():
+    def one(action, args, **config):
+        return formats.describe({"action_request": {"action": action, "args": args}, "config": config, "description": "d"})
+
+    asked = one("Question", {"content": "Which day?"}, allow_respond=True, allow_ignore=True)
+    assert (asked.title, asked.message, [a.label for a in asked.actions]) == (
+        "The assistant asks you", "Which day?", ["Answer", "Skip the question"])
+    told = one("Email Assistant: notify", {}, allow_respond=True, allow_ignore=True)
+    assert told.title == "For your information" and [a.label for a in told.actions] == ["Give feedback", "Dismiss"]
+    assert one("archive", {}, allow_accept=True, allow_ignore=True).title == "For your information"
+    assert one("send_email", {"to": "a@b.org"}, allow_accept=True).title == "The agent wants to run “send_email”"
+    # Answers keep Agent Inbox's shape whatever the words.
+    value = {"action_request": {"action": "Question", "args": {"content": "?"}}, "config": {"allow_respond": True}}
+    assert formats.build_answer(value, "response", {"response": "Monday"}) == [{"type": "response", "args": "Monday"}]
+
+
+def test_tool_names_are_read_only_unless_the_workflow_allows_renaming():
+    from console.formats import arguments
+
+    value = {"action_request": {"action": "send_email", "args": {"to": "a@b.org"}}, "config": {"allow_edit": True}}
+    assert "tool_name" not in [f.name for f in formats.describe(value).action("edit").fields]
+    assert formats.build_answer(value, "edit", {"arg:to": "c@d.org", "tool_name": "delete_all"}) == [
+        {"type": "edit", "args": {"action": "send_email", "args": {"to": "c@d.org"}}}]  # a smuggled name is not read
+    formats.allow_renaming("send_email")
+    try:
+        assert formats.describe(value).action("edit").fields[0].name == "tool_name"
+        assert formats.build_answer(value, "edit", {"arg:to": "c@d.org", "tool_name": "send_fax"})[0]["args"]["action"] == "send_fax"
+    finally:
+        arguments.RENAMABLE.clear()
+
+
+def test_the_diff_of_an_edit_names_each_changed_field():
+    value = {"action_requests": [{"name": "send_email", "args": {"to": ["a@x.org"], "subject": "Hi", "body": "L1\nL2\nL3",
+                                                                  "priority": 2}}],
+             "review_configs": [{"action_name": "send_email", "allowed_decisions": ["approve", "edit"]}]}
+    same = {"arg:to": "a@x.org", "arg:subject": "Hi", "arg:body": "L1\nL2\nL3", "arg:priority": 2}
+    check = formats.confirmation(value, "edit", same)
+    assert check["edited"] and check["changes"] == [] and not check["show_answer"]
+    edited = {**same, "arg:to": "a@x.org\nb@x.org", "arg:subject": "Hello", "arg:body": "L1\nL2 changed\nL3"}
+    check = formats.confirmation(value, "edit", edited)
+    assert json.loads(json.dumps(check)) == check  # JSON-able, ready for the decision log
+    by_field = {c["field"]: c for c in check["changes"]}
+    assert set(by_field) == {"To", "Subject", "Body"}
+    assert by_field["To"]["added"] == ["b@x.org"] and by_field["To"]["removed"] == []
+    assert (by_field["Subject"]["before"], by_field["Subject"]["after"]) == ("Hi", "Hello")
+    assert by_field["Body"]["lines"] == [{"op": "same", "text": "L1"}, {"op": "removed", "text": "L2"},
+                                         {"op": "added", "text": "L2 changed"}, {"op": "same", "text": "L3"}]
+    assert diff.sentences(check["changes"])[:2] == ["To: added “b@x.org”", "Subject: “Hi” → “Hello”"]
+    assert formats.confirmation(value, "approve", {}) is None  # nothing to confirm: sent straight away

@@ -12,6 +12,7 @@ from typing import Any
 from console.errors import InvalidAnswer
 from console.formats import diff, response_schema
 from console.formats.agent_inbox import AgentInboxAdapter
+from console.formats.arguments import allow_renaming
 from console.formats.base import (
     ADAPTERS, PREVIEW_CHARS, Action, Field, PayloadAdapter, ReviewRequest, coerce, read_inputs, register,
 )
@@ -25,7 +26,7 @@ from console.formats.tool_call import ToolCallReviewAdapter
 from console.jsonable import dumps, to_jsonable
 
 __all__ = [
-    "ADAPTERS", "PREVIEW_CHARS", "Action", "Field", "PayloadAdapter", "ReviewRequest", "adapter_for", "build_answer",
+    "ADAPTERS", "PREVIEW_CHARS", "Action", "allow_renaming", "Field", "PayloadAdapter", "ReviewRequest", "adapter_for", "build_answer",
     "build_state_update", "coerce", "confirmation", "describe", "describe_static_pause", "dumps", "read_inputs", "register", "state_edit_confirmation",
 ]
 
