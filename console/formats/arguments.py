@@ -46,29 +46,28 @@ def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and "\n" not in v for v in value)
 
 
+def value_field(name: str, label_: str, current: Any, text_lists: bool = True, always_long: bool = False) -> Field:
+    """An input typed from a value: numbers stay numbers, long text keeps its line breaks, lists of text are one
+    item per line (`text_lists`); anything else is edited as JSON."""
+    if isinstance(current, bool):
+        return Field(name, label_, "boolean", default=current)
+    if isinstance(current, int):
+        return Field(name, label_, "integer", default=current)
+    if isinstance(current, float):
+        return Field(name, label_, "number", default=current)
+    if isinstance(current, str):
+        long = always_long or len(current) > 80 or "\n" in current
+        return Field(name, label_, "long_text" if long else "text", default=current)
+    if text_lists and _is_text_list(current):
+        return Field(name, label_, "lines", default="\n".join(current), help="One per line.")
+    return Field(name, label_, "json", default=dumps(current, indent=2), help="JSON: keep the brackets and quotes.")
+
+
 def args_fields(args: Any) -> tuple[Field, ...]:
-    """One labelled input per argument, typed from its current value: numbers stay numbers, long text keeps
-    its line breaks, lists of text are one item per line; only nested objects are edited as JSON."""
+    """One labelled input per argument ("duration_minutes" → "Duration (minutes)")."""
     if not isinstance(args, dict):
         return (Field("args_json", "Arguments", "json", default=dumps(args, indent=2), required=True),)
-    fields = []
-    for key, current in args.items():
-        name, text = ARG_PREFIX + str(key), label(key)
-        if isinstance(current, bool):
-            fields.append(Field(name, text, "boolean", default=current))
-        elif isinstance(current, int):
-            fields.append(Field(name, text, "integer", default=current))
-        elif isinstance(current, float):
-            fields.append(Field(name, text, "number", default=current))
-        elif isinstance(current, str):
-            kind = "long_text" if len(current) > 80 or "\n" in current else "text"
-            fields.append(Field(name, text, kind, default=current))
-        elif _is_text_list(current):
-            fields.append(Field(name, text, "lines", default="\n".join(current), help="One per line."))
-        else:
-            fields.append(Field(name, text, "json", default=dumps(current, indent=2),
-                                help="JSON: keep the brackets and quotes."))
-    return tuple(fields)
+    return tuple(value_field(ARG_PREFIX + str(key), label(key), current) for key, current in args.items())
 
 
 def read_args(args: Any, fields: tuple[Field, ...], got: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.errors import InvalidAnswer
+from console.formats.arguments import value_field
 from console.formats.base import DRAFT_KEYS, PREVIEW_CHARS, Action, Field, ReviewRequest, coerce, first_text
 from console.jsonable import dumps, shorten, to_jsonable
 
@@ -16,19 +17,8 @@ STATIC_TITLES = {
 
 
 def state_fields(values: dict[str, Any]) -> tuple[Field, ...]:
-    fields = []
-    for key, current in values.items():
-        if isinstance(current, bool):
-            fields.append(Field(key, key, "boolean", default=current))
-        elif isinstance(current, int):
-            fields.append(Field(key, key, "integer", default=current))
-        elif isinstance(current, float):
-            fields.append(Field(key, key, "number", default=current))
-        elif isinstance(current, str):
-            fields.append(Field(key, key, "long_text", default=current))
-        else:
-            fields.append(Field(key, key, "json", default=dumps(current, indent=2)))
-    return tuple(fields)
+    # State keys stay as the graph names them, and lists are JSON: a state edit is a developer's tool.
+    return tuple(value_field(key, key, current, text_lists=False, always_long=True) for key, current in values.items())
 
 
 def describe_static_pause(values: dict[str, Any], node: str, kind: str) -> ReviewRequest:
