@@ -12,12 +12,12 @@ import streamlit as st
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
 from console.markdown import escape, safe_markdown
-from console import formats
-from console.formats import Action, Field, ReviewRequest, diff, display
+from console.formats import Action, Field, ReviewRequest, display
 from console.jsonable import dumps, to_jsonable
 from console.runs import Progress
 from console.threads import PAUSE_WORDS, ThreadView
 from ui import keys
+from ui.confirm import confirm_area, send_or_confirm
 
 SHOW_CHARS = 20_000  # longer text is cut, with a way to see all of it
 
@@ -181,39 +181,15 @@ def _picked(request: ReviewRequest, label: str | None) -> Action | None:
     return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
-def _confirmation(view: ThreadView, interrupt_id: str | None, action: str, inputs: dict[str, Any]) -> dict | None:
-    """What the reviewer must see before this answer goes (an edit's changes, a guessed shape), or None."""
-    try:
-        if interrupt_id:
-            pending = next((i for i in view.interrupts if i.id == interrupt_id), None)
-            return None if pending is None else formats.confirmation(pending.value, action, inputs, pending.response_schema)
-        if action == "edit_state":
-            return formats.state_edit_confirmation(to_jsonable(view.values), inputs)
-    except Exception:  # a wrong input: the decision path refuses it, in the same words as always
-        return None
-    return None
-
-
-def _send_or_confirm(view: ThreadView, where: str | None, decision: DecisionRequest, titles: list[str]) -> None:
-    """Queue the decision, or, when something must be confirmed first, hold it for the confirmation step."""
-    answers = [(decision.interrupt_id, decision.action, decision.inputs), *decision.together]
-    checks = [(title, _confirmation(view, i, a, inputs)) for title, (i, a, inputs) in zip(titles, answers)]
-    checks = [(title, c) for title, c in checks if c is not None]
-    if not checks:
-        st.session_state[keys.PENDING_DECISION] = decision
-        return
-    st.session_state[keys.CONFIRM_DECISION] = {"where": (view.thread_id, where), "decision": decision, "checks": checks}
-
-
 def _queue_decision(view: ThreadView, interrupt_id: str | None, action: Action) -> None:
     """Submit callback: remember exactly what the reviewer saw and typed; the page applies it."""
     inputs = {f.name: st.session_state.get(keys.field_key(view.thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
-    _send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action.key, inputs), [""])
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action.key, inputs), [""])
 
 
 def _queue_chosen(view: ThreadView, interrupt_id: str | None, request: ReviewRequest) -> None:
     action, inputs = _chosen(view.thread_id, interrupt_id, request)
-    _send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action, inputs), [""])
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action, inputs), [""])
 
 
 def _queue_together(view: ThreadView) -> None:
@@ -221,59 +197,7 @@ def _queue_together(view: ThreadView) -> None:
     answers = [(i.id, *_chosen(view.thread_id, i.id, i.request)) for i in view.interrupts]
     first, rest = answers[0], tuple(answers[1:])
     decision = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
-    _send_or_confirm(view, "together", decision, [f"Question {n}" for n in range(1, len(answers) + 1)])
-
-
-def _confirmed() -> None:
-    held = st.session_state.pop(keys.CONFIRM_DECISION, None)
-    if held is not None:
-        st.session_state[keys.PENDING_DECISION] = held["decision"]
-
-
-def _not_confirmed() -> None:
-    st.session_state.pop(keys.CONFIRM_DECISION, None)
-
-
-_OP_MARK = {"removed": "- ", "added": "+ ", "same": "  ", "gap": "  "}
-
-
-def changes_view(changes: list[dict[str, Any]]) -> None:
-    """An edit's changes, field by field; long text line by line (- removed, + added)."""
-    for change in changes:
-        where = f"Item {change['item']}, " if change.get("item") else ""
-        if change["kind"] == "text":
-            st.text(f"{where}{change['field']}: changed lines (- before, + after)")
-            st.code("\n".join(_OP_MARK[line["op"]] + line["text"] for line in change["lines"]), language="diff")
-        else:
-            st.text(where + diff.sentences([change])[0])
-
-
-def confirm_area(view: ThreadView, where: str | None) -> None:
-    """The held decision for this question, if any: what changes and what is sent, then confirm or go back."""
-    held = st.session_state.get(keys.CONFIRM_DECISION)
-    if not held or held["where"] != (view.thread_id, where):
-        return
-    with st.container(border=True, key=f"confirm-{abs(hash((view.thread_id, where)))}"):
-        st.markdown("**Check before sending**")
-        for title, check in held["checks"]:
-            if title:
-                st.markdown(f"**{escape(title)}**")
-            if check["edited"]:
-                if check["changes"]:
-                    st.caption("What you changed:")
-                    changes_view(check["changes"])
-                else:
-                    st.caption("You changed nothing: it is sent as it was proposed.")
-            if check["show_answer"]:
-                st.caption("The console cannot see how the workflow reads your answer. This is exactly what it receives:")
-                answer = check["answer"]
-                if isinstance(answer, str):
-                    st.text(answer)
-                else:
-                    st.code(dumps(answer, indent=2), language="json")
-        left, right = st.columns(2)
-        left.button("Confirm and send", type="primary", key=keys.confirm_key(view.thread_id, where, "yes"), on_click=_confirmed)
-        right.button("Change my answer", key=keys.confirm_key(view.thread_id, where, "no"), on_click=_not_confirmed)
+    send_or_confirm(view, "together", decision, [f"Question {n}" for n in range(1, len(answers) + 1)])
 
 
 def _fields(fields, key_of) -> None:
