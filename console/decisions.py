@@ -18,7 +18,8 @@ from typing import Any
 from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import payloads, schema_form
+from console import formats as payloads
+from console.formats import response_schema as schema_form
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.indexer import Indexer

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console import payloads
+from console import formats as payloads
 from console.jsonable import shorten, to_jsonable
 from console.errors import ThreadNotFound, ThreadUnreadable
 from workflows.spec import WorkflowSpec

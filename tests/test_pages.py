@@ -96,6 +96,8 @@ def test_edit_then_approve(app):
     at = choose(at, "Edit")
     fill(at, "Edited draft", "Open 9 to 5, every day.")
     at = submit(at, "Approve edited version")
+    assert "Check before sending" in texts(at)  # the edit's changes are shown first
+    at = submit(at, "Confirm and send")
     assert not at.exception
     assert "finished (published)" in texts(at)
     assert "Open 9 to 5, every day." in texts(at)
@@ -109,6 +111,7 @@ def test_static_pauses_with_a_state_edit(app):
     at = choose(at, "Edit state then continue")
     fill(at, "draft", "Final words, edited at the gate.")
     at = submit(at, "Save changes and continue")
+    at = submit(at, "Confirm and send")
     assert not at.exception
     assert "finished (published)" in texts(at) and "Final words, edited at the gate." in texts(at)
 

@@ -12,6 +12,7 @@ ACTIVITY_PAGE = "views/activity.py"
 # Session state
 REVIEWER_NAME = "reviewer_name"
 PENDING_DECISION = "pending_decision"  # set by a submit callback, applied by the page body
+CONFIRM_DECISION = "confirm_decision"  # a decision the reviewer still confirms (an edit's changes, a guessed shape)
 LAST_OUTCOME = "last_outcome"  # {thread_id: Outcome}, shown once above the thread
 INBOX_TABLE = "inbox_table"
 INBOX_OPEN = "inbox_open_thread"
@@ -43,3 +44,7 @@ def item_field_key(thread_id: str, interrupt_id: str | None, item: int, action: 
 
 def send_key(thread_id: str, interrupt_id: str | None, what: str) -> str:
     return f"send:{thread_id}:{interrupt_id or 'static'}:{what}"
+
+
+def confirm_key(thread_id: str, where: str | None, what: str) -> str:
+    return f"confirm:{thread_id}:{where or 'static'}:{what}"

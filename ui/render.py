@@ -12,10 +12,12 @@ import streamlit as st
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
 from console.markdown import safe_markdown
-from console.payloads import Action, Field, ReviewRequest
+from console.formats import Action, Field, ReviewRequest, display
+from console.jsonable import dumps, to_jsonable
 from console.runs import Progress
 from console.threads import PAUSE_WORDS, ThreadView
 from ui import keys
+from ui.confirm import confirm_area, send_or_confirm
 from ui.text import inert, visible
 
 SHOW_CHARS = 20_000  # longer text is cut, with a way to see all of it …
@@ -35,6 +37,8 @@ SUBMIT_LABELS = {
     "ignore": "Ignore",
     "response": "Send response",
     "respond": "Send response",
+    "update": "Send the changed arguments",
+    "feedback": "Send feedback",
 }
 
 RETRY_REQUEST = ReviewRequest(format="retry", title="Retry", actions=(Action("retry", "Retry", primary=True),))
@@ -90,8 +94,6 @@ def _visible_strings(value: Any) -> Any:
 
 
 def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
-    from console.jsonable import dumps, to_jsonable
-
     text = visible(dumps(value, indent=2))
     value = to_jsonable(value)  # LangChain messages and models as their fields, not their repr
     if len(text) <= limit:
@@ -125,12 +127,14 @@ def request_view(request: ReviewRequest, key: str) -> None:
             long_text(request.draft, f"draft:{key}")
     if request.details:
         st.markdown("**Details**")
-        for name, value in request.details.items():
-            if isinstance(value, (dict, list)):
-                st.text(visible(f"{name}:"))
-                json_view(value, f"{key}:{name}")
+        # Each detail under its own label, as text (lists one per line, line breaks kept); JSON only under "Raw payload".
+        for n, (label, text) in enumerate(display.rows(request.details)):
+            if "\n" in text or len(text) > 80:
+                st.text(visible(f"{label}:"))
+                with st.container(border=True, key=f"detail-{abs(hash(key))}-{n}"):
+                    long_text(text, f"detail:{key}:{n}")
             else:
-                st.text(visible(f"{name}: {value}"))
+                st.text(visible(f"{label}: {text}"))
 
 
 def thread_header(view: ThreadView) -> None:
@@ -177,7 +181,8 @@ def field_input(field: Field, key: str) -> None:
         st.multiselect(label, list(field.choices), default=[d for d in field.default or [] if d in field.choices],
                        key=key, help=help_, format_func=visible)
     elif field.kind == "lines":
-        st.text_area(label, value=field.default or "", key=key, help=help_, height=100)
+        lines = max(3, min(10, str(field.default or "").count("\n") + 2))
+        st.text_area(label, value=field.default or "", key=key, help=help_, height=28 * lines + 20)
     else:  # json
         st.text_area(label + " (JSON)", value=field.default if isinstance(field.default, str) else "", key=key,
                      help=help_, height=160)
@@ -206,22 +211,23 @@ def _picked(request: ReviewRequest, label: str | None) -> Action | None:
     return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
-def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None, action: Action) -> None:
+def _queue_decision(view: ThreadView, interrupt_id: str | None, action: Action) -> None:
     """Submit callback: remember exactly what the reviewer saw and typed; the page applies it."""
-    inputs = {f.name: st.session_state.get(keys.field_key(thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action.key, inputs)
+    inputs = {f.name: st.session_state.get(keys.field_key(view.thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action.key, inputs), [""])
 
 
-def _queue_chosen(thread_id: str, checkpoint_id: str, interrupt_id: str | None, request: ReviewRequest) -> None:
-    action, inputs = _chosen(thread_id, interrupt_id, request)
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action, inputs)
+def _queue_chosen(view: ThreadView, interrupt_id: str | None, request: ReviewRequest) -> None:
+    action, inputs = _chosen(view.thread_id, interrupt_id, request)
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action, inputs), [""])
 
 
 def _queue_together(view: ThreadView) -> None:
     """One decision answering every pending interrupt, sent as one resume."""
     answers = [(i.id, *_chosen(view.thread_id, i.id, i.request)) for i in view.interrupts]
     first, rest = answers[0], tuple(answers[1:])
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    decision = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    send_or_confirm(view, "together", decision, [f"Question {n}" for n in range(1, len(answers) + 1)])
 
 
 def _fields(fields, key_of) -> None:
@@ -259,7 +265,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         items_area(view, request, interrupt_id)
         st.button(SUBMIT_LABELS["decide_each"], type="primary", disabled=not can_decide,
                   key=keys.send_key(view.thread_id, interrupt_id, "items"),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     # One possible action needs no choice: its form is shown straight away.
     choice = st.radio("Your decision", labels, horizontal=True, format_func=inert, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
@@ -271,7 +278,8 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         st.button(inert(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)"),
                   type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
@@ -280,14 +288,16 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,
-            args=(view.thread_id, view.checkpoint_id, interrupt_id, action),
+            args=(view, interrupt_id, action),
         )
+    confirm_area(view, interrupt_id)
 
 
 def answer_all_button(view: ThreadView, can_decide: bool) -> None:
     st.button("Send all answers together", type="primary", disabled=not can_decide,
               key=keys.send_key(view.thread_id, None, "together"), on_click=_queue_together, args=(view,),
               help="One resume with every answer above: the workflow goes on once, with all of them.")
+    confirm_area(view, "together")
 
 
 def final_words(values: Any) -> str | None:
