@@ -5,6 +5,7 @@ import streamlit as st
 
 from console.wording import with_titles
 from ui import keys, runtime
+from ui.text import inert
 
 st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
 
@@ -14,8 +15,10 @@ pages = [
     st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
 ]
+# The pages live in views/, not pages/: Streamlit runs a folder named pages/ next to this file as
+# its legacy multipage app until some session has called st.navigation, so a deep link as a
+# server's first visit would run the page alone, without this router.
 navigation = st.navigation(pages)
-st.session_state[keys.ROUTED] = True  # see runtime.console: pages run alone until the router has run once
 
 
 
@@ -36,7 +39,7 @@ def waiting_per_workflow() -> None:
 with st.sidebar:
     runtime.identity_sidebar()
     app = runtime.console()
-    st.caption(f"Database: `{app.settings.database_label}`")
+    st.caption(inert(f"Database: {app.settings.database_label}"))
     waiting_per_workflow()
 
 navigation.run()

@@ -3,100 +3,135 @@
 Order of a decision: check the input (nothing claimed yet) → claim the pause in
 one write transaction that also logs the decision → resume the graph with
 durability="sync" → record the outcome. A console that dies mid-way leaves a
-pending log row; any console on the database later finishes or releases it.
+pending log row; any console on the database later finishes or releases it
+(console/recovery.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-import os
-import socket
-import time
-from dataclasses import dataclass, field
+import math
 from typing import Any
 
 from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import payloads, schema_form, wording
-from console.errors import InvalidAnswer, ThreadNotFound
-from console.threads import ThreadView, check_thread_id
+from console import formats as payloads
+from console import wording
+from console.formats import response_schema as schema_form
+from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
+from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
+from console.indexer import Indexer
 from console.jsonable import to_jsonable
-from console.runs import run_with_progress
+from console.recovery import LOCKED_MID_RUN, STEP_RAN_UNSAVED, STOPPED_MID_RUN, Recovery
+from console.runs import Progress, run_with_progress
 from console.store import LATEST, Claim, Refusal, is_busy
+from console.threads import ThreadView, check_thread_id
+from console.threads_reader import ThreadReader
+from console.together import decide_together
 
 log = logging.getLogger("review_console")
 
-ORPHAN_AFTER_S = 10.0
-# Logged on a decision a crashed console left half-way; the thread page warns about it.
-STOPPED_MID_RUN = "The console stopped while applying this decision."
+__all__ = ["Decisions", "DecisionRequest", "Outcome", "Reviewer", "StoppedRun", "STOPPED_MID_RUN"]
 
 
-@dataclass(frozen=True)
-class Reviewer:
-    name: str
-    verified: bool = False  # True when the identity comes from a sign-in, not a typed name
-    email: str | None = None
-    groups: tuple[str, ...] = ()
+class Decisions:
+    """The decision path. Owns the policy check and the decisions it is running (for double clicks)."""
 
-    @property
-    def label(self) -> str:
-        return self.name if self.verified else f"{self.name} (unverified)"
+    def __init__(self, registry: dict, graphs: dict, saver, store, reader: ThreadReader, indexer: Indexer,
+                 recovery: Recovery, policy) -> None:
+        self.registry = registry
+        self.graphs = graphs
+        self.saver = saver
+        self.store = store
+        self.reader = reader
+        self.indexer = indexer
+        self.recovery = recovery
+        self.policy = policy
+        # The same reviewer's same answer, sent again while the first is running (a double click):
+        # it waits for the first and is told its outcome. Made and read on the bridge loop only.
+        self._in_flight: dict[tuple, asyncio.Future] = {}
 
+    # ---- who may do what ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DecisionRequest:
-    thread_id: str
-    checkpoint_id: str  # the checkpoint the reviewer was shown
-    interrupt_id: str | None  # the interrupt answered; None for a static pause or a retry
-    action: str
-    inputs: dict[str, Any] = field(default_factory=dict)
-    # Further interrupts of the same thread answered in the same resume: (interrupt_id, action, inputs).
-    together: tuple[tuple[str, str, dict[str, Any]], ...] = ()
+    def role(self, reviewer: Reviewer | None, workflow: str | None) -> str:
+        if reviewer is None:
+            return "none"
+        return self.policy.role(reviewer.email, reviewer.groups, workflow)
 
+    def allows(self, reviewer: Reviewer | None, workflow: str | None, action: str) -> bool:
+        return reviewer is not None and self.policy.allows(reviewer.email, reviewer.groups, workflow, action)
 
-@dataclass
-class Outcome:
-    status: str  # applied | refused | failed | started
-    message: str
-    view: ThreadView | None = None
+    async def refuse(self, reviewer: Reviewer, record: dict, workflow: str | None, action: str) -> NotAllowed:
+        """Log a refused attempt (README: refused attempts are logged) and return the error to raise."""
+        role = self.role(reviewer, workflow)
+        await self.store.log_refusal({"reviewer": reviewer.name, "reviewer_verified": reviewer.verified,
+                                      "workflow": workflow, "action": action, **record}, f"not allowed (role: {role})")
+        if action == "start":
+            return NotAllowed("You may look at this workflow's threads, but not start new ones. Nothing was started.")
+        return NotAllowed(
+            f"You are signed in as a {role} of this workflow, so you cannot {action.replace('_', ' ')} here. "
+            "Nothing was applied. Ask an administrator if you need to decide."
+        )
 
+    # ---- deciding ---------------------------------------------------------------------------
 
-class DecisionsMixin:
-    """The decision half of Console; expects self.graphs, self.registry, self.store, self.saver, self._load, self._derive."""
+    async def decide(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
+        """The permission check lives here, on the server: hiding buttons is not a guard."""
+        # running=False: the claim itself refuses while another decision is in flight.
+        view = await self.reader.load(check_thread_id(req.thread_id), running=False)
+        workflow = view.workflow if view else None
+        if not self.allows(reviewer, workflow, req.action):
+            raise await self.refuse(reviewer, {"thread_id": req.thread_id, "checkpoint_id": req.checkpoint_id,
+                                               "interrupt_id": req.interrupt_id}, workflow, req.action)
+        if req.together:  # the several-answers path, kept apart
+            return await decide_together(self, req, reviewer, emit)
+        return await self._decide(req, reviewer, emit, view)  # read once: it is part of every click's time
 
-    def _config(self, view: ThreadView) -> dict:
-        return {
-            "configurable": {"thread_id": view.thread_id},
-            "metadata": {"workflow": view.workflow, "workflow_version": view.thread_version or self.registry[view.workflow].version},
-        }
+    def record(self, reviewer: Reviewer, view: ThreadView, req: DecisionRequest) -> dict:
+        return {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": view.thread_id,
+                "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": req.interrupt_id,
+                "action": req.action}
 
-    async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit, view: ThreadView | None = None) -> Outcome:
-        if req.together:
-            return await self._decide_together(req, reviewer, emit)
-        thread_id = check_thread_id(req.thread_id)
-        if view is None or view.thread_id != thread_id:
-            view = await self._load(thread_id, running=False)  # the claim refuses if one is in flight
+    async def _decide(self, req: DecisionRequest, reviewer: Reviewer, emit, view: ThreadView | None) -> Outcome:
         if view is None:
-            raise ThreadNotFound(f"There is no thread “{thread_id}”.")
-        record = {
-            "reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
-            "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": req.interrupt_id,
-            "action": req.action,
-        }
-        graph_input, state_update = self._prepare(view, req, record)
+            raise ThreadNotFound(f"There is no thread “{check_thread_id(req.thread_id)}”.")
+        record = self.record(reviewer, view, req)
+        graph_input, state_update = self.prepare(view, req, record)
         if view.version_changed:
             reason = (f"This thread was started with version {view.thread_version} of the workflow, and the console now runs "
                       f"version {view.current_version}. It needs a second look by an administrator; nothing was applied.")
             await self.store.log_refusal(record, "workflow changed")
             return Outcome("refused", reason, view)
-        claim = await self._claim(record, view)
-        if isinstance(claim, Refusal):
-            now = await self._load(thread_id)
-            return Outcome("refused", self._refusal_sentence(claim, now), now)
-        return await self._run_claimed(view, claim, req, graph_input, state_update, emit)
+        if req.action in ("continue", "edit_state"):
+            stopped = await self.stopped_run(view)
+            if stopped is not None and stopped.step_ran:  # the page offers no Continue; a direct call is refused too
+                await self.store.log_refusal(record, "step ran, result not saved")
+                return Outcome("refused", f"{stopped.sentence} Nothing was run.", view)
+        key = (record["thread_id"], record["checkpoint_id"], record["interrupt_id"] or "", reviewer.name,
+               record["action"], json.dumps(record.get("answer"), sort_keys=True, default=str))
+        if key in self._in_flight:  # the same click again: one run, one outcome for both
+            return await asyncio.shield(self._in_flight[key])
+        self._in_flight[key] = asyncio.get_running_loop().create_future()
+        try:
+            outcome = await self._claim_and_run(view, req, record, graph_input, state_update, emit)
+        except BaseException as exc:
+            self._in_flight.pop(key).set_exception(exc)
+            raise
+        self._in_flight.pop(key).set_result(outcome)
+        return outcome
 
-    def _prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
+    async def _claim_and_run(self, view: ThreadView, req: DecisionRequest, record: dict, graph_input, state_update,
+                             emit) -> Outcome:
+        claim = await self.claim(record, view)
+        if isinstance(claim, Refusal):
+            now = await self.reader.load(view.thread_id)
+            return Outcome("refused", self.refusal_sentence(claim, now), now)
+        return await self.run_claimed(view, claim, req, graph_input, state_update, emit)
+
+    def prepare(self, view: ThreadView, req: DecisionRequest, record: dict) -> tuple[Any, dict | None]:
         """Check the input against what the reviewer saw; returns the graph input and any state edit."""
         if req.interrupt_id:
             pending = next((i for i in view.interrupts if i.id == req.interrupt_id), None)
@@ -105,6 +140,7 @@ class DecisionsMixin:
                 record["checkpoint_id"] = req.checkpoint_id
                 return None, None
             answer = payloads.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
+            _refuse_non_finite(req.inputs, answer)
             record["answer"] = to_jsonable(answer)
             if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
                 record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
@@ -117,13 +153,14 @@ class DecisionsMixin:
             return None, None
         if req.action == "edit_state":
             update = payloads.build_state_update(to_jsonable(view.values), req.inputs)
+            _refuse_non_finite(req.inputs, update)
             record["answer"] = to_jsonable(update)
             before = {k: to_jsonable(view.values.get(k)) for k in update}
             record["text_before"], record["text_after"] = payloads.dumps(before), payloads.dumps(update)
             return None, update
         raise InvalidAnswer("That action is not offered for this thread.")
 
-    async def _claim(self, record: dict, view: ThreadView | None) -> Claim | Refusal:
+    async def claim(self, record: dict, view: ThreadView | None) -> Claim | Refusal:
         # `view` was read just now; the claim's transaction re-checks the checkpoint atomically.
         # The pause must still be open: for interrupt(), the same question is still asked (a node
         # asking twice stays on one checkpoint); for a static pause, no question is pending.
@@ -133,10 +170,15 @@ class DecisionsMixin:
             open_now = view.status in ("waiting", "running") and not view.interrupts
         else:
             open_now = True
-        return await self.store.claim({**record, "question_open": open_now})
+        try:
+            return await self.store.claim({**record, "question_open": open_now})
+        except Exception as exc:  # PostgreSQL's lock_timeout strikes inside the transaction, not at its start
+            if is_busy(exc):
+                raise DatabaseBusy("The database is busy with another change. Please try again in a moment.") from exc
+            raise
 
     @staticmethod
-    def _refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:
+    def refusal_sentence(refusal: Refusal, now: ThreadView | None = None) -> str:
         who = f" by {refusal.by}" if refusal.by else ""
         when = f" at {refusal.at[:19].replace('T', ' ')} UTC" if refusal.at else ""
         where = f" {wording.where_is(now)}" if now is not None else ""
@@ -150,78 +192,78 @@ class DecisionsMixin:
         return (f"This thread has moved on since you opened it (last decision{who}{when}). "
                 f"Your decision was not applied.{where} Reload to see where it is now.")
 
-    async def _run_claimed(self, view: ThreadView, claim: Claim, req: DecisionRequest, graph_input, state_update, emit) -> Outcome:
+    def config(self, view: ThreadView) -> dict:
+        return {
+            "configurable": {"thread_id": view.thread_id},
+            "metadata": {"workflow": view.workflow, "workflow_version": view.thread_version or self.registry[view.workflow].version},
+        }
+
+    async def run_claimed(self, view: ThreadView, claim: Claim, req: DecisionRequest, graph_input, state_update, emit) -> Outcome:
         graph = self.graphs[view.workflow]
-        config = self._config(view)
+        config = self.config(view)
+        finished: set[str] = set()  # steps that ran to their end in this run (whether or not their result was saved)
+
+        def watch(item) -> None:
+            if isinstance(item, Progress) and item.kind == "finished":
+                finished.add(item.node)
+            emit(item)
+
         try:
             if state_update is not None:
                 await graph.aupdate_state(config, state_update)
-            await run_with_progress(graph, graph_input, config, emit)
+            await run_with_progress(graph, graph_input, config, watch)
         except Exception as exc:
-            return await self._after_failure(view, claim, req, exc)
+            return await self._after_failure(view, claim, req, exc, finished)
         try:
             await self.store.finish(claim.decision_id, "applied", result_checkpoint_id=LATEST)
-        except Exception:
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
             # The run is done but the log is not: the background recovery settles it from the checkpoints.
-            self._unsettled.add(claim.decision_id)
-            raise
+            self.recovery.later(claim.decision_id, "The outcome could not be written at first: the database was "
+                                "locked by another program.")
+            after = await self.reader.load(view.thread_id)
+            return Outcome("applied", f"{wording.where_now(after, _action(req))} The database was busy, so the decision log shows it "
+                           "in a few seconds.", after)
         # The inbox reads the index directly: bring this thread's row up to date before answering,
         # from the view read after the outcome was written (nothing of this decision is pending).
-        after = await self._load(view.thread_id)
-        await self._derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
-        return Outcome("applied", wording.where_now(after, req.action if not req.interrupt_id else None), after)
+        after = await self.reader.load(view.thread_id)
+        await self.indexer.derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
+        return Outcome("applied", wording.where_now(after, _action(req)), after)
 
-    async def _answer_taken(self, thread_id: str, checkpoint_id: str, interrupt_id: str | None,
-                            decision_id: int | None = None) -> tuple[bool, ThreadView | None]:
-        """Did the graph take the decision? The checkpoint moved on, or a node finished with it at that
-        checkpoint, or (two interrupts in one node) the node went on to its next question."""
-        view = await self._load(thread_id)
-        if view is None:
-            return False, None
-        if view.checkpoint_id != checkpoint_id or await self.store.answer_taken(thread_id, checkpoint_id, decision_id):
-            return True, view
-        if interrupt_id and view.interrupts and all(i.id != interrupt_id for i in view.interrupts):
-            return True, view
-        return False, view
+    async def _locked_story(self, thread_id: str, finished: set[str]) -> tuple[str, str | None]:
+        """What a lock in the middle of the run did: the sentence for the log, and the step that ran unsaved."""
+        now = await self.reader.load(thread_id, running=False)  # this run is the decision in flight
+        if now is not None and now.status == "waiting" and not now.interrupts and now.waiting_node in finished:
+            return f"{LOCKED_MID_RUN} “{now.waiting_node}” {STEP_RAN_UNSAVED}.", now.waiting_node
+        return LOCKED_MID_RUN, None
 
-    async def _settle(self, decision_id: int, thread_id: str, checkpoint_id: str, interrupt_id: str | None,
-                      error: str | None, not_taken_outcome: str) -> tuple[bool, ThreadView | None]:
-        """Make the log agree with the checkpoints: applied if the graph took the answer; otherwise
-        forget any answer it saved and release the claim, so the pause can be answered again."""
-        taken, view = await self._answer_taken(thread_id, checkpoint_id, interrupt_id, decision_id)
-        if taken:
-            await self.store.finish(decision_id, "applied", f"then: {error}" if error else None,
-                                    result_checkpoint_id=view.checkpoint_id if view else None)
-        else:
-            if interrupt_id and view is not None:
-                await self.store.drop_failed_answer(self.saver.serde, thread_id, checkpoint_id, decision_id)
-            await self.store.finish(decision_id, not_taken_outcome, error, release=True)
-        await self._derive(only=[thread_id])
-        return taken, await self._load(thread_id)
-
-    async def _heal_saver(self) -> None:
-        """AsyncSqliteSaver does not roll back when a write fails ("database is locked"): its
-        connection stays in a transaction on a stale snapshot, and every later write fails too."""
-        if not hasattr(self.saver.conn, "in_transaction"):
-            return  # PostgreSQL: the saver's pooled connections are autocommit; psycopg rolls back a failed pipeline
-        async with self.saver.lock:
-            if self.saver.conn.in_transaction:
-                await self.saver.conn.rollback()
-
-    async def _after_failure(self, view: ThreadView, claim: Claim, req: DecisionRequest, exc: Exception) -> Outcome:
+    async def _after_failure(self, view: ThreadView, claim: Claim, req: DecisionRequest, exc: Exception,
+                             finished: set[str]) -> Outcome:
         log.warning("run of thread %s failed: %r", view.thread_id, exc)
-        await self._heal_saver()
+        await self.recovery.heal_saver()
         busy = is_busy(exc)
         invalid = _invalid_answer_sentence(exc)
-        detail = "database busy" if busy else invalid or f"{type(exc).__name__}: {exc}"
+        ran_unsaved = None
+        if busy:
+            detail, ran_unsaved = await self._locked_story(view.thread_id, finished)
+        else:
+            detail = invalid or f"{type(exc).__name__}: {exc}"
         try:
-            taken, after = await self._settle(claim.decision_id, view.thread_id, view.checkpoint_id, req.interrupt_id,
-                                              detail, "failed")
+            taken, after = await self.recovery.settle(claim.decision_id, view.thread_id, view.checkpoint_id,
+                                                      req.interrupt_id, detail, "failed")
         except Exception as settle_exc:  # the background recovery settles it once the database answers
-            self._unsettled.add(claim.decision_id)
+            self.recovery.later(claim.decision_id, detail)
             log.warning("could not record the outcome of decision %s yet: %r", claim.decision_id, settle_exc)
             return Outcome("failed", "The database was busy, so the console could not finish this decision. It is "
                            "checked again in a few seconds; reload the thread then.", view)
+        if taken and busy:
+            node = after.waiting_node if after else None
+            rest = (f"“{wording.step_label(ran_unsaved, view.step_titles)}” ran to its end, but its result could not be saved; running it again would repeat "
+                    "its work, so the console does not offer it." if ran_unsaved else
+                    f"Check “{wording.step_label(node, view.step_titles)}” before you continue: it may have partly run.")
+            return Outcome("failed", "Your decision was applied, but another program locked the database during the run, "
+                           f"so the workflow stopped. {rest}", after)
         if taken:
             return Outcome("failed", f"Your decision was applied, then the workflow stopped with an error "
                            f"{wording.stopped_in(after)}: {_plain(exc)} You can retry that step.", after)
@@ -238,93 +280,53 @@ class DecisionsMixin:
         return Outcome("failed", f"The workflow could not use this answer: {_plain(exc)} Nothing was applied; "
                        "you can change your answer and try again.", after)
 
-    # ---- crash recovery --------------------------------------------------------------------
+    async def stopped_run(self, view: ThreadView) -> StoppedRun | None:
+        """Did the last decision's run stop short at the step this thread waits at (a crash, a lock)?"""
+        if view.status != "waiting" or view.pause_kind != "paused":
+            return None
+        rows = await self.store.decisions(view.thread_id)
+        last = rows[0] if rows else None
+        detail = str(last["detail"] or "") if last else ""
+        if last is None or last["outcome"] != "applied" or last["result_checkpoint_id"] != view.checkpoint_id:
+            return None
+        if STOPPED_MID_RUN in detail:
+            return StoppedRun(last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)",
+                              wording.step_label(view.waiting_node, view.step_titles), "crash", False)
+        if LOCKED_MID_RUN in detail:
+            return StoppedRun(last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)",
+                              wording.step_label(view.waiting_node, view.step_titles), "lock", STEP_RAN_UNSAVED in detail)
+        return None
 
-    async def _recover_orphans(self) -> None:
-        """Decisions left pending by a console that died (or by this one, when finishing failed): settle them."""
-        now = time.time()
-        for d in await self.store.pending_decisions():
-            if d["owner"] == self.store.owner:
-                orphan = d["id"] in self._unsettled  # never one still running here
-            else:
-                host, pid = _owner_host_pid(d["owner"])
-                dead_here = host == socket.gethostname() and pid is not None and not _alive(pid)
-                silent = d["heartbeat_at"] is None or now - d["heartbeat_at"] > ORPHAN_AFTER_S
-                orphan = dead_here or silent
-            if orphan and (d["owner"] == self.store.owner or await self.store.adopt(d["id"], d["owner"])):
-                try:
-                    await self._recover_one(d)
-                    self._unsettled.discard(d["id"])
-                except Exception as exc:  # tried again on the next pass
-                    log.warning("could not recover decision %s: %r", d["id"], exc)
-        await self.store.forget_dead_processes(ORPHAN_AFTER_S * 6)
+def _loads(text: str | None) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
 
-    async def _recover_one(self, d: dict) -> None:
-        """Never re-runs the graph: a node that may have had its side effect is left for a person to continue."""
-        await self._heal_saver()
-        if d["action"] == "start":
-            view = await self._load(d["thread_id"])
-            if view is None:
-                await self.store.finish(d["id"], "not applied", "The console stopped before this thread was started.",
-                                        release=True)
-            else:  # it exists and stands where the run stopped; the claim stays, as the id is taken
-                await self.store.finish(d["id"], "applied", STOPPED_MID_RUN, result_checkpoint_id=view.checkpoint_id)
-            await self._derive(only=[d["thread_id"]])
-            return
-        taken, view = await self._settle(
-            d["id"], d["thread_id"], d["checkpoint_id"], d["interrupt_id"] or None,
-            STOPPED_MID_RUN, "not applied")
-        if taken and view is not None and view.status == "waiting":
-            log.info("thread %s was recovered at %s; a reviewer decides whether it goes on", d["thread_id"], view.waiting_node)
 
-    # ---- several interrupts answered together (one resume) -----------------------------
-    # Kept apart from the single-answer path above. Claims: each interrupt id is claimed
-    # as its own decision-log row (sorted by id, so two consoles meet in the same order);
-    # if any is refused, the ones already taken are released, and nothing is sent.
+def _refuse_non_finite(inputs: dict[str, Any], built: Any) -> None:
+    """NaN and Infinity are not JSON: Python's json reads them, so an answer holding one is refused here, by field."""
+    def bad(value: Any) -> bool:
+        if isinstance(value, float):
+            return not math.isfinite(value)
+        if isinstance(value, dict):
+            return any(bad(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(bad(v) for v in value)
+        return False
 
-    async def _decide_together(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
-        thread_id = check_thread_id(req.thread_id)
-        view = await self._load(thread_id)
-        if view is None:
-            raise ThreadNotFound(f"There is no thread “{thread_id}”.")
-        parts = [DecisionRequest(thread_id, req.checkpoint_id, iid, action, inputs)
-                 for iid, action, inputs in [(req.interrupt_id, req.action, req.inputs), *req.together]]
-        if len({p.interrupt_id for p in parts}) != len(parts) or not all(p.interrupt_id for p in parts):
-            raise InvalidAnswer("Each question can be answered once per decision.")
-        resume, records = {}, []
-        for part in parts:  # every answer is checked before anything is claimed
-            record = {
-                "reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
-                "workflow": view.workflow, "checkpoint_id": req.checkpoint_id, "interrupt_id": part.interrupt_id,
-                "action": part.action,
-            }
-            command, _ = self._prepare(view, part, record)
-            if command is not None:
-                resume.update(command.resume)
-            records.append(record)
-        if view.version_changed:
-            for record in records:
-                await self.store.log_refusal(record, "workflow changed")
-            return Outcome("refused", f"This thread was started with version {view.thread_version} of the workflow, and the "
-                           f"console now runs version {view.current_version}. Nothing was applied.", view)
-        claims = []
-        for record in sorted(records, key=lambda r: r["interrupt_id"]):
-            # The answers sent together are one decision in flight: their claims do not refuse each other.
-            claim = await self._claim({**record, "siblings": [c.decision_id for c in claims]}, view)
-            if isinstance(claim, Refusal):
-                for taken in claims:
-                    await self.store.finish(taken.decision_id, "not applied", "Another answer sent with it was refused.", release=True)
-                now = await self._load(thread_id)
-                return Outcome("refused", self._refusal_sentence(claim, now), now)
-            claims.append(claim)
-        outcome = await self._run_claimed(view, claims[0], parts[0], Command(resume=resume), None, emit)
-        first = next((d for d in await self.store.decisions(thread_id) if d["id"] == claims[0].decision_id), None)
-        for taken in claims[1:]:  # the others end as the first did: one run answered them all
-            final = first["outcome"] if first and first["outcome"] != "pending" else "failed"
-            await self.store.finish(taken.decision_id, final, first["detail"] if first else None,
-                                    result_checkpoint_id=first["result_checkpoint_id"] if first else None,
-                                    release=final != "applied")
-        return outcome
+    if not bad(built):
+        return
+    for name, raw in inputs.items():
+        if bad(raw) or (isinstance(raw, str) and bad(_loads(raw))):
+            raise InvalidAnswer(f"“{name}” holds NaN or Infinity, which is not a number JSON can carry. "
+                                "Write a number, or leave the value out.", name)
+    raise InvalidAnswer("The answer holds NaN or Infinity, which is not a number JSON can carry. Write a number instead.")
+
+
+def _action(req: DecisionRequest) -> str | None:
+    """What the reviewer did, for the first word of the sentence after it (None: they answered a question)."""
+    return None if req.interrupt_id else req.action
 
 
 def _plain(exc: BaseException, limit: int = 300) -> str:
@@ -340,19 +342,3 @@ def _invalid_answer_sentence(exc: BaseException) -> str | None:
         return None
     sentence = schema_form.refusal_sentence(exc)
     return sentence.rstrip(".") if sentence else None
-
-
-def _owner_host_pid(owner: str | None) -> tuple[str, int | None]:
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.split(":")[0]
-    return host, int(pid) if pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

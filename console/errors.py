@@ -43,6 +43,10 @@ class ConfigurationError(ConsoleError):
     """A setting is wrong (a workflow that cannot load, an unreadable policy)."""
 
 
+class ThreadUnreadable(ConsoleError):
+    """The thread's saved data is not in a form the console can read (another process wrote it)."""
+
+
 class ThreadTooLarge(ConsoleError):
     """The thread's saved data is too large to load without asking first."""
 

@@ -7,7 +7,6 @@ import logging
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,19 +14,22 @@ import aiosqlite
 import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from console import wording
 from console.bridge import Bridge, StreamResult
-from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer
+from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
-from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound, ThreadTooLarge
+from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import IndexReader, InboxPage, InboxQuery
 from console.inbox_pg import PgIndexReader
-from console.runs import Progress, run_with_progress
+from console.indexer import DERIVE_BATCH, Indexer
+from console.recovery import Recovery
+from console.runs import Progress
 from console.settings import Settings, load_settings
-from console.store import Refusal, Store, is_busy
+from console.starts import start_thread
+from console.store import Store, is_busy
 from console.store_pg import open_postgres
-from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
+from console.threads import ThreadView, check_thread_id, history
+from console.threads_reader import ThreadReader
 from workflows.registry import load_registry
 
 __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
@@ -38,7 +40,6 @@ HEARTBEAT_S = 2.0
 TICK_S = 0.1  # the deriver's pace when idle (one cheap MAX(id) read): a pause written elsewhere shows within ~0.2 s
 TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
 RECOVERY_S = 5.0
-DERIVE_BATCH = 100
 
 
 def _check_database_file(path: Path, create: bool = True) -> None:
@@ -62,7 +63,9 @@ def _check_database_file(path: Path, create: bool = True) -> None:
         raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
 
 
-class Console(DecisionsMixin):
+class Console:
+    """Holds the parts (thread reader, indexer, recovery, decisions) and turns each page call into one bridge call."""
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         try:
@@ -75,9 +78,6 @@ class Console(DecisionsMixin):
         except PolicyError as exc:
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
-        self._derive_lock: asyncio.Lock | None = None
-        self._workflow_of: dict[str, str] = {}  # thread id → workflow name, once read
-        self._unsettled: set[int] = set()  # this process's decisions whose outcome could not be written yet
         self._background: asyncio.Task | None = None
         if self.settings.database_url:
             self.reader = PgIndexReader(self.settings.database_url, self.settings.busy_timeout_s)
@@ -92,7 +92,6 @@ class Console(DecisionsMixin):
     # ---- lifecycle (on the loop) ---------------------------------------------------------
 
     async def _open(self) -> None:
-        self._derive_lock = asyncio.Lock()
         self._saver_conn = None
         self._pool = None
         self.store = None
@@ -105,14 +104,19 @@ class Console(DecisionsMixin):
             name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
             for name, spec in self.registry.items()
         }
-        self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
-        await self._recover_orphans()
+        # The rooms, made on the loop (their locks and the saver belong to it); each owns its own state.
+        self.threads = ThreadReader(self.graphs, self.registry, self.saver, self.store)
+        self.indexer = Indexer(self.threads, self.store)
+        self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
+        self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
+                                   self.recovery, self.policy)
+        await self.recovery.recover_orphans()
         async with self.store.seeding():
             if self.settings.seed_demo and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
         # A small database is indexed before the first page shows; a large one is
         # indexed in the background, while the inbox says so (index_backlog).
-        await self._derive(limit=DERIVE_BATCH * 5)
+        await self.indexer.derive(limit=DERIVE_BATCH * 5)
         self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
 
     async def _open_sqlite(self) -> None:
@@ -156,7 +160,7 @@ class Console(DecisionsMixin):
         last_beat = last_recovery = last_trigger_check = time.monotonic()
         while True:
             try:
-                derived = await self._derive()
+                derived = await self.indexer.derive()
                 # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
                 # after yielding so the loop serves other calls between batches.
                 await asyncio.sleep(0 if derived >= DERIVE_BATCH else TICK_S)
@@ -170,7 +174,7 @@ class Console(DecisionsMixin):
                         log.warning("the index triggers were missing (tables recreated?); re-indexing every thread")
                 if now - last_recovery >= RECOVERY_S:
                     last_recovery = now
-                    await self._recover_orphans()
+                    await self.recovery.recover_orphans()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a busy database now is fine later
@@ -178,73 +182,6 @@ class Console(DecisionsMixin):
                 await asyncio.sleep(TICK_S)
 
     # ---- reading threads -------------------------------------------------------------
-
-    async def _load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
-        if running is None:
-            running = await self.store.has_pending_decision(thread_id)
-        name = self._workflow_of.get(thread_id)
-        if name is not None:
-            # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
-            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
-            if view is not None:
-                return view
-            self._workflow_of.pop(thread_id, None)
-        config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
-        latest = await self.saver.aget_tuple(config)
-        if latest is None:
-            return None
-        name, _ = workflow_from_checkpoint(latest, self._node_sets)
-        if name in self.graphs and len(self._workflow_of) < 100_000:
-            self._workflow_of[thread_id] = name
-        if name not in self.graphs:
-            return ThreadView(
-                thread_id=thread_id, workflow=name, workflow_title=name or "Unknown workflow",
-                thread_version=None, current_version=None, status="unknown", pause_kind=None, next_nodes=(),
-                checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
-                values={}, error=f"This thread's workflow ({name or 'not recorded'}) is not registered in this console.",
-            )
-        return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
-
-    async def _load_safely(self, thread_id: str, running: bool) -> ThreadView | dict | None:
-        try:
-            return await self._load(thread_id, running)
-        except Exception as exc:  # one unreadable thread must not stop the index
-            log.warning("thread %s cannot be read: %r", thread_id, exc)
-            return {
-                "thread_id": thread_id, "status": "unreadable", "error": f"The console cannot read this thread: {exc}",
-                "preview": "This thread cannot be read.", "interrupt_count": 0,
-            }
-
-    async def _derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH,
-                      fresh: dict[str, ThreadView] | None = None) -> int:
-        """Recompute the index rows of threads whose saver rows changed.
-
-        `only`: these threads, marked or not. A decision or a start calls it for its
-        own thread, so the inbox is right the moment the call returns, even if the
-        background pass already took the thread's marks while the run went on.
-        `fresh`: views the caller read after its change (a decision's result), used as they are.
-        """
-        async with self._derive_lock:
-            if only is not None:
-                bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
-            else:
-                bound, thread_ids = await self.store.marked_batch(limit)
-            if not thread_ids:
-                return 0
-            fresh = fresh or {}
-            stale = [t for t in thread_ids if t not in fresh]
-            running = await self.store.pending_decision_threads(stale) if stale else set()
-            rows, gone = [], []
-            for thread_id in thread_ids:
-                # One at a time: overlapping reads was measured no faster (the GIL and the
-                # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = fresh.get(thread_id) or await self._load_safely(thread_id, thread_id in running)
-                if view is None:
-                    gone.append(thread_id)
-                else:
-                    rows.append(view if isinstance(view, dict) else view.index_row())
-            await self.store.save_thread_rows(rows, gone, thread_ids, bound)
-            return len(thread_ids)
 
     def thread(self, thread_id: str, load_large: bool = False) -> ThreadView:
         """The thread as it stands. A very large one raises ThreadTooLarge unless `load_large`:
@@ -256,7 +193,7 @@ class Console(DecisionsMixin):
                 size = await self.store.thread_bytes(thread_id)
                 if size > self.settings.large_thread_bytes:
                     raise ThreadTooLarge(thread_id, size, await self.store.thread_row(thread_id))
-            return await self._load(thread_id)
+            return await self.threads.load(thread_id)
 
         view = self.bridge.run(load(), self.settings.call_timeout_s)
         if view is None:
@@ -317,74 +254,28 @@ class Console(DecisionsMixin):
     # ---- deciding and starting ----
 
     def role(self, reviewer: Reviewer | None, workflow: str | None) -> str:
-        if reviewer is None:
-            return "none"
-        return self.policy.role(reviewer.email, reviewer.groups, workflow)
+        return self.decisions.role(reviewer, workflow)
 
     def allows(self, reviewer: Reviewer | None, workflow: str | None, action: str) -> bool:
-        return reviewer is not None and self.policy.allows(reviewer.email, reviewer.groups, workflow, action)
+        return self.decisions.allows(reviewer, workflow, action)
+
+    def stopped_run(self, view: ThreadView) -> StoppedRun | None:
+        """How the last decision's run stopped short at the step this thread waits at, if it did (crash, lock)."""
+        return self.bridge.run(self.decisions.stopped_run(view), self.settings.call_timeout_s)
 
     def decide(self, request: DecisionRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
         """Apply one decision; yields live progress, then the Outcome. Raises InvalidAnswer before anything is claimed."""
-        return self._unwrap(self.bridge.stream(lambda emit: self._decide_if_allowed(request, reviewer, emit), self.settings.run_timeout_s))
+        return self._unwrap(self.bridge.stream(lambda emit: self.decisions.decide(request, reviewer, emit),
+                                               self.settings.run_timeout_s))
 
     def start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
         if not self.allows(reviewer, workflow, "start"):
-            raise NotAllowed("You may look at this workflow's threads, but not start new ones.")
-        return self._unwrap(self.bridge.stream(lambda emit: self._start(workflow, text, reviewer, thread_id, emit), self.settings.run_timeout_s))
-
-    async def _decide_if_allowed(self, request: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
-        """The permission check lives here, on the server: hiding buttons is not a guard."""
-        # running=False: the claim itself refuses while another decision is in flight.
-        view = await self._load(check_thread_id(request.thread_id), running=False)
-        workflow = view.workflow if view else None
-        if not self.allows(reviewer, workflow, request.action):
-            role = self.role(reviewer, workflow)
-            await self.store.log_refusal(
-                {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": request.thread_id,
-                 "workflow": workflow, "checkpoint_id": request.checkpoint_id, "interrupt_id": request.interrupt_id,
-                 "action": request.action}, f"not allowed (role: {role})")
-            raise NotAllowed(
-                f"You are signed in as a {role} of this workflow, so you cannot {request.action.replace('_', ' ')} here. "
-                "Nothing was applied. Ask an administrator if you need to decide."
-            )
-        return await self._decide(request, reviewer, emit, view)  # read once: it is part of every click's time
+            record = {"thread_id": thread_id or "", "checkpoint_id": "", "interrupt_id": "start"}
+            raise self.bridge.run(self.decisions.refuse(reviewer, record, workflow, "start"), self.settings.call_timeout_s)
+        return self._unwrap(self.bridge.stream(lambda emit: start_thread(self.decisions, workflow, text, reviewer, thread_id, emit),
+                                               self.settings.run_timeout_s))
 
     @staticmethod
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:
         for item in items:
             yield item.value if isinstance(item, StreamResult) else item
-
-    # ---- starting threads -----------------------------------------------------------------
-
-    async def _start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
-        spec = self.registry.get(workflow)
-        if spec is None:
-            raise InvalidAnswer("Please choose a workflow.")
-        if not (text or "").strip():
-            raise InvalidAnswer(f"Please fill in “{spec.input_label}”.", "input")
-        if thread_id:
-            thread_id = check_thread_id(thread_id)
-        else:
-            thread_id = f"{workflow}-{uuid.uuid4().hex[:10]}"
-        record = {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
-                  "workflow": workflow, "checkpoint_id": "", "interrupt_id": "start", "action": "start",
-                  "answer": {"input": text}}
-        claim = await self.store.claim_new_thread(record)
-        if isinstance(claim, Refusal):
-            raise InvalidAnswer(f"A thread with the id “{thread_id}” already exists. Choose another id, or leave it empty.", "thread_id")
-        config = {"configurable": {"thread_id": thread_id},
-                  "metadata": {"workflow": workflow, "workflow_version": spec.version, "started_by": reviewer.name}}
-        try:
-            await run_with_progress(self.graphs[workflow], spec.make_input(text.strip()), config, emit)
-        except Exception as exc:
-            log.warning("start of %s failed: %r", thread_id, exc)
-            await self.store.finish(claim.decision_id, "failed", f"{type(exc).__name__}: {exc}")
-            await self._derive(only=[thread_id])
-            return Outcome("failed", f"The workflow stopped with an error: {exc}", await self._load(thread_id))
-        latest = await self.saver.aget_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
-        await self.store.finish(claim.decision_id, "applied",
-                                result_checkpoint_id=latest.config["configurable"]["checkpoint_id"] if latest else None)
-        await self._derive(only=[thread_id])
-        after = await self._load(thread_id)
-        return Outcome("started", wording.after_start(after), after)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console import payloads, wording
+from console import formats as payloads
+from console import wording
 from console.jsonable import shorten, to_jsonable
-from console.errors import ThreadNotFound
+from console.errors import ThreadNotFound, ThreadUnreadable
 from workflows.spec import WorkflowSpec
+
+log = logging.getLogger("review_console")
+
+UNREADABLE = ("The console cannot read what this thread is waiting for: its saved question is not in a form the console "
+              "knows (another program may have written it). Nothing was changed. The server log has the details.")
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 
@@ -132,6 +139,15 @@ async def _ran_before(graph, snapshot) -> set[str]:
     return set()
 
 
+async def decoded(read, thread_id: str):
+    """Await a saver read; saved data that does not decode (bad msgpack, an unknown type) becomes a sentence."""
+    try:
+        return await read
+    except (ValueError, TypeError, NotImplementedError) as exc:  # what the saver's decoding raises
+        log.warning("thread %s: saved data cannot be decoded: %r", thread_id, exc)
+        raise ThreadUnreadable(UNREADABLE) from exc
+
+
 def _asking_step(task, interrupt_id: str) -> str:
     """The step that raised an interrupt: the task itself, or (a subgraph) the step inside it that asks."""
     inner = getattr(task, "state", None)
@@ -144,13 +160,14 @@ def _asking_step(task, interrupt_id: str) -> str:
 async def _with_subgraph_steps(graph, config: dict, snapshot):
     """The same snapshot with each subgraph's own state, read only when a subgraph is the one asking."""
     if any(t.interrupts and isinstance(t.state, dict) for t in snapshot.tasks):
-        return await graph.aget_state(config, subgraphs=True)
+        return await decoded(graph.aget_state(config, subgraphs=True), config["configurable"]["thread_id"])
     return snapshot
 
 
 async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
+    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt."""
     config = {"configurable": {"thread_id": thread_id}}
-    snapshot = await graph.aget_state(config)
+    snapshot = await decoded(graph.aget_state(config), thread_id)
     if not snapshot.config.get("configurable", {}).get("checkpoint_id"):
         return None
     metadata = snapshot.metadata or {}
@@ -176,6 +193,9 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
         view.error_node = failed[0].name
     for task in (await _with_subgraph_steps(graph, config, snapshot)).tasks:
         for item in task.interrupts:
+            if not hasattr(item, "id") or not all(hasattr(i, "id") for i in snapshot.interrupts):
+                log.warning("thread %s: an interrupt row holds %s, not an interrupt", thread_id, type(item).__name__)
+                raise ThreadUnreadable(UNREADABLE)
             if any(item.id == i.id for i in snapshot.interrupts):
                 schema = getattr(item, "response_schema", None)
                 schema = schema if isinstance(schema, dict) else None

@@ -173,8 +173,12 @@ def app(store: str, monkeypatch):
 
     monkeypatch.setenv("REVIEW_CONSOLE_DB", store)
     monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()  # closes the previous test's console (on_release)
+    from ui.runtime import close_consoles
+
+    close_consoles()  # the console lives per process and per settings, outside every st cache
+    st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     at.session_state["reviewer_name"] = "Ann"
     yield at
+    close_consoles()
     st.cache_resource.clear()

@@ -2,9 +2,9 @@
 
 race DB THREAD N   open a console, print "ready", wait for "go" on stdin, then fire N
                    simultaneous approvals of what it saw; print their outcomes as JSON.
-kill DB KILLS ROUNDS SEED MAX_MS
+kill DB THREADS KILLS ROUNDS SEED MAX_MS
                    a fork server: until KILLS kills (at most ROUNDS rounds), each round forks a child that opens a console and
-                   approves the first thread still waiting at its question; the parent
+                   approves the first thread (of the JSON list in the file THREADS) still waiting at its question; the parent
                    SIGKILLs it at a random moment of the resume. Prints one JSON line
                    per round.
 """
@@ -63,9 +63,9 @@ def race(db: str, thread_id: str, n: int) -> None:
     app.close()
 
 
-def child(db: str, write_fd: int) -> None:
+def child(db: str, threads: str, write_fd: int) -> None:
     app = open_console(db)  # also recovers what the previous, killed child left pending
-    candidates = json.loads(Path(db + ".threads").read_text())
+    candidates = json.loads(Path(threads).read_text())
     for thread_id in candidates:
         view = app.thread(thread_id)
         if view.status == "waiting" and view.interrupts:
@@ -76,7 +76,7 @@ def child(db: str, write_fd: int) -> None:
     os._exit(0)
 
 
-def kill(db: str, kills: int, rounds: int, seed: int, max_ms: float) -> None:
+def kill(db: str, threads: str, kills: int, rounds: int, seed: int, max_ms: float) -> None:
     rng = random.Random(seed)
     done = 0
     for i in range(rounds):
@@ -86,7 +86,7 @@ def kill(db: str, kills: int, rounds: int, seed: int, max_ms: float) -> None:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            child(db, write_fd)
+            child(db, threads, write_fd)
         os.close(write_fd)
         with os.fdopen(read_fd, "rb") as pipe:
             line = pipe.readline().decode().strip()
@@ -105,4 +105,4 @@ if __name__ == "__main__":
     if mode == "race":
         race(args[0], args[1], int(args[2]))
     elif mode == "kill":
-        kill(args[0], int(args[1]), int(args[2]), int(args[3]), float(args[4]))
+        kill(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), float(args[5]))

@@ -29,6 +29,8 @@ class State(TypedDict, total=False):
     count: int
     tags: list
     copies: int
+    left: str
+    right: str
 
 
 def _nap(state: State) -> None:
@@ -181,5 +183,38 @@ ODD = WorkflowSpec(name="odd", title="Odd", description="Test: a big, non-JSON p
                    make_input=json.loads)
 
 
-FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD", "tests.flows:TASKY")
+# ---- forked: two questions on one checkpoint (parallel branches), then a counted join --------
+
+def left(state: State) -> State:
+    answer = interrupt({"draft": "left", "message": "Left side?"})
+    if HOOKS.get("in_left"):
+        HOOKS.pop("in_left")()  # once: holds the first run while a test sends a second resume
+    return {"left": "yes" if answer.get("approved") else "no"}
+
+
+def right(state: State) -> State:
+    answer = interrupt({"draft": "right", "message": "Right side?"})
+    return {"right": "yes" if answer.get("approved") else "no"}
+
+
+def joined(state: State) -> State:
+    return effect({**state, "status": f"{state.get('left')}/{state.get('right')}"})
+
+
+def build_forked() -> StateGraph:
+    graph = StateGraph(State)
+    for name, node in (("left", left), ("right", right), ("joined", joined)):
+        graph.add_node(name, node)
+    graph.add_edge("__start__", "left")
+    graph.add_edge("__start__", "right")
+    graph.add_edge(["left", "right"], "joined")
+    return graph
+
+
+FORKED = WorkflowSpec(name="forked", title="Forked", description="Test: two questions on one checkpoint.",
+                      builder=build_forked, make_input=json.loads)
+
+
+FLOWS = ("tests.flows:COUNTED", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD", "tests.flows:TASKY",
+         "tests.flows:FORKED")
 FLOWS_V2 = ("tests.flows:COUNTED_V2", "tests.flows:FLAKY", "tests.flows:TYPED", "tests.flows:GATE", "tests.flows:ODD", "tests.flows:TASKY")

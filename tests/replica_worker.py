@@ -1,8 +1,8 @@
 """One console replica in its own process, for the two-replica race test.
 
-Usage: replica_worker.py STORE NAME GO_FILE THREAD_ID...
+Usage: replica_worker.py STORE NAME THREAD_ID...
 Opens a console on STORE (a SQLite path or postgresql:// URL), reads every
-thread as a reviewer would, says "ready", waits for GO_FILE, then approves all
+thread as a reviewer would, says "ready", waits for "go" on stdin, then approves all
 of them as fast as it can (in its own order) and prints one JSON line per
 thread: {"thread_id", "status", "message"}.
 """
@@ -11,7 +11,6 @@ import json
 import os
 import random
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,16 +24,13 @@ from tests.conftest import settings_for  # noqa: E402
 
 
 def main() -> None:
-    store, name, go, *threads = sys.argv[1:]
+    store, name, *threads = sys.argv[1:]
     app = Console(settings_for(store, seed_demo=False, offline_token_delay=0))
     try:
         views = {t: app.thread(t) for t in threads}
         print("ready", flush=True)
-        deadline = time.monotonic() + 60
-        while not os.path.exists(go):
-            if time.monotonic() > deadline:
-                raise SystemExit("no go signal")
-            time.sleep(0.005)
+        if sys.stdin.readline().strip() != "go":
+            raise SystemExit("no go signal")
         order = list(threads)
         random.Random(name).shuffle(order)
         for t in order:

@@ -57,6 +57,19 @@ def test_a_viewer_calling_decide_directly_is_refused_and_logged(make_console, po
         list(console_.start("gated_publication", "x", EDITOR))
 
 
+def test_a_viewers_refused_start_is_logged(make_console, policy_file):
+    console_ = make_console(auth_mode="oidc", policy_path=str(policy_file))
+    with pytest.raises(NotAllowed, match="not start new ones"):
+        list(console_.start("content_approval", "a topic", VIEWER, thread_id="vic-1"))
+    row = console_.decision_log().iloc[0]
+    assert (row["action"], row["outcome"], row["thread_id"], row["workflow"]) == ("start", "refused", "vic-1", "content_approval")
+    assert row["detail"] == "not allowed (role: viewer)" and row["reviewer"] == VIEWER.name
+    with pytest.raises(NotAllowed):  # no id given: logged all the same
+        list(console_.start("gated_publication", "x", VIEWER))
+    assert len(console_.decision_log(reviewer=VIEWER)) == 2
+    assert "vic-1" not in set(console_.inbox().rows["thread_id"])  # nothing was started
+
+
 def test_retry_is_for_admins(make_console, policy_file):
     console_ = make_console(auth_mode="oidc", policy_path=str(policy_file))
     view = console_.thread("demo-content_approval-2")
@@ -88,7 +101,7 @@ def test_reviewer_decides_and_the_log_names_them(oidc_app):
     at = open_thread(signed_in(oidc_app, EDITOR), "demo-content_approval-1")
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)
-    at.switch_page("pages/activity.py").run()
+    at.switch_page("views/activity.py").run()
     log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["ed@example.com"]  # verified: no "(unverified)" mark
 

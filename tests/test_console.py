@@ -124,12 +124,12 @@ def test_two_sessions_at_once_through_one_bridge(demo):
     views = {t: demo.thread(t) for t in ("demo-content_approval-1", "demo-content_approval-2")}
     results = {}
 
-    def click(name, thread_id):
+    def click(name, thread_id, reviewer):
         v = views[thread_id]
-        items = list(demo.decide(DecisionRequest(thread_id, v.checkpoint_id, v.interrupts[0].id, "approve"), ANN))
+        items = list(demo.decide(DecisionRequest(thread_id, v.checkpoint_id, v.interrupts[0].id, "approve"), reviewer))
         results[name] = items[-1].status
 
-    clicks = [threading.Thread(target=click, args=(f"{t}-{i}", t)) for t in views for i in range(2)]
+    clicks = [threading.Thread(target=click, args=(f"{t}-{i}", t, who)) for t in views for i, who in enumerate((ANN, BOB))]
     for c in clicks:
         c.start()
     for c in clicks:

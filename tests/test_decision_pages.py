@@ -26,7 +26,7 @@ def test_a_click_on_what_someone_else_already_answered_is_refused_with_reload(ap
     reload = next(b for b in at.button if b.label == "Reload")
     at = reload.click().run()
     assert "Finished" in texts(at) and "not applied" not in texts(at)
-    log = list(at.dataframe[-1].value["outcome"])
+    log = list(next(d.value for d in at.dataframe if "outcome" in d.value.columns)["outcome"])
     assert sorted(log) == ["applied", "refused"]
 
 
@@ -83,3 +83,30 @@ def test_a_very_large_thread_opens_only_when_asked(app, monkeypatch):
     assert "the new reviewer console" in texts(at)  # the preview, from the index
     next(b for b in at.button if b.label == "Load the whole thread").click().run()
     assert not at.exception and "Please review this post before it is published." in texts(at)
+
+
+@pytest.mark.sqlite_only  # SQLite's busy timeout cuts the run; PostgreSQL's saver waits for the lock instead
+def test_a_step_that_ran_before_a_lock_is_not_offered_again(app, db_path, monkeypatch, tmp_path):
+    from tests.test_decision_faults import OtherWriter, lock_before_final_checkpoint
+    from tests.test_decisions import effects
+
+    monkeypatch.setenv("REVIEW_CONSOLE_WORKFLOWS", "tests.flows:COUNTED")
+    setup = Console(settings_for(str(db_path), seed_demo=True, extra_workflows=("tests.flows:COUNTED",), offline_token_delay=0))
+    writer = OtherWriter(db_path)
+    try:
+        list(setup.start("counted", json.dumps({"draft": "x", "effects": str(tmp_path / "e.txt")}), BOB, thread_id="locked"))
+        view = setup.thread("locked")
+        lock_before_final_checkpoint(monkeypatch, setup.saver, writer, step=2)  # after `effect` ran
+        list(setup.decide(DecisionRequest("locked", view.checkpoint_id, view.interrupts[0].id, "approve"), BOB))
+        writer.release()
+        setup.bridge.run(setup.recovery.recover_orphans())
+    finally:
+        writer.close()
+        setup.close()
+    at = open_thread(app, "locked")
+    assert not at.exception
+    shown = texts(at)
+    assert "locked by another program while a decision by Bob (unverified)" in shown and "ran to its end" in shown
+    assert "The console stopped" not in shown
+    assert "Continue" not in [b.label for b in at.button]  # no second run of a step that finished
+    assert effects(tmp_path / "e.txt") == ["approved"]

@@ -1,11 +1,15 @@
 """Every interrupt format, answered through the console on the real graphs: what the graph received and did."""
 
 import json
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from langchain_core.messages import ToolMessage
+from markdown_it import MarkdownIt
 
-from console import payloads, schema_form
+from console import formats
+from console.formats import diff, question, response_schema
 from console.decisions import DecisionRequest
 from console.errors import InvalidAnswer
 from console.markdown import plain_text, safe_markdown
@@ -38,9 +42,9 @@ def logged_answers(console_, thread_id):
 
 def test_plain_dict_answers_keep_their_shape():
     value = {"draft": "Hello", "message": "Check it"}
-    assert payloads.build_answer(value, "approve", {}) == {"approved": True}
-    assert payloads.build_answer(value, "reject", {"reason": " No "}) == {"approved": False, "reason": "No"}
-    assert payloads.build_answer(value, "edit", {"draft": "Hi"}) == {"approved": True, "edited": True, "draft": "Hi"}
+    assert formats.build_answer(value, "approve", {}) == {"approved": True}
+    assert formats.build_answer(value, "reject", {"reason": " No "}) == {"approved": False, "reason": "No"}
+    assert formats.build_answer(value, "edit", {"draft": "Hi"}) == {"approved": True, "edited": True, "draft": "Hi"}
 
 
 # ---- 2. Agent Inbox HumanInterrupt -----------------------------------------------------
@@ -64,8 +68,8 @@ def test_agent_inbox_accept(demo):
 
 
 def test_agent_inbox_edit_keeps_types(demo):
-    outcome = decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{
-        "arg:to": '["ann@example.org", "bob@example.org"]', "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
+    outcome = decide(demo, "demo-agent_inbox-1", "edit", **{
+        "arg:to": "ann@example.org\nbob@example.org", "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
     response = outcome.view.values["responses"][0]
     assert response == {"type": "edit", "args": {"action": "send_email", "args": {
         "to": ["ann@example.org", "bob@example.org"], "subject": "New hours", "body": "9 to 5", "priority": 1}}}
@@ -73,9 +77,9 @@ def test_agent_inbox_edit_keeps_types(demo):
         "Email “New hours” sent to ann@example.org, bob@example.org (priority 1). (as edited by the reviewer)")
 
 
-def test_agent_inbox_edit_with_bad_json_is_refused_before_sending(demo):
-    with pytest.raises(InvalidAnswer, match="“to” is not valid JSON"):
-        decide(demo, "demo-agent_inbox-1", "edit", tool_name="send_email", **{"arg:to": "[oops"})
+def test_agent_inbox_edit_with_a_wrong_value_is_refused_before_sending(demo):
+    with pytest.raises(InvalidAnswer, match="“Priority” must be a number"):
+        decide(demo, "demo-agent_inbox-1", "edit", **{"arg:to": "ann@example.org", "arg:priority": "high"})
     assert demo.thread("demo-agent_inbox-1").status == "waiting"
 
 
@@ -127,7 +131,7 @@ def test_hitl_approve_all_runs_every_tool(demo):
 
 def test_hitl_edit_and_reject_in_order(demo):
     outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
-        {"action": "edit", "inputs": {"tool_name": "send_email", "arg:to": '["board@example.org"]', "arg:subject": "Run",
+        {"action": "edit", "inputs": {"arg:to": "board@example.org", "arg:subject": "Run",
                                       "arg:body": "See you there", "arg:priority": 1}},
         {"action": "reject", "inputs": {"message": "Keep the test records."}},
     ])
@@ -148,7 +152,7 @@ def test_hitl_respond_answers_for_the_tool(demo):
     assert results["send_email"].content == "Already sent yesterday." and results["send_email"].status == "success"
     assert results["delete_records"].status == "error"  # rejected with no reason: the default sentence
     with pytest.raises(InvalidAnswer, match="not offered"):
-        payloads.build_answer({"action_requests": [{"name": "delete_records", "args": {}}],
+        formats.build_answer({"action_requests": [{"name": "delete_records", "args": {}}],
                                "review_configs": [{"action_name": "delete_records", "allowed_decisions": ["approve"]}]},
                               "reject", {})
 
@@ -185,7 +189,7 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
     thread = "demo-tool_approval_per_call-1"
     view = demo.thread(thread)
     email, delete = view.interrupts
-    edit = {"arg:to": '["cfo@example.org"]', "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
+    edit = {"arg:to": "cfo@example.org", "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
     request = DecisionRequest(thread, view.checkpoint_id, email.id, "edit", edit, together=((delete.id, "approve", {}),))
     outcome = list(demo.decide(request, ANN))[-1]
     assert outcome.status == "applied" and outcome.view.status == "finished"
@@ -198,9 +202,12 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
 
 def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
     pending = demo.thread("demo-tool_approval_per_call-1").interrupts[0]
+    inputs = {"arg:to": "cfo@example.org", "arg:subject": "s", "arg:body": "b", "arg:priority": 1}
+    answer = formats.build_answer(pending.value, "edit", inputs, pending.response_schema)  # checked, and it fits
+    assert answer["edited_action"]["args"]["to"] == ["cfo@example.org"]
+    answer["edited_action"]["args"]["to"] = "cfo@example.org"
     with pytest.raises(InvalidAnswer, match="“edited_action › args › to” must be a list"):
-        payloads.build_answer(pending.value, "edit", {"arg:to": '"cfo@example.org"', "arg:subject": "s", "arg:body": "b",
-                                                      "arg:priority": 1}, pending.response_schema)
+        response_schema.check(pending.response_schema, answer)
 
 
 # ---- 4. typed answers (response_schema) ------------------------------------------------
@@ -225,7 +232,7 @@ def test_typed_answer_refused_by_the_console_names_the_field(demo):
     with pytest.raises(InvalidAnswer, match="“Amount” must be at most 500"):
         decide(demo, thread, "answer", decision="refund", amount=900)
     with pytest.raises(InvalidAnswer, match="“decision” must be one of: refund, partial, deny"):
-        schema_form.check(demo.thread(thread).interrupts[0].response_schema, {"decision": "maybe"})
+        response_schema.check(demo.thread(thread).interrupts[0].response_schema, {"decision": "maybe"})
     assert demo.thread(thread).status == "waiting" and demo.decision_log(thread).empty
 
 
@@ -256,11 +263,11 @@ def test_schema_forms_for_plain_json_schemas():
     schema = {"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "description": "Who"}, "count": {"type": "integer", "minimum": 1},
         "colours": {"type": "array", "items": {"enum": ["red", "blue"]}}, "extra": {"type": "object"}}}
-    request = payloads.describe("Who is it?", schema)
+    request = formats.describe("Who is it?", schema)
     assert [f.kind for f in request.action("answer").fields] == ["text", "integer", "multi_choice", "json"]
-    answer = payloads.build_answer("Who is it?", "answer", {"name": "Ann", "count": 2, "colours": ["red"], "extra": '{"a": 1}'}, schema)
+    answer = formats.build_answer("Who is it?", "answer", {"name": "Ann", "count": 2, "colours": ["red"], "extra": '{"a": 1}'}, schema)
     assert answer == {"name": "Ann", "count": 2, "colours": ["red"], "extra": {"a": 1}}
-    assert payloads.build_answer("Pick", "answer", {"value": "b"}, {"enum": ["a", "b"]}) == "b"
+    assert formats.build_answer("Pick", "answer", {"value": "b"}, {"enum": ["a", "b"]}) == "b"
 
 
 # ---- 5. several interrupts from parallel branches ---------------------------------------
@@ -323,51 +330,120 @@ def test_string_and_unknown_dict_get_free_form_answers(demo):
 def test_odd_payloads_never_break_the_view():
     for value in (None, 42, [1, "two"], {"action_requests": "nope"}, {"type": "tool_approval"}, [{"action_request": 1}],
                   {"action_requests": [1], "review_configs": []}):
-        request = payloads.describe(value, {"not": "a schema"} if value == 42 else None)
+        request = formats.describe(value, {"not": "a schema"} if value == 42 else None)
         assert request.actions and request.preview is not None
     broken = {"action_requests": [1], "review_configs": []}  # matches HITL, but its adapter cannot read it
-    assert payloads.describe(broken).format == "generic"
-    assert payloads.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
+    assert formats.describe(broken).format == "generic"
+    assert formats.build_answer(broken, "answer", {"text": "[1]", "as_json": True}) == [1]
 
 
 # ---- safe text and extension ---------------------------------------------------------------
 
 
-def test_markdown_is_stripped_of_images_html_and_live_links():
+# How Streamlit's renderer (react-markdown with GFM) would read our output: raw HTML on,
+# bare addresses linked, tables and strikethrough on. Nothing live may come out of it.
+_STREAMLIT_LIKE = MarkdownIt("gfm-like", {"html": True})
+_STREAMLIT_LIKE.linkify.set({"fuzzy_link": False})  # GFM links www.… and scheme://… and e-mails, not bare "x.org"
+
+
+def live_parts(markdown: str) -> list[str]:
+    """Every link, image or raw-HTML token a Markdown renderer would make of `markdown`."""
+    found = []
+    for token in _STREAMLIT_LIKE.parse(markdown):
+        for t in [token, *(token.children or [])]:
+            if t.type in ("link_open", "image", "html_inline", "html_block"):
+                found.append(f"{t.type}:{t.attrs or t.content}")
+    return found
+
+
+def visible(markdown: str) -> str:
+    """The words a reader sees once `markdown` is rendered."""
+    from html.parser import HTMLParser
+
+    words: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = words.append
+    parser.feed(_STREAMLIT_LIKE.render(markdown).replace("<br />\n", "\n"))
+    return "".join(words).strip()
+
+
+def test_markdown_keeps_no_image_no_html_and_no_live_link():
     text = ('Hi <img src=x onerror=alert(1)><script>alert(1)</script> ![pixel](https://t.example/p.png) '
             '[click](javascript:alert(1)) <b>bold</b>\n\n[ref]: https://r.example')
     shown = safe_markdown(text)
-    assert "<" not in shown and "img" not in shown and "alert(1)<" not in shown and "pixel" not in shown
-    assert "click (`javascript:alert(1)`)" in shown and "bold" in shown
+    assert live_parts(shown) == []
+    assert "t.example/p.png" not in shown  # the image is never loaded; its alt text stays as words
+    assert visible(shown) == 'Hi <img src=x onerror=alert(1)><script>alert(1)</script> pixel click (javascript:alert(1)) <b>bold</b>'
+    assert "click (`javascript:alert(1)`)" in shown
     assert plain_text("**Send** it to [Ann](https://a.example)") == "Send it to Ann (https://a.example)"
     assert safe_markdown("Mail ann@example.org or see www.example.org") == "Mail `ann@example.org` or see `www.example.org`"
 
 
-def test_a_team_adds_its_own_format_in_one_class():
-    class TicketAdapter:
-        name = "ticket"
+def test_markdown_shows_autolinks_and_email_addresses_as_code():
+    for text, seen in [
+        ("Alice Smith <alice.smith@company.com>", "Alice Smith <alice.smith@company.com>"),
+        ("See <https://example.org/a?b=1&c=2> now", "See <https://example.org/a?b=1&c=2> now"),
+        ("To: bob@example.org, cc x.y+z@mail.example.co.uk", "To: bob@example.org, cc x.y+z@mail.example.co.uk"),
+        ("Docs at https://example.org/docs. Or www.example.org!", "Docs at https://example.org/docs. Or www.example.org!"),
+        ("[ref link][r]\n\n[r]: https://r.example", "ref link (https://r.example)"),
+    ]:
+        shown = safe_markdown(text)
+        assert live_parts(shown) == [], text
+        assert visible(shown) == seen, text
+    assert "`alice.smith@company.com`" in safe_markdown("Alice Smith <alice.smith@company.com>")
+    assert plain_text("Alice Smith <alice.smith@company.com>") == "Alice Smith alice.smith@company.com"
 
-        def matches(self, value, schema=None):
-            return isinstance(value, dict) and "ticket" in value
 
-        def describe(self, value, schema=None):
-            return payloads.ReviewRequest(format="ticket", title=f"Ticket {value['ticket']}",
-                                          actions=(payloads.Action("close", "Close"),))
+def test_markdown_keeps_prose_emphasis_and_line_breaks():
+    assert visible(safe_markdown("a < b > c, and 3 > 2 & 1 < 2")) == "a < b > c, and 3 > 2 & 1 < 2"
+    nested = "***both*** and **bold _it_**, *a **b** c*, foo*bar*baz"
+    assert _STREAMLIT_LIKE.render(safe_markdown(nested)) == _STREAMLIT_LIKE.render(nested)
+    assert visible(safe_markdown("Dear Ann,\nthe room is booked.\nBest,\nBob")) == "Dear Ann,\nthe room is booked.\nBest,\nBob"
+    listed = safe_markdown("Agenda:\n\n- budget\n- rota\n\n1. first\n2. second\n\n> quoted\n\n`code <b>`")
+    assert live_parts(listed) == []
+    html = _STREAMLIT_LIKE.render(listed)
+    assert "<li>budget</li>" in html and "<ol>" in html and "<blockquote>" in html and "<code>code &lt;b&gt;</code>" in html
+    # Words that look like syntax stay words: no table, no strikethrough, no heading of the workflow's own size.
+    tricky = safe_markdown("| a | b |\n|---|---|\n~~gone~~ $x$\n\n# Huge")
+    assert "<table" not in _STREAMLIT_LIKE.render(tricky) and "<s>" not in _STREAMLIT_LIKE.render(tricky)
+    assert "<h1>" not in _STREAMLIT_LIKE.render(tricky) and "Huge" in visible(tricky)
 
-        def answer(self, value, action, inputs, schema=None):
-            return {"close": True}
 
-    payloads.register(TicketAdapter())
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab <>/@.:[]()!*_`\\~|#-\n") + ["www.", "http://", "x.org", "<a href=", "](", "!["]),
+                max_size=40).map("".join))
+def test_any_markdown_comes_out_inert(text):
+    assert live_parts(safe_markdown(text)) == []
+
+
+def readme_format_example() -> str:
+    """The Python block under README's "Add your own format", as a reader would copy it."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Add your own format", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_format_example_runs_as_written():
+    namespace: dict = {}
+    before = len(formats.ADAPTERS)
+    exec(compile(readme_format_example(), "README.md", "exec"), namespace)  # the snippet registers its adapter
     try:
-        assert payloads.describe({"ticket": 7}).title == "Ticket 7"
-        assert payloads.build_answer({"ticket": 7}, "close", {}) == {"close": True}
+        assert len(formats.ADAPTERS) == before + 1 and formats.ADAPTERS[0].name == "ticket"
+        ticket = {"ticket_id": 7, "summary": "Printer on fire"}
+        request = formats.describe(ticket)
+        assert request.title == "Ticket 7" and request.message == "Printer on fire"
+        assert [a.key for a in request.actions] == ["close", "escalate"]
+        assert formats.build_answer(ticket, "close", {}) == {"status": "closed"}
+        assert formats.build_answer(ticket, "escalate", {"why": "Smoke"}) == {"status": "escalated", "why": "Smoke"}
+        with pytest.raises(InvalidAnswer, match="Please fill in “Why\\?”"):
+            formats.build_answer(ticket, "escalate", {})
+        assert formats.describe({"draft": "x"}).format == "draft"  # the built-in ones still answer theirs
     finally:
-        payloads.ADAPTERS.pop(0)
+        formats.ADAPTERS.pop(0)
 
 
 # ---- any payload at all ------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -382,9 +458,126 @@ _json = st.recursive(
 @given(value=_json, schema=st.none() | st.dictionaries(st.sampled_from(["type", "properties", "enum", "required", "items"]), _json, max_size=3),
        action=st.sampled_from(["approve", "answer", "decide_each", "edit", "accept", "x"]), inputs=st.dictionaries(st.text(max_size=8), _json, max_size=3))
 def test_any_payload_is_shown_and_any_input_is_refused_in_words(value, schema, action, inputs):
-    request = payloads.describe(value, schema)
+    request = formats.describe(value, schema)
     assert request.title and isinstance(request.preview, str)
     try:
-        payloads.build_answer(value, action, inputs, schema)
+        formats.build_answer(value, action, inputs, schema)
     except InvalidAnswer as exc:
         assert str(exc)
+
+
+def test_the_formats_package_has_no_import_cycle():
+    """Every module of console/formats imports only modules below it: base imports no format."""
+    import ast
+    import graphlib
+
+    root = Path(__file__).resolve().parent.parent / "console" / "formats"
+    modules = {p.stem for p in root.glob("*.py") if p.stem != "__init__"}
+    graph = {}
+    for name in modules:
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "console.formats":
+                    names = {a.name for a in node.names}
+                    found |= names & modules
+                    if names - modules:  # a name from the package itself
+                        found.add("__init__")
+                elif node.module.startswith("console.formats."):
+                    found.add(node.module.rsplit(".", 1)[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.rsplit(".", 1)[1] for a in node.names if a.name.startswith("console.formats.")}
+        graph[name] = found
+    assert "__init__" not in set().union(*graph.values()), "a format module imports the package, which imports it"
+    assert graph["base"] == set(), "base.py must not import any format"
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+
+
+# ---- shapes people copy, labels, and the diff of an edit ------------------------------------------------------
+
+def test_labels_read_as_words():
+    from console.formats.arguments import label
+
+    assert [label(k) for k in ("duration_minutes", "preferred_day", "to", "toEmail", "cc", "older_than_days", "x")] == [
+        "Duration (minutes)", "Preferred day", "To", "To email", "CC", "Older than (days)", "X"]
+
+
+def test_docs_tool_call_review_answers_in_the_docs_shape():
+    value = {"question": "Is this correct?", "tool_call": {"name": "search", "args": {"query": "weather", "days": 3}, "id": "c"}}
+    request = formats.describe(value)
+    assert request.format == "tool_call_review" and action_keys(request) == ["continue", "update", "feedback"]
+    assert [(f.label, f.kind) for f in request.action("update").fields] == [("Query", "text"), ("Days", "integer")]
+    assert formats.build_answer(value, "continue", {}) == {"action": "continue"}
+    assert formats.build_answer(value, "update", {"arg:query": "rain", "arg:days": 2}) == {
+        "action": "update", "data": {"query": "rain", "days": 2}}
+    assert formats.build_answer(value, "feedback", {"feedback": " Use Celsius. "}) == {"action": "feedback", "data": "Use Celsius."}
+    with pytest.raises(InvalidAnswer, match="not offered"):
+        formats.build_answer(value, "approve", {})  # the natural word of other formats is not silently sent
+
+
+def test_questions_are_answered_in_the_shape_the_reviewer_confirms():
+    assert formats.describe({"query": "Help?"}).format == "question"
+    assert formats.describe({"prompt": "Next message?"}).format == "question"
+    assert formats.describe({"message": "Your name?"}).format == "question"
+    assert formats.describe({"message": "Look", "big": "data"}).format == "generic"  # a note beside data, not a question
+    assert formats.describe({"question": "OK?", "draft": "Text"}).format == "draft"
+    for value, shape, sent in [({"query": "Help?"}, question.AS_DATA, {"data": "Yes"}),
+                               ({"question": "Name?"}, question.AS_TEXT, "Yes"),
+                               ({"question": "Name?"}, question.AS_ANSWER, {"answer": "Yes"})]:
+        assert formats.build_answer(value, "answer", {"text": "Yes", "send_as": shape}) == sent
+        assert formats.confirmation(value, "answer", {"text": "Yes", "send_as": shape})["answer"] == sent
+    default = {f.name: f.default for f in formats.describe({"query": "Help?"}).action("answer").fields}
+    assert default["send_as"] == question.AS_DATA
+    assert formats.confirmation("Which venue?", "answer", {"text": "x", "as_json": False})["show_answer"]  # generic too
+
+
+def test_agent_inbox_questions_and_notifications_are_worded_as_such():
+    def one(action, args, **config):
+        return formats.describe({"action_request": {"action": action, "args": args}, "config": config, "description": "d"})
+
+    asked = one("Question", {"content": "Which day?"}, allow_respond=True, allow_ignore=True)
+    assert (asked.title, asked.message, [a.label for a in asked.actions]) == (
+        "The assistant asks you", "Which day?", ["Answer", "Skip the question"])
+    told = one("Email Assistant: notify", {}, allow_respond=True, allow_ignore=True)
+    assert told.title == "For your information" and [a.label for a in told.actions] == ["Give feedback", "Dismiss"]
+    assert one("archive", {}, allow_accept=True, allow_ignore=True).title == "For your information"
+    assert one("send_email", {"to": "a@b.org"}, allow_accept=True).title == "The agent wants to run “send_email”"
+    # Answers keep Agent Inbox's shape whatever the words.
+    value = {"action_request": {"action": "Question", "args": {"content": "?"}}, "config": {"allow_respond": True}}
+    assert formats.build_answer(value, "response", {"response": "Monday"}) == [{"type": "response", "args": "Monday"}]
+
+
+def test_tool_names_are_read_only_unless_the_workflow_allows_renaming():
+    from console.formats import arguments
+
+    value = {"action_request": {"action": "send_email", "args": {"to": "a@b.org"}}, "config": {"allow_edit": True}}
+    assert "tool_name" not in [f.name for f in formats.describe(value).action("edit").fields]
+    assert formats.build_answer(value, "edit", {"arg:to": "c@d.org", "tool_name": "delete_all"}) == [
+        {"type": "edit", "args": {"action": "send_email", "args": {"to": "c@d.org"}}}]  # a smuggled name is not read
+    formats.allow_renaming("send_email")
+    try:
+        assert formats.describe(value).action("edit").fields[0].name == "tool_name"
+        assert formats.build_answer(value, "edit", {"arg:to": "c@d.org", "tool_name": "send_fax"})[0]["args"]["action"] == "send_fax"
+    finally:
+        arguments.RENAMABLE.clear()
+
+
+def test_the_diff_of_an_edit_names_each_changed_field():
+    value = {"action_requests": [{"name": "send_email", "args": {"to": ["a@x.org"], "subject": "Hi", "body": "L1\nL2\nL3",
+                                                                  "priority": 2}}],
+             "review_configs": [{"action_name": "send_email", "allowed_decisions": ["approve", "edit"]}]}
+    same = {"arg:to": "a@x.org", "arg:subject": "Hi", "arg:body": "L1\nL2\nL3", "arg:priority": 2}
+    check = formats.confirmation(value, "edit", same)
+    assert check["edited"] and check["changes"] == [] and not check["show_answer"]
+    edited = {**same, "arg:to": "a@x.org\nb@x.org", "arg:subject": "Hello", "arg:body": "L1\nL2 changed\nL3"}
+    check = formats.confirmation(value, "edit", edited)
+    assert json.loads(json.dumps(check)) == check  # JSON-able, ready for the decision log
+    by_field = {c["field"]: c for c in check["changes"]}
+    assert set(by_field) == {"To", "Subject", "Body"}
+    assert by_field["To"]["added"] == ["b@x.org"] and by_field["To"]["removed"] == []
+    assert (by_field["Subject"]["before"], by_field["Subject"]["after"]) == ("Hi", "Hello")
+    assert by_field["Body"]["lines"] == [{"op": "same", "text": "L1"}, {"op": "removed", "text": "L2"},
+                                         {"op": "added", "text": "L2 changed"}, {"op": "same", "text": "L3"}]
+    assert diff.sentences(check["changes"])[:2] == ["To: added “b@x.org”", "Subject: “Hi” → “Hello”"]
+    assert formats.confirmation(value, "approve", {}) is None  # nothing to confirm: sent straight away

@@ -91,7 +91,7 @@ def test_a_row_derived_during_a_decision_is_replaced_once_it_ends(mix, db_path):
         assert conn.execute("SELECT status FROM rc_threads WHERE thread_id = 'r-1'").fetchone() == ("running",)
         assert conn.execute("SELECT COUNT(*) FROM rc_marks").fetchone() == (0,)
     mix.bridge.run(mix.store.finish(claim.decision_id, "failed", "test", release=True))
-    mix.bridge.run(mix._derive(only=["r-1"]))
+    mix.bridge.run(mix.indexer.derive(only=["r-1"]))
     assert waiting(mix) == ["r-1"]
 
 

@@ -4,17 +4,18 @@ import asyncio
 
 from console.service import Console
 from tests.inbox_graphs import ENTRY, elsewhere
+from tests.test_pages import unescape
 
 
 def captions(at) -> str:
-    return "\n".join(c.value for c in at.caption)
+    return unescape("\n".join(c.value for c in at.caption))
 
 
 def test_the_inbox_says_when_a_large_database_is_still_being_indexed(app, monkeypatch):
     monkeypatch.setattr(Console, "index_backlog", lambda self: 12345)
     at = app.run()
     assert not at.exception
-    assert any("Indexing 12,345 threads" in i.value for i in at.info)
+    assert any("Indexing 12,345 threads" in unescape(i.value) for i in at.info)
     assert len(next(d.value for d in at.dataframe if "kind of pause" in d.value.columns)) > 0  # usable meanwhile
 
 
@@ -34,4 +35,4 @@ def test_threads_of_an_unknown_workflow_are_mentioned_not_hidden(app, db_path):
     at = app.run()
     assert not at.exception
     assert "1 of a workflow this console does not know" in captions(at)
-    assert any("No thread is waiting" in i.value for i in at.info)
+    assert any("No thread is waiting" in unescape(i.value) for i in at.info)

@@ -1,5 +1,7 @@
 """Each page driven as a reviewer would, with Streamlit's AppTest, on the real app file."""
 
+import re
+
 from ui import keys
 
 
@@ -14,7 +16,12 @@ def texts(at):
     parts = [e.value for e in at.text] + [e.value for e in at.markdown] + [e.value for e in at.caption]
     parts += [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.error] + [e.value for e in at.info]
     parts += [e.value for e in at.title]
-    return "\n".join(str(p) for p in parts)
+    return unescape("\n".join(str(p) for p in parts))
+
+
+def unescape(markdown: str) -> str:
+    """What Markdown shows for text made inert: each backslash-escaped character as itself."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def inbox_table(at):
@@ -28,12 +35,12 @@ def choose(at, label):
 
 
 def submit(at, label):
-    button = next(b for b in at.button if b.label == label)
+    button = next(b for b in at.button if unescape(b.label) == label)
     return button.click().run()
 
 
 def fill(at, field_label, value):
-    widget = next(w for w in list(at.text_area) + list(at.text_input) if w.label.rstrip(" *") == field_label)
+    widget = next(w for w in list(at.text_area) + list(at.text_input) if unescape(w.label).rstrip(" *") == field_label)
     widget.input(value)
 
 
@@ -89,6 +96,8 @@ def test_edit_then_approve(app):
     at = choose(at, "Edit")
     fill(at, "Edited draft", "Open 9 to 5, every day.")
     at = submit(at, "Approve edited version")
+    assert "Check before sending" in texts(at)  # the edit's changes are shown first
+    at = submit(at, "Confirm and send")
     assert not at.exception
     assert "finished (published)" in texts(at)
     assert "Open 9 to 5, every day." in texts(at)
@@ -102,6 +111,7 @@ def test_static_pauses_with_a_state_edit(app):
     at = choose(at, "Edit state then continue")
     fill(at, "draft", "Final words, edited at the gate.")
     at = submit(at, "Save changes and continue")
+    at = submit(at, "Confirm and send")
     assert not at.exception
     assert "finished (published)" in texts(at) and "Final words, edited at the gate." in texts(at)
 
@@ -142,5 +152,5 @@ def test_activity_page_lists_decisions(app):
     submit(at, "Approve")
     at.switch_page(keys.ACTIVITY_PAGE).run()
     assert not at.exception
-    log = at.dataframe[-1].value
+    log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["Ann (unverified)"] and list(log["outcome"]) == ["applied"]

@@ -14,6 +14,7 @@ from console.service import Console
 from tests.conftest import answer, settings_for
 from tests.plain_graphs import ENTRY
 from tests.test_pages import choose, fill, inbox_table, open_thread, submit, texts
+from ui import keys
 from workflows.registry import load_registry
 
 SUBGRAPH_STEP = "In “Response agent”, at “Interrupt handler”"
@@ -187,6 +188,7 @@ def test_an_answer_that_fails_later_says_where(support_app):
     at = choose(at, "Edit")
     fill(at, "Edited draft", "This will explode.")
     at = submit(at, "Approve edited version")
+    at = submit(at, "Confirm and send")  # an edit is confirmed, with what changed
     assert not at.exception
     shown = texts(at)
     assert "Your decision was applied, then the workflow stopped with an error in “Send the reply”" in shown
@@ -196,10 +198,10 @@ def test_an_answer_that_fails_later_says_where(support_app):
 def test_activity_shows_titles(support_app):
     at = open_thread(support_app, "ticket-7")
     submit(at, "Approve")
-    at.switch_page("pages/activity.py").run()
+    at.switch_page(keys.ACTIVITY_PAGE).run()
     assert not at.exception
-    counts = at.dataframe[0].value
+    counts = next(d.value for d in at.dataframe if d.value.index.name == "workflow")  # the pivot: one row per workflow
     assert "Customer support desk" in set(counts.index)
-    log = at.dataframe[-1].value
+    log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert set(log["workflow"]) == {"Customer support desk"}  # the starts and the approval
     no_workflow_id([texts(at), *frames_without_ids(at)])

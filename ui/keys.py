@@ -4,15 +4,16 @@
 THREAD_ID = "thread_id"
 
 # Page files (st.navigation / st.switch_page targets) and their URL paths
-INBOX_PAGE = "pages/inbox.py"
-THREAD_PAGE = "pages/thread.py"
-START_PAGE = "pages/start.py"
-ACTIVITY_PAGE = "pages/activity.py"
+INBOX_PAGE = "views/inbox.py"
+THREAD_PAGE = "views/thread.py"
+START_PAGE = "views/start.py"
+ACTIVITY_PAGE = "views/activity.py"
 
 # Session state
 REVIEWER_NAME = "reviewer_name"
 REVIEWER_COOKIE = "review_console_name"  # demo mode: the typed name, kept by the browser across page loads
 PENDING_DECISION = "pending_decision"  # set by a submit callback, applied by the page body
+CONFIRM_DECISION = "confirm_decision"  # a decision the reviewer still confirms (an edit's changes, a guessed shape)
 LAST_OUTCOME = "last_outcome"  # {thread_id: Outcome}, shown once above the thread
 INBOX_TABLE = "inbox_table"
 INBOX_OPEN = "inbox_open_thread"
@@ -20,7 +21,6 @@ INBOX_PAGE_NO = "inbox_page_no"
 FAILED_TABLE = "failed_table"
 START_RESULT = "start_result"
 LOAD_LARGE = "load_large_thread"  # the thread id a reviewer chose to open despite its size
-ROUTED = "routed"  # this session has run the router (streamlit_app.py) at least once
 
 
 def action_key(thread_id: str, interrupt_id: str | None, action: str) -> str:
@@ -45,3 +45,7 @@ def item_field_key(thread_id: str, interrupt_id: str | None, item: int, action: 
 
 def send_key(thread_id: str, interrupt_id: str | None, what: str) -> str:
     return f"send:{thread_id}:{interrupt_id or 'static'}:{what}"
+
+
+def confirm_key(thread_id: str, where: str | None, what: str) -> str:
+    return f"confirm:{thread_id}:{where or 'static'}:{what}"

@@ -3,6 +3,7 @@ with st.text / st.code / st.json only: never Markdown with HTML, never unsafe_al
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 import pandas as pd
@@ -10,14 +11,18 @@ import streamlit as st
 
 from console.decisions import DecisionRequest, Outcome
 from console.errors import ConsoleError, InvalidAnswer
-from console.markdown import escape, safe_markdown
-from console.payloads import Action, Field, ReviewRequest
+from console.markdown import safe_markdown
+from console.formats import Action, Field, ReviewRequest, display
+from console.jsonable import dumps, to_jsonable
 from console.runs import Progress
 from console import wording
 from console.threads import ThreadView
 from ui import keys
+from ui.confirm import confirm_area, send_or_confirm
+from ui.text import inert, visible
 
-SHOW_CHARS = 20_000  # longer text is cut, with a way to see all of it
+SHOW_CHARS = 20_000  # longer text is cut, with a way to see all of it …
+PART_CHARS = 50_000  # … one part of this size at a time
 
 SUBMIT_LABELS = {
     "approve": "Approve",
@@ -33,6 +38,8 @@ SUBMIT_LABELS = {
     "ignore": "Ignore",
     "response": "Send response",
     "respond": "Send response",
+    "update": "Send the changed arguments",
+    "feedback": "Send feedback",
 }
 
 RETRY_REQUEST = ReviewRequest(format="retry", title="Retry", actions=(Action("retry", "Retry", primary=True),))
@@ -47,29 +54,56 @@ STATUS_WORDS = {
 }
 
 
+def _turn(key: str, by: int) -> None:
+    st.session_state[key] = st.session_state.get(key, 0) + by
+
+
+def _in_parts(text: str, key: str, show) -> None:
+    """A very long text one part at a time: a megabyte in one element froze the tab for minutes."""
+    parts = -(-len(text) // PART_CHARS)
+    state = f"part:{key}"
+    part = min(max(st.session_state.get(state, 0), 0), parts - 1)
+    start = part * PART_CHARS
+    st.caption(inert(f"Part {part + 1} of {parts} · characters {start + 1:,}–{min(start + PART_CHARS, len(text)):,} "
+                     f"of {len(text):,}"))
+    show(text[start:start + PART_CHARS])
+    back, forward = st.columns(2)
+    back.button("Previous part", key=f"back:{key}", disabled=part == 0, on_click=_turn, args=(state, -1))
+    forward.button("Next part", key=f"next:{key}", disabled=part == parts - 1, on_click=_turn, args=(state, 1))
+
+
 def long_text(text: str, key: str, limit: int = SHOW_CHARS) -> None:
-    """Plain text, cut at `limit` characters with a toggle to show the rest."""
-    text = str(text)
+    """Plain text with hidden characters shown, cut at `limit` characters with a toggle to read all of it, in parts."""
+    text = visible(text)
     if len(text) <= limit:
         st.text(text)
         return
-    if st.toggle(f"Show all {len(text):,} characters", key=f"all:{key}"):
-        st.text(text)
+    if st.toggle(inert(f"Show all {len(text):,} characters"), key=f"all:{key}"):
+        _in_parts(text, key, st.text)
     else:
         st.text(text[:limit] + " …")
 
 
-def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
-    from console.jsonable import dumps, to_jsonable
+def _visible_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {visible(k): _visible_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_strings(v) for v in value]
+    return value
 
-    text = dumps(value, indent=2)
+
+def json_view(value: Any, key: str, limit: int = SHOW_CHARS) -> None:
+    text = visible(dumps(value, indent=2))
     value = to_jsonable(value)  # LangChain messages and models as their fields, not their repr
     if len(text) <= limit:
+        value = _visible_strings(value)
         st.json(value if isinstance(value, (dict, list)) else {"value": value}, expanded=2)
     else:
-        st.caption(f"Large value ({len(text):,} characters); the start is shown.")
+        st.caption(inert(f"Large value ({len(text):,} characters); the start is shown."))
         if st.toggle("Show all of it", key=f"alljson:{key}"):
-            st.code(text, language="json")
+            _in_parts(text, f"json:{key}", lambda part: st.code(part, language="json"))
         else:
             st.code(text[:limit] + "\n…", language="json")
 
@@ -84,7 +118,7 @@ def request_view(request: ReviewRequest, key: str) -> None:
         with st.container(key=f"description-{abs(hash(key))}"):
             description_view(request.description)
     if request.step:
-        st.markdown(f"**Step {request.step}{f' of {request.steps}' if request.steps else ''}**")
+        st.markdown(f"**{inert(f'Step {request.step}' + (f' of {request.steps}' if request.steps else ''))}**")
     if request.message:
         with st.container(key=f"message-{abs(hash(key))}"):
             long_text(request.message, f"msg:{key}")
@@ -94,59 +128,63 @@ def request_view(request: ReviewRequest, key: str) -> None:
             long_text(request.draft, f"draft:{key}")
     if request.details:
         st.markdown("**Details**")
-        for name, value in request.details.items():
-            if isinstance(value, (dict, list)):
-                st.text(f"{name}:")
-                json_view(value, f"{key}:{name}")
+        # Each detail under its own label, as text (lists one per line, line breaks kept); JSON only under "Raw payload".
+        for n, (label, text) in enumerate(display.rows(request.details)):
+            if "\n" in text or len(text) > 80:
+                st.text(visible(f"{label}:"))
+                with st.container(border=True, key=f"detail-{abs(hash(key))}-{n}"):
+                    long_text(text, f"detail:{key}:{n}")
             else:
-                st.text(f"{name}: {value}")
+                st.text(visible(f"{label}: {text}"))
 
 
 def thread_header(view: ThreadView) -> None:
-    st.title(view.workflow_title)
-    st.caption(f"Thread {view.thread_id}")
+    st.title(inert(view.workflow_title))
+    st.caption(inert(f"Thread {view.thread_id}"))
     line = STATUS_WORDS.get(view.status, view.status)
     if view.status == "waiting":
         line += f" · {wording.pause_phrase(view)}"
     elif view.next_nodes:
         line += f" · next step: {wording.steps_list(view.next_nodes, view.step_titles)}"
-    st.text(line)  # text: step titles come from the workflow, and are not Markdown
+    st.markdown(f"**{inert(line)}**")  # step titles come from the workflow: inert
     if view.error:
-        st.error(f"Stopped {wording.stopped_in(view)}: {view.error}" if view.error_node else view.error)
+        st.error(inert(f"Stopped {wording.stopped_in(view)}: {view.error}" if view.error_node else view.error))
     if view.version_changed:
-        st.warning(
+        st.warning(inert(
             f"This thread was started with version {view.thread_version} of the workflow; the console now runs "
             f"version {view.current_version}. Decisions are held until an administrator has a second look."
-        )
+        ))
 
 
 def field_input(field: Field, key: str) -> None:
-    label = field.label + (" *" if field.required else "")
+    # Labels and help come from the workflow (tool-argument keys, state keys, schema titles).
+    label, help_ = inert(field.label + (" *" if field.required else "")), inert(field.help) if field.help else None
     if field.kind == "long_text":
-        st.text_area(label, value=field.default or "", key=key, help=field.help, height=200)
+        st.text_area(label, value=field.default or "", key=key, help=help_, height=200)
     elif field.kind == "text":
-        st.text_input(label, value=field.default or "", key=key, help=field.help)
+        st.text_input(label, value=field.default or "", key=key, help=help_)
     elif field.kind in ("number", "integer"):
         # Streamlit infers whole numbers from an int default: a "number" must start as a float.
         cast = int if field.kind == "integer" else float
         num = lambda v: cast(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
-        st.number_input(label, value=num(field.default), key=key, help=field.help,
+        st.number_input(label, value=num(field.default), key=key, help=help_,
                         min_value=num(field.minimum), max_value=num(field.maximum),
                         step=1 if field.kind == "integer" else None)
     elif field.kind == "boolean":
-        st.checkbox(label, value=bool(field.default), key=key, help=field.help)
+        st.checkbox(label, value=bool(field.default), key=key, help=help_)
     elif field.kind == "choice":
         options = list(field.choices)
         index = options.index(field.default) if field.default in options else None
-        st.selectbox(label, options, index=index, key=key, help=field.help, format_func=str)
+        st.selectbox(label, options, index=index, key=key, help=help_, format_func=visible)
     elif field.kind == "multi_choice":
         st.multiselect(label, list(field.choices), default=[d for d in field.default or [] if d in field.choices],
-                       key=key, help=field.help, format_func=str)
+                       key=key, help=help_, format_func=visible)
     elif field.kind == "lines":
-        st.text_area(label, value=field.default or "", key=key, help=field.help, height=100)
+        lines = max(3, min(10, str(field.default or "").count("\n") + 2))
+        st.text_area(label, value=field.default or "", key=key, help=help_, height=28 * lines + 20)
     else:  # json
         st.text_area(label + " (JSON)", value=field.default if isinstance(field.default, str) else "", key=key,
-                     help=field.help, height=160)
+                     help=help_, height=160)
 
 
 def _chosen(thread_id: str, interrupt_id: str | None, request: ReviewRequest) -> tuple[str, dict[str, Any]]:
@@ -172,22 +210,23 @@ def _picked(request: ReviewRequest, label: str | None) -> Action | None:
     return next((a for a in request.actions if a.label == label), request.actions[0] if request.actions else None)
 
 
-def _queue_decision(thread_id: str, checkpoint_id: str, interrupt_id: str | None, action: Action) -> None:
+def _queue_decision(view: ThreadView, interrupt_id: str | None, action: Action) -> None:
     """Submit callback: remember exactly what the reviewer saw and typed; the page applies it."""
-    inputs = {f.name: st.session_state.get(keys.field_key(thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action.key, inputs)
+    inputs = {f.name: st.session_state.get(keys.field_key(view.thread_id, interrupt_id, action.key, f.name)) for f in action.fields}
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action.key, inputs), [""])
 
 
-def _queue_chosen(thread_id: str, checkpoint_id: str, interrupt_id: str | None, request: ReviewRequest) -> None:
-    action, inputs = _chosen(thread_id, interrupt_id, request)
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(thread_id, checkpoint_id, interrupt_id, action, inputs)
+def _queue_chosen(view: ThreadView, interrupt_id: str | None, request: ReviewRequest) -> None:
+    action, inputs = _chosen(view.thread_id, interrupt_id, request)
+    send_or_confirm(view, interrupt_id, DecisionRequest(view.thread_id, view.checkpoint_id, interrupt_id, action, inputs), [""])
 
 
 def _queue_together(view: ThreadView) -> None:
     """One decision answering every pending interrupt, sent as one resume."""
     answers = [(i.id, *_chosen(view.thread_id, i.id, i.request)) for i in view.interrupts]
     first, rest = answers[0], tuple(answers[1:])
-    st.session_state[keys.PENDING_DECISION] = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    decision = DecisionRequest(view.thread_id, view.checkpoint_id, first[0], first[1], first[2], rest)
+    send_or_confirm(view, "together", decision, [f"Question {n}" for n in range(1, len(answers) + 1)])
 
 
 def _fields(fields, key_of) -> None:
@@ -199,17 +238,17 @@ def items_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | Non
     """Several questions in one pause: one decision each (outside a form, so the choice shows its inputs at once)."""
     for n, item in enumerate(request.items):
         with st.container(border=True):
-            st.markdown(f"**{n + 1}. {escape(item.title)}**")
+            st.markdown(f"**{inert(f'{n + 1}. {item.title}')}**")
             request_view(item, f"{interrupt_id}:item{n}")
             labels = [a.label for a in item.actions]
             if not labels:
                 st.caption("This item allows no answer (its settings turn every action off).")
                 continue
-            choice = st.radio(f"Decision on item {n + 1}", labels, horizontal=True,
+            choice = st.radio(inert(f"Decision on item {n + 1}"), labels, horizontal=True, format_func=inert,
                               key=keys.item_choice_key(view.thread_id, interrupt_id, n))
             action = _picked(item, choice)
             if action.help:
-                st.caption(action.help)
+                st.caption(inert(action.help))
             _fields(action.fields, lambda f, a=action, n=n: keys.item_field_key(view.thread_id, interrupt_id, n, a.key, f.name))
 
 
@@ -225,35 +264,39 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         items_area(view, request, interrupt_id)
         st.button(SUBMIT_LABELS["decide_each"], type="primary", disabled=not can_decide,
                   key=keys.send_key(view.thread_id, interrupt_id, "items"),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     # One possible action needs no choice: its form is shown straight away.
-    choice = st.radio("Your decision", labels, horizontal=True, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
+    choice = st.radio("Your decision", labels, horizontal=True, format_func=inert, key=keys.choice_key(view.thread_id, interrupt_id)) if len(labels) > 1 else None
     action = _picked(request, choice)
     if action.help:
-        st.caption(action.help)
+        st.caption(inert(action.help))
     if not use_form:
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
-        st.button(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)",
+        st.button(inert(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)"),
                   type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
-                  on_click=_queue_chosen, args=(view.thread_id, view.checkpoint_id, interrupt_id, request))
+                  on_click=_queue_chosen, args=(view, interrupt_id, request))
+        confirm_area(view, interrupt_id)
         return
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
         st.form_submit_button(
-            action.submit or SUBMIT_LABELS.get(action.key, action.label),
+            inert(action.submit or SUBMIT_LABELS.get(action.key, action.label)),
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,
-            args=(view.thread_id, view.checkpoint_id, interrupt_id, action),
+            args=(view, interrupt_id, action),
         )
+    confirm_area(view, interrupt_id)
 
 
 def answer_all_button(view: ThreadView, can_decide: bool) -> None:
     st.button("Send all answers together", type="primary", disabled=not can_decide,
               key=keys.send_key(view.thread_id, None, "together"), on_click=_queue_together, args=(view,),
               help="One resume with every answer above: the workflow goes on once, with all of them.")
+    confirm_area(view, "together")
 
 
 def final_words(values: Any) -> str | None:
@@ -289,34 +332,56 @@ def follow_run(items) -> Outcome | None:
                         done.append(f"✔ {wording.step_label(item.node)} finished")
                     elif item.kind == "token":
                         text += item.text
-                        tokens.text(text)
-                    steps.text("\n".join(done[-12:]))
+                        tokens.text(visible(text))
+                    steps.text(visible("\n".join(done[-12:])))
         except InvalidAnswer as exc:
             status.update(label="Please check your answer", state="error", expanded=True)
-            st.error(str(exc))
+            st.error(inert(exc))
             return None
         except ConsoleError as exc:
             status.update(label="Not done", state="error", expanded=True)
-            st.error(str(exc))
+            st.error(inert(exc))
             return None
         state = "complete" if outcome and outcome.status in ("applied", "started") else "error"
-        status.update(label=wording.run_label(outcome.status if outcome else None, outcome.view if outcome else None),
+        status.update(label=inert(wording.run_label(outcome.status if outcome else None, outcome.view if outcome else None)),
                       state=state, expanded=False)
     return outcome
 
 
 def show_outcome(outcome: Outcome) -> None:
     if outcome.status in ("applied", "started"):
-        st.success(outcome.message)
+        st.success(inert(outcome.message))
     elif outcome.status == "refused":
-        st.warning(outcome.message)
+        st.warning(inert(outcome.message))  # may name another reviewer: their name is their text
     else:
-        st.error(outcome.message)
+        st.error(inert(outcome.message))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def _no_formula(value: Any) -> Any:
+    """OWASP's advice for CSV injection: a text cell a spreadsheet would run gets a leading quote."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def visible_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.dataframe with hidden characters marked in every text cell (names, ids, previews)."""
+    return frame.map(lambda v: visible(v) if isinstance(v, str) else v) if not frame.empty else frame
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as CSV; reviewers' words, drafts and names cannot become spreadsheet formulas."""
+    safe = frame.copy()
+    for column in safe.columns:
+        safe[column] = safe[column].map(_no_formula)
+    safe.columns = [_no_formula(str(c)) for c in safe.columns]
+    # Every text cell quoted too, as OWASP adds: a carriage return inside one cannot split a row.
+    return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
 
 
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download as CSV", frame.to_csv(index=False).encode("utf-8"), file_name=name,
-                       mime="text/csv", key=key, disabled=frame.empty)
+    st.download_button("Download as CSV", csv_bytes(frame), file_name=name, mime="text/csv", key=key, disabled=frame.empty)
 
 
 def _load_large(thread_id: str) -> None:
@@ -326,12 +391,12 @@ def _load_large(thread_id: str) -> None:
 def large_thread_notice(exc) -> None:
     """A thread too large to open unasked: what the index knows, and a button to load it all."""
     row = exc.row
-    st.title(str(row.get("workflow") or "Thread"))
-    st.caption(f"Thread {exc.thread_id}")
-    st.warning(str(exc))
+    st.title(inert(row.get("workflow") or "Thread"))
+    st.caption(inert(f"Thread {exc.thread_id}"))
+    st.warning(inert(exc))
     if row.get("preview"):
         st.markdown("**Preview**")
         with st.container(border=True):
-            st.text(row["preview"])
+            st.text(visible(row["preview"]))
     st.button("Load the whole thread", key=f"load-large:{exc.thread_id}", on_click=_load_large, args=(exc.thread_id,))
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
-import os
+import threading
 from urllib.parse import unquote
 
 import streamlit as st
@@ -12,8 +13,9 @@ import streamlit as st
 from console.decisions import Reviewer
 from console.errors import ConsoleError
 from console.service import Console
-from console.settings import load_settings
+from console.settings import Settings, load_settings
 from ui import keys
+from ui.text import inert, visible
 
 log = logging.getLogger("review_console")
 
@@ -34,36 +36,43 @@ _keep_name = st.components.v2.component("review_console_keep_name", js=_KEEP_NAM
 KEEP_NAME_S = 180 * 86400
 
 
-def _release(console: Console) -> None:
-    console.close()
+# The console lives as long as the process, in a plain module-level holder, never in
+# st.cache_resource: any websocket client may send BackMsg(clear_cache=True), which Streamlit honours
+# whatever toolbarMode says, and a cleared cache_resource runs its on_release, which would close the
+# bridge under every run in flight. One console per Settings, so tests with other settings get their
+# own. Closed at interpreter exit (atexit), when no script run is left to strand.
+_consoles: dict[Settings, Console] = {}
+_consoles_lock = threading.Lock()
 
 
-@st.cache_resource(show_spinner="Opening the checkpoint database…", on_release=_release)
-def _open_console(db_path: str, workflows: str) -> Console:
-    return Console(load_settings())
+def _open_console(settings: Settings) -> Console:
+    console_ = _consoles.get(settings)
+    if console_ is not None:
+        return console_
+    with _consoles_lock:  # two first visitors at once must not open two consoles on one database
+        if settings not in _consoles:
+            with st.spinner("Opening the checkpoint database…"):
+                _consoles[settings] = Console(settings)  # a failure is not kept: the next visit tries again
+        return _consoles[settings]
 
 
-def _through_the_router() -> None:
-    """Until some run of the router has called st.navigation, Streamlit treats pages/ as its old
-    pages folder: a first visit after a server start through a deep link (/thread?thread_id=…)
-    runs pages/thread.py alone, with no "Your name" field and file names as the menu, and every
-    later visitor gets the same until someone opens the root URL. Leave that mode and run again,
-    once per session: a later rerun (AppTest runs pages this way) must keep its button clicks."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory and not st.session_state.get(keys.ROUTED):
-        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
-        st.rerun()
+@atexit.register
+def close_consoles() -> None:
+    """Close every console of this process: at exit, and between tests (tests/conftest.py)."""
+    with _consoles_lock:
+        opened = list(_consoles.values())
+        _consoles.clear()
+    for console_ in opened:
+        console_.close()
 
 
 def console() -> Console:
     """The process-wide console; shows a plain message and stops the page when it cannot open."""
-    _through_the_router()
     settings = load_settings()
     try:
-        return _open_console(settings.database_url or str(settings.db_path), os.environ.get("REVIEW_CONSOLE_WORKFLOWS", ""))
+        return _open_console(settings)
     except ConsoleError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
     except Exception:
         log.exception("the console could not start")
         st.error("The console could not start. The details are in the server log.")
@@ -101,7 +110,7 @@ def identity_sidebar() -> None:
     mode = load_settings().auth_mode
     if mode == "oidc":
         if st.user.is_logged_in:
-            st.text(f"Signed in as {st.user.get('email') or st.user.get('name')}")  # text: claims are not Markdown
+            st.text(visible(f"Signed in as {st.user.get('email') or st.user.get('name')}"))  # text: claims are not Markdown
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
             st.button("Sign in", on_click=st.login, type="primary", key="sign-in")
@@ -111,7 +120,7 @@ def identity_sidebar() -> None:
         if who is None:
             st.error("No signed-in user was passed by the sign-in proxy. Open the console through your company's sign-in.")
         else:
-            st.text(f"Signed in as {who.name}")  # text, not Markdown: a header value must not render as a link
+            st.text(visible(f"Signed in as {who.name}"))  # text, not Markdown: a header value must not render as a link
         return
     _typed_name()
     st.text_input(
@@ -136,7 +145,7 @@ def plain_errors():
     try:
         yield
     except ConsoleError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
     except Exception:
         log.exception("unexpected error on a page")
         st.error("Something went wrong. Nothing was changed by this attempt. The details are in the server log.")

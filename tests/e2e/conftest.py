@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# The one browser path: .ci/run installs Debian's chromium here and exports the same variable.
+CHROMIUM = Path(os.environ.get("REVIEW_CONSOLE_CHROMIUM", "/usr/bin/chromium"))
+REQUIRE_BROWSER = os.environ.get("REVIEW_CONSOLE_REQUIRE_BROWSER", "").strip().lower() in ("1", "true", "yes", "on")
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 SERVER_START_S = 60  # streamlit up and /_stcore/health answering
@@ -49,8 +51,11 @@ def pytest_collection_modifyitems(config, items):
     until the session ends: any later test calling asyncio.run() would fail."""
     browser = [item for item in items if "e2e" in item.keywords]
     items[:] = [item for item in items if "e2e" not in item.keywords] + browser
-    if CHROMIUM.exists():
+    if CHROMIUM.exists() or not browser:
         return
+    if REQUIRE_BROWSER:  # CI: a browser test that cannot run is a failure, not a skip
+        raise pytest.UsageError(f"REVIEW_CONSOLE_REQUIRE_BROWSER is set but {CHROMIUM} is missing "
+                                f"({len(browser)} browser tests cannot run): apt-get install chromium")
     skip = pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)")
     for item in browser:
         item.add_marker(skip)
@@ -141,10 +146,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None):
-    """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`."""
+def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None, prepare=None):
+    """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`;
+    `prepare(db_path)` writes more threads before the server starts."""
     db_path = folder / "checkpoints.db"
     demo_threads = _seed(db_path, OWN_THREADS if own_threads else {})
+    if prepare is not None:
+        prepare(db_path)
     port = _free_port()
     log_path = folder / "streamlit.log"
     env = {
@@ -276,7 +284,7 @@ class Reviewer:
         """Pick one option of the radio "Your decision" (its input is hidden; its label is what a person clicks)."""
         group = self.main().get_by_role("radiogroup", name="Your decision")
         group.get_by_text(decision, exact=True).click()
-        self.expect(group.get_by_role("radio", name=decision)).to_be_checked()
+        self.expect(group.get_by_role("radio", name=decision, exact=True)).to_be_checked()
         self.idle()
 
     def button(self, label: str):

@@ -47,3 +47,19 @@ def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fres
     person.expect(final_text(person)).to_contain_text("We cannot refund this order: The courier broke it: claim with them.")
     person.no_exception()
     person.screenshot("format-typed-answer")
+
+
+def test_an_edit_shows_what_changed_and_is_confirmed(reviewer_on_fresh):
+    person = reviewer_on_fresh
+    open_thread(person, "demo-agent_inbox-1", "Assistant actions (Agent Inbox)")
+    person.choose("Edit")
+    person.field("Subject").fill("Opening hours from May")
+    person.submit("Send the edited action")
+    person.see("Check before sending", exact=True)
+    person.see("Subject: “The team about the spring opening hours” → “Opening hours from May”", exact=True)
+    person.expect(person.button("Confirm and send")).to_be_visible()
+    person.screenshot("format-edit-diff")
+    person.submit("Confirm and send")
+    person.see("finished (done)")
+    person.expect(final_text(person)).to_contain_text("Email “Opening hours from May” sent")
+    person.no_exception()

@@ -138,6 +138,8 @@ def test_edit_the_draft_then_approve(reviewer):
                                        "It is available to everyone from today, and we would love to hear what you think.")
     box.fill(edited)
     reviewer.submit("Approve edited version")
+    reviewer.see("Check before sending", exact=True)  # the edit's changes, before anything is sent
+    reviewer.submit("Confirm and send")
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.expect(final_text(reviewer)).to_have_text(edited)
     reviewer.no_exception()
@@ -160,6 +162,7 @@ def test_static_pause_continue_then_edit_state_and_continue(reviewer):
         "It is available to everyone from today, and we would love to hear what you think. Thank you for reading.")
     draft.fill(edited)
     reviewer.submit("Save changes and continue")
+    reviewer.submit("Confirm and send")
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.expect(final_text(reviewer)).to_have_text(edited)
     reviewer.no_exception()

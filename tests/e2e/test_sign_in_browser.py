@@ -49,3 +49,33 @@ def test_without_the_header_nobody_is_signed_in(browser, proxy_server):
         person.no_exception()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("mode", ["demo", "oidc"])
+def test_a_forged_identity_header_signs_nobody_in_outside_proxy_mode(browser, tmp_path, mode):
+    """Without a proxy in front, anyone can send X-Forwarded-Email: the console must not read it."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[grant]]\nwho = ["@example.com"]\nworkflows = ["*"]\nrole = "admin"\n')
+    env = {"REVIEW_CONSOLE_AUTH": mode, "REVIEW_CONSOLE_POLICY": str(policy)}
+    if mode == "oidc":  # st.login's settings, as a deployment has them (nothing here contacts the provider)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text('[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback"\ncookie_secret = "not-a-real-secret"\n'
+                           'client_id = "console"\nclient_secret = "not-a-real-secret"\n'
+                           'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n')
+        env["STREAMLIT_SECRETS_FILES"] = str(secrets)
+    with running_app(tmp_path, own_threads=False, env_extra=env) as app:
+        context = browser.new_context(extra_http_headers={HEADER: "pat@example.com"}, viewport={"width": 1280, "height": 900})
+        person = Reviewer(context.new_page(), app)
+        try:
+            person.goto("/thread?thread_id=demo-content_approval-1")
+            if mode == "demo":
+                person.expect(person.sidebar().get_by_role("textbox", name="Your name")).to_be_visible()
+                person.see("Enter your name in the sidebar to decide.")
+            else:
+                person.expect(person.sidebar().get_by_role("button", name="Sign in")).to_be_visible()
+                person.see("Sign in to decide.")
+            person.expect(person.page.get_by_text("pat@example.com")).to_have_count(0)
+            person.expect(person.button("Approve")).to_be_disabled()
+            person.no_exception()
+        finally:
+            context.close()

@@ -2,18 +2,20 @@
 
 import streamlit as st
 
+from console.markdown import safe_markdown
 from ui import keys, render, runtime
+from ui.text import inert, visible
 
 app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Start a workflow")
 
 # Options are workflow names (plain strings), so a test or a link can choose one through session state.
-name = st.selectbox("Workflow", list(app.registry), format_func=lambda n: app.registry[n].title, key="start-workflow")
+name = st.selectbox("Workflow", list(app.registry), format_func=lambda n: visible(app.registry[n].title), key="start-workflow")
 spec = app.registry[name]
-st.caption(spec.description)
+st.caption(safe_markdown(spec.description))
 with st.form("start-form", clear_on_submit=False):
-    text = st.text_area(spec.input_label, key=f"start-input:{spec.name}", height=100)
+    text = st.text_area(inert(spec.input_label), key=f"start-input:{spec.name}", height=100)
     thread_id = st.text_input("Thread id (optional)", key="start-thread-id",
                               help="Leave empty for a new id. Letters, digits and . _ : @ - only.")
     submitted = st.form_submit_button("Start", type="primary", disabled=reviewer is None)
@@ -26,5 +28,5 @@ if submitted and reviewer is not None:
         if outcome is not None:
             render.show_outcome(outcome)
             if outcome.view is not None:
-                st.page_link(keys.THREAD_PAGE, label=f"Open thread {outcome.view.thread_id}", icon=":material/forum:",
+                st.page_link(keys.THREAD_PAGE, label=inert(f"Open thread {outcome.view.thread_id}"), icon=":material/forum:",
                              query_params={keys.THREAD_ID: outcome.view.thread_id})

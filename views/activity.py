@@ -23,5 +23,5 @@ with runtime.plain_errors():
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
         shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(with_titles(shown, app.registry), hide_index=True, width="stretch")
+        st.dataframe(render.visible_table(with_titles(shown, app.registry)), hide_index=True, width="stretch")
     render.csv_download(log, "decisions.csv", "activity-csv")

@@ -5,7 +5,8 @@ import streamlit as st
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
 from console.wording import any_step_label, with_titles, workflow_title
-from ui import keys, runtime
+from ui import keys, render, runtime
+from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
 
@@ -16,9 +17,9 @@ with runtime.plain_errors():
     choices = app.filter_choices()
     row = st.columns([2, 2, 2, 3])
     # Titles and step names on screen; the query keeps the ids the index holds.
-    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: workflow_title(w, app.registry))
-    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: PAUSE_WORDS.get(k, k))
-    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: any_step_label(n, app.registry))
+    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)))
+    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: visible(PAUSE_WORDS.get(k, k)))
+    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)))
     search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id")
     row = st.columns([2, 2, 2, 2])
     sort = row[0].selectbox("Sort by", list(SORTS))
@@ -39,16 +40,16 @@ def waiting_threads(query: InboxQuery) -> None:
     with runtime.plain_errors():
         backlog = app.index_backlog()
         if backlog > BACKLOG_NOTE:
-            st.info(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
-                    "finishes; it fills in by itself.")
+            st.info(inert(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
+                          "finishes; it fills in by itself."))
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
         page = app.inbox(InboxQuery(**{**query.__dict__, "page": page_no}))
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
-        st.caption(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread")
+        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread"))
         event = st.dataframe(
-            with_titles(page.rows.drop(columns=["since"]), app.registry),
+            render.visible_table(with_titles(page.rows.drop(columns=["since"]), app.registry)),
             key=keys.INBOX_TABLE,
             on_select="rerun",
             selection_mode="single-row",
@@ -76,7 +77,7 @@ def not_listed_note() -> None:
     if by_status.get("unreadable"):
         notes.append(f"{by_status['unreadable']} that cannot be read")
     if notes:
-        st.caption("Not listed: " + "; ".join(notes) + ". The server log has the details.")
+        st.caption(inert("Not listed: " + "; ".join(notes) + ". The server log has the details."))
 
 
 @st.fragment(run_every=10)
@@ -88,11 +89,11 @@ def other_threads() -> None:
         if not failed.total:
             return
         st.subheader("Stopped with an error")
-        st.caption("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
-                   + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else ""))
+        st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
+                         + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
         shown = with_titles(failed.rows.drop(columns=["since", "kind of pause"]), app.registry).rename(
             columns={"waiting at": "stopped at"})
-        event = st.dataframe(shown, key=keys.FAILED_TABLE,
+        event = st.dataframe(render.visible_table(shown), key=keys.FAILED_TABLE,
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

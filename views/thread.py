@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from console.decisions import STOPPED_MID_RUN
 from console.errors import ConsoleError, ThreadTooLarge
-from console.markdown import escape
 from console.threads import check_thread_id
-from console.wording import step_label, with_titles
+from console.wording import with_titles
 from ui import keys, render, runtime
+from ui.text import inert
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -35,7 +34,7 @@ except ThreadTooLarge as exc:
     st.stop()
 except ConsoleError as exc:
     st.title("Thread")
-    st.error(str(exc))
+    st.error(inert(exc))
     st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")
     st.stop()
 
@@ -46,28 +45,28 @@ if outcome is not None:
     if outcome.status == "refused":
         st.button("Reload", key="reload")
 
-if view.status == "waiting" and view.pause_kind == "paused":
-    with runtime.plain_errors():
-        last = app.decision_log(thread_id).head(1)
-        if not last.empty and last.iloc[0]["outcome"] == "applied" and STOPPED_MID_RUN in str(last.iloc[0]["detail"]):
-            # Recovery never re-runs a step by itself: it may have done part of its work already.
-            st.warning(f"The console stopped while applying a decision by {last.iloc[0]['reviewer']}. The decision was "
-                       f"saved, but “{step_label(view.waiting_node, view.step_titles)}” may have partly run. Check its effects before you continue.")
+stopped = None
+with runtime.plain_errors():
+    # Recovery never re-runs a step by itself: it may have done part of its work already.
+    stopped = app.stopped_run(view)
+    if stopped is not None:
+        st.warning("The last decision's run stopped before its end. Read what happened before you go on.")
+        st.text(stopped.sentence)  # text: it names a reviewer and a step, which are not Markdown
 
 can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
 if view.status == "waiting" and reviewer is None:
     st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
 elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
-    st.info(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide on it. "
-            "Ask an administrator for the reviewer role.")
+    st.info(inert(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide "
+                  "on it. Ask an administrator for the reviewer role."))
 
 several = len(view.interrupts) > 1
 if several:
-    st.info(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end.")
+    st.info(inert(f"{len(view.interrupts)} questions wait at once. Answer each on its own, or all together at the end."))
 for n, pending_interrupt in enumerate(view.interrupts, start=1):
     with st.container(border=True):
         request = pending_interrupt.request
-        st.markdown(f"**{f'Question {n}: ' if several else ''}{escape(request.title)}**")
+        st.markdown(f"**{inert(f'Question {n}: ' if several else '')}{inert(request.title)}**")
         render.request_view(request, pending_interrupt.id)
         with st.expander("Raw payload (JSON)"):
             render.json_view(pending_interrupt.value, f"raw:{pending_interrupt.id}")
@@ -75,9 +74,9 @@ for n, pending_interrupt in enumerate(view.interrupts, start=1):
 if several:
     render.answer_all_button(view, can_decide)
 
-if view.static_request is not None:
+if view.static_request is not None and (stopped is None or stopped.may_continue):  # no second run of a finished step
     with st.container(border=True):
-        st.markdown(f"**{view.static_request.title}**")
+        st.markdown(f"**{inert(view.static_request.title)}**")
         render.request_view(view.static_request, f"static:{view.checkpoint_id}")
         render.action_area(view, view.static_request, None, can_decide)
 
@@ -99,13 +98,13 @@ with st.expander("State values", expanded=view.status == "finished"):
 with runtime.plain_errors():
     with st.expander("History"):
         history = app.history(view)
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(render.visible_table(history), hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(with_titles(decisions, app.registry), hide_index=True, width="stretch")
+            st.dataframe(render.visible_table(with_titles(decisions, app.registry)), hide_index=True, width="stretch")
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

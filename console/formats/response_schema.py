@@ -1,11 +1,12 @@
-"""A JSON Schema (an interrupt's response_schema) → form fields, the answer they build, and plain-word checks."""
+"""Typed answers, interrupt(value, response_schema=…): a form built from the JSON Schema, and plain-word checks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from console.errors import InvalidAnswer
-from console.jsonable import dumps
+from console.formats.base import MESSAGE_KEYS, PREVIEW_CHARS, Action, Field, ReviewRequest, first_text, read_inputs
+from console.jsonable import dumps, shorten, to_jsonable
 
 MAX_DEPTH = 3  # nested objects deeper than this are edited as JSON
 
@@ -52,9 +53,7 @@ def _help(node: dict) -> str | None:
     return " ".join(parts) or None
 
 
-def _field(name: str, label: str, node: dict, required: bool):
-    from console.payloads import Field
-
+def _field(name: str, label: str, node: dict, required: bool) -> Field:
     default = node.get("default")
     help_ = _help(node)
     if isinstance(node.get("enum"), list) and node["enum"]:
@@ -103,7 +102,7 @@ def _object_fields(node: dict, root: dict, prefix: str, parent_label: str, requi
     return out
 
 
-def fields(schema: dict) -> tuple:
+def fields(schema: dict) -> tuple[Field, ...]:
     """Form fields for the answer: one per leaf of an object schema, else one "value" field."""
     node, _ = _resolve(schema, schema)
     if _is_object(node):
@@ -188,3 +187,35 @@ def refusal_sentence(exc: BaseException) -> str | None:
     loc = [str(p) for p in first.get("loc", ()) if not str(p).startswith("function-")]
     message = str(first.get("msg", "")).removeprefix("Value error, ")
     return f"“{' › '.join(loc) or 'the answer'}”: {message}"
+
+
+class SchemaAdapter:
+    """Any payload whose interrupt carries a JSON Schema for its answer: a form built from the schema."""
+
+    name = "schema"
+
+    def matches(self, value: Any, schema: dict | None = None) -> bool:
+        return isinstance(schema, dict) and bool(schema)
+
+    def describe(self, value: Any, schema: dict | None = None) -> ReviewRequest:
+        message, details = None, {}
+        if isinstance(value, str):
+            message = value
+        elif isinstance(value, dict):
+            key, message = first_text(value, MESSAGE_KEYS)
+            details = to_jsonable({k: v for k, v in value.items() if k != key})
+        elif value is not None:
+            details = {"value": to_jsonable(value)}
+        return ReviewRequest(
+            format=self.name,
+            title="The workflow asks you to fill in a form",
+            message=message,
+            details=details,
+            description=schema.get("description") if isinstance(schema.get("description"), str) else None,
+            actions=(Action("answer", "Send answer", fields(schema), primary=True),),
+            preview=shorten(message if message is not None else dumps(value), PREVIEW_CHARS),
+        )
+
+    def answer(self, value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:
+        chosen = self.describe(value, schema).action(action)
+        return assemble(schema, chosen.fields, read_inputs(chosen, inputs))

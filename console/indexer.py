@@ -1,0 +1,50 @@
+"""Keeping the inbox's thread index in step with the saver's tables (rc_marks → rc_threads)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from console.threads import ThreadView
+from console.threads_reader import ThreadReader
+
+DERIVE_BATCH = 100
+
+
+class Indexer:
+    """Owns the derive lock: one pass at a time, so two passes never write one thread's row out of order."""
+
+    def __init__(self, reader: ThreadReader, store) -> None:
+        self.reader = reader
+        self.store = store
+        self._lock = asyncio.Lock()  # made on the bridge loop, where every pass runs
+
+    async def derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH,
+                     fresh: dict[str, ThreadView] | None = None) -> int:
+        """Recompute the index rows of threads whose saver rows changed; returns how many were read.
+
+        `only`: these threads, marked or not. A decision or a start calls it for its
+        own thread, so the inbox is right the moment the call returns, even if the
+        background pass already took the thread's marks while the run went on.
+        `fresh`: views the caller read after its change (a decision's result), used as they are.
+        """
+        async with self._lock:
+            if only is not None:
+                bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
+            else:
+                bound, thread_ids = await self.store.marked_batch(limit)
+            if not thread_ids:
+                return 0
+            fresh = fresh or {}
+            stale = [t for t in thread_ids if t not in fresh]
+            running = await self.store.pending_decision_threads(stale) if stale else set()
+            rows, gone = [], []
+            for thread_id in thread_ids:
+                # One at a time: overlapping reads was measured no faster (the GIL and the
+                # saver's lock serialise them), and it keeps the loop responsive between reads.
+                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running)
+                if view is None:
+                    gone.append(thread_id)
+                else:
+                    rows.append(view if isinstance(view, dict) else view.index_row())
+            await self.store.save_thread_rows(rows, gone, thread_ids, bound)
+            return len(thread_ids)

@@ -1,0 +1,63 @@
+"""Reading one thread from the saver as a ThreadView, knowing which workflow it belongs to."""
+
+from __future__ import annotations
+
+import logging
+
+from console import wording
+from console.threads import ThreadView, decoded, load_view, workflow_from_checkpoint
+
+log = logging.getLogger("review_console")
+
+WORKFLOW_CACHE_MAX = 100_000  # thread id → workflow name; bounded so a huge database cannot grow it forever
+
+
+class ThreadReader:
+    """Owns the thread → workflow cache; reads on the bridge loop only (its saver is bound to it)."""
+
+    def __init__(self, graphs: dict, registry: dict, saver, store) -> None:
+        self.graphs = graphs
+        self.registry = registry
+        self.saver = saver
+        self.store = store
+        self._node_sets = {name: set(g.builder.nodes) for name, g in graphs.items()}
+        self._workflow_of: dict[str, str] = {}
+
+    async def load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
+        """The thread as it stands, or None when it does not exist. `running`: a decision is in flight
+        on it (None: ask the decision log)."""
+        if running is None:
+            running = await self.store.has_pending_decision(thread_id)
+        name = self._workflow_of.get(thread_id)
+        if name is not None:
+            # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
+            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+            if view is not None:
+                return view
+            self._workflow_of.pop(thread_id, None)
+        config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+        latest = await decoded(self.saver.aget_tuple(config), thread_id)
+        if latest is None:
+            return None
+        name, _ = workflow_from_checkpoint(latest, self._node_sets)
+        if name in self.graphs and len(self._workflow_of) < WORKFLOW_CACHE_MAX:
+            self._workflow_of[thread_id] = name
+        if name not in self.graphs:
+            return ThreadView(
+                thread_id=thread_id, workflow=name, workflow_title=wording.workflow_title(name, {}),
+                thread_version=None, current_version=None, status="unknown", pause_kind=None, next_nodes=(),
+                checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
+                values={}, error=f"This thread's workflow ({name or 'not recorded'}) is not registered in this console.",
+            )
+        return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+
+    async def load_safely(self, thread_id: str, running: bool) -> ThreadView | dict | None:
+        """As `load`, but an unreadable thread becomes an index row saying so (it must not stop the index)."""
+        try:
+            return await self.load(thread_id, running)
+        except Exception as exc:
+            log.warning("thread %s cannot be read: %r", thread_id, exc)
+            return {
+                "thread_id": thread_id, "status": "unreadable", "error": f"The console cannot read this thread: {exc}",
+                "preview": "This thread cannot be read.", "interrupt_count": 0,
+            }
