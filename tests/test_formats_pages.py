@@ -392,7 +392,7 @@ def test_plain_question_is_sent_as_text(shapes):
 def test_agent_inbox_notification_question_and_email(shapes):
     at = open_thread(shapes, "shape-email_triage")
     assert "For your information" in texts(at) and "The agent wants to run" not in texts(at)
-    assert "Alice Smith \\<`alice.smith@company.com`\\>" in texts(at)  # the address is shown, never dropped
+    assert "Alice Smith <`alice.smith@company.com`>" in texts(at)  # the address is shown (as code), never dropped; texts() unescapes
     assert radios(at, "Your decision")[0].options == ["Give feedback", "Dismiss"]
     at = submit(radios(at, "Your decision")[0].set_value("Dismiss").run(), "Ignore")
     assert received(at) == [{"type": "ignore", "args": None}]
