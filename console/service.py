@@ -20,12 +20,10 @@ from console.decisions import DecisionRequest, DecisionsMixin, Outcome, Reviewer
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, InvalidAnswer, NotAllowed, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
-from console.inbox import IndexReader, InboxPage, InboxQuery
-from console.inbox_pg import PgIndexReader
+from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
-from console.store import Refusal, Store, is_busy
-from console.store_pg import open_postgres
+from console.store import Refusal, Store, is_busy, open_postgres
 from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
 from workflows.registry import load_registry
 
@@ -79,9 +77,9 @@ class Console(DecisionsMixin):
         self._unsettled: set[int] = set()  # this process's decisions whose outcome could not be written yet
         self._background: asyncio.Task | None = None
         if self.settings.database_url:
-            self.reader = PgIndexReader(self.settings.database_url, self.settings.busy_timeout_s)
+            self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
-            self.reader = IndexReader(self.settings.db_path, self.settings.busy_timeout_s)
+            self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
