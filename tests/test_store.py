@@ -93,3 +93,17 @@ def test_each_dialect_spells_every_statement_the_rooms_run():
         assert callable(getattr(sqlite_schema, name)) and callable(getattr(postgres_schema, name))
     assert all("%(" not in getattr(sqlite_sql, n) for n in statements(sqlite_sql))
     assert all(":" + "thread_id" not in getattr(postgres_sql, n) for n in statements(postgres_sql))
+
+
+def test_write_transactions_started_together_take_turns(make_console):
+    """Two write transactions and a read, started at once on the one connection: each in its
+    turn, so none begins inside another's transaction, and every row is logged."""
+    app = make_console(seed_demo=False)
+    refused = {"reviewer": "Ann", "thread_id": "t-2", "action": "approve"}
+
+    async def together():
+        await asyncio.gather(*(app.store.log_refusal(refused, f"#{i}") for i in range(3)), app.store.decisions(),
+                             app.store.claim_new_thread({**refused, "thread_id": "t-3", "action": "start"}))
+
+    app.bridge.run(together())
+    assert sorted(d["detail"] or "" for d in app.bridge.run(app.store.decisions())) == ["", "#0", "#1", "#2"]

@@ -37,10 +37,11 @@ class Driver(Protocol):
 class Db:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
-        # One connection serves every coroutine: nothing may interleave with a transaction on it.
-        # And reads take turns with transactions too: a read left open by one coroutine makes
-        # another's BEGIN IMMEDIATE fail at once with "database is locked" when any other
-        # connection holds the write lock (SQLite skips the busy handler inside a read transaction).
+        # One connection serves every coroutine: nothing may interleave with a transaction on it
+        # (another coroutine's BEGIN would fail inside it, its writes would commit or roll back
+        # with it). Reads take turns too: a read left open by one coroutine makes another's
+        # BEGIN IMMEDIATE fail at once with "database is locked" when any other connection holds
+        # the write lock (SQLite skips the busy handler inside a read transaction).
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
 

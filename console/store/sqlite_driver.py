@@ -25,17 +25,17 @@ class SqliteDriver:
     def in_transaction(self) -> bool:
         return self.conn.in_transaction
 
+    # One trip to aiosqlite's thread per statement (execute and fetch together): each trip is
+    # a thread hop, and a read is never left open on the connection between two trips.
     async def one(self, sql: str, params: Params) -> Any:
-        async with self.conn.execute(sql, params or ()) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params or ())
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Params) -> list:
-        async with self.conn.execute(sql, params or ()) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params or ()))
 
     async def run(self, sql: str, params: Params) -> int:
-        async with self.conn.execute(sql, params or ()) as cursor:
-            return cursor.rowcount
+        return (await self.conn.execute(sql, params or ())).rowcount
 
     async def run_many(self, sql: str, seq: list[dict[str, Any]]) -> None:
         await self.conn.executemany(sql, seq)
