@@ -19,15 +19,13 @@ from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, Sto
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
-from console.inbox import IndexReader, InboxPage, InboxQuery
-from console.inbox_pg import PgIndexReader
+from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
 from console.recovery import Recovery
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
-from console.store import Store, is_busy
-from console.store_pg import open_postgres
+from console.store import Store, is_busy, open_postgres
 from console.threads import ThreadView, check_thread_id, history
 from console.threads_reader import ThreadReader
 from workflows.registry import load_registry
@@ -80,9 +78,9 @@ class Console:
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
         if self.settings.database_url:
-            self.reader = PgIndexReader(self.settings.database_url, self.settings.busy_timeout_s)
+            self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
-            self.reader = IndexReader(self.settings.db_path, self.settings.busy_timeout_s)
+            self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:

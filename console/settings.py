@@ -58,7 +58,7 @@ class Settings:
     def database_label(self) -> str:
         """Where the checkpoints are, for people: the file, or PostgreSQL's host:port/db (never a password)."""
         if self.database_url:
-            from console.db import describe_url
+            from console.store.postgres_driver import describe_url
             return f"PostgreSQL {describe_url(self.database_url)}"
         return str(self.db_path)
 
