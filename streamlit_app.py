@@ -32,6 +32,11 @@ def waiting_per_workflow() -> None:
 with st.sidebar:
     runtime.identity_sidebar()
     app = runtime.console()
+    if app.workflow_problems:
+        # One broken entry hides only itself; the details are the operator's setting and its error.
+        st.warning("A workflow could not be loaded. Its threads show as “workflow not loaded”; the others work.")
+        for problem in app.workflow_problems:
+            st.text(f"{problem.entry}: {problem.reason}")
     st.caption(f"Database: `{app.settings.database_label}`")
     waiting_per_workflow()
 

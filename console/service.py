@@ -24,10 +24,11 @@ from console.inbox import IndexReader, InboxPage, InboxQuery
 from console.inbox_pg import PgIndexReader
 from console.runs import Progress, run_with_progress
 from console.settings import Settings, load_settings
+from console.start_input import InputField, graph_input, input_fields
 from console.store import Refusal, Store, is_busy
 from console.store_pg import open_postgres
 from console.threads import ThreadView, check_thread_id, history, load_view, workflow_from_checkpoint
-from workflows.registry import load_registry
+from workflows.registry import WorkflowProblem, load_registry
 
 __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
 
@@ -64,10 +65,8 @@ def _check_database_file(path: Path, create: bool = True) -> None:
 class Console(DecisionsMixin):
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
-        try:
-            self.registry = load_registry(self.settings.extra_workflows)
-        except ValueError as exc:
-            raise ConfigurationError(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
+        # A broken entry is a problem of its own (shown on the pages), never the whole console's.
+        self.registry, self.workflow_problems = load_registry(self.settings.extra_workflows, self.settings.demo_workflows)
         try:
             # Typed demo names are all trusted alike; signed-in people see only, until granted more.
             self.policy = load_policy(self.settings.policy_path, "admin" if self.settings.auth_mode == "demo" else "viewer")
@@ -100,14 +99,19 @@ class Console(DecisionsMixin):
             self._pool, self.saver, self.store = await open_postgres(self.settings.database_url, self.settings.busy_timeout_s)
         else:
             await self._open_sqlite()
-        self.graphs = {
-            name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
-            for name, spec in self.registry.items()
-        }
-        self._node_sets = {name: set(g.builder.nodes) for name, g in self.graphs.items()}
+        self.graphs = {}
+        for name, spec in list(self.registry.items()):
+            try:
+                self.graphs[name] = spec.compile(self.saver)
+            except Exception as exc:  # one workflow that does not compile hides only itself
+                log.warning("workflow %s does not compile: %r", name, exc)
+                self.workflow_problems.append(WorkflowProblem(spec.entry or name, name, f"it does not compile: {exc}"))
+                del self.registry[name]
+        # Node names, to recognise threads without metadata (an @entrypoint has no builder: read the graph's).
+        self._node_sets = {name: set(g.nodes) - {"__start__"} for name, g in self.graphs.items()}
         await self._recover_orphans()
         async with self.store.seeding():
-            if self.settings.seed_demo and await self.store.thread_count() == 0:
+            if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
         # A small database is indexed before the first page shows; a large one is
         # indexed in the background, while the inbox says so (index_backlog).
@@ -200,9 +204,15 @@ class Console(DecisionsMixin):
                 thread_id=thread_id, workflow=name, workflow_title=name or "Unknown workflow",
                 thread_version=None, current_version=None, status="unknown", pause_kind=None, next_nodes=(),
                 checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
-                values={}, error=f"This thread's workflow ({name or 'not recorded'}) is not registered in this console.",
+                values={}, error=self._not_loaded(name),
             )
         return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+
+    def _not_loaded(self, name: str | None) -> str:
+        problem = next((p for p in self.workflow_problems if p.name == name), None)
+        if problem is not None:
+            return f"Workflow not loaded: {problem.reason}"
+        return f"This thread's workflow ({name or 'not recorded'}) is not registered in this console."
 
     async def _load_safely(self, thread_id: str, running: bool) -> ThreadView | dict | None:
         try:
@@ -327,10 +337,11 @@ class Console(DecisionsMixin):
         """Apply one decision; yields live progress, then the Outcome. Raises InvalidAnswer before anything is claimed."""
         return self._unwrap(self.bridge.stream(lambda emit: self._decide_if_allowed(request, reviewer, emit), self.settings.run_timeout_s))
 
-    def start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
+    def start(self, workflow: str, inputs: dict | str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
+        """Start a thread; `inputs` is the Start form's values by input key (start_input.input_fields), or one text."""
         if not self.allows(reviewer, workflow, "start"):
             raise NotAllowed("You may look at this workflow's threads, but not start new ones.")
-        return self._unwrap(self.bridge.stream(lambda emit: self._start(workflow, text, reviewer, thread_id, emit), self.settings.run_timeout_s))
+        return self._unwrap(self.bridge.stream(lambda emit: self._start(workflow, inputs, reviewer, thread_id, emit), self.settings.run_timeout_s))
 
     async def _decide_if_allowed(self, request: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
         """The permission check lives here, on the server: hiding buttons is not a guard."""
@@ -356,26 +367,29 @@ class Console(DecisionsMixin):
 
     # ---- starting threads -----------------------------------------------------------------
 
-    async def _start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
+    def start_fields(self, workflow: str) -> list[InputField]:
+        """The Start form's fields for a workflow: its input keys, required ones marked."""
+        return input_fields(self.registry[workflow], self.graphs[workflow])
+
+    async def _start(self, workflow: str, inputs: dict | str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
         spec = self.registry.get(workflow)
         if spec is None:
             raise InvalidAnswer("Please choose a workflow.")
-        if not (text or "").strip():
-            raise InvalidAnswer(f"Please fill in “{spec.input_label}”.", "input")
+        start_input = graph_input(spec, self.graphs[workflow], inputs)
         if thread_id:
             thread_id = check_thread_id(thread_id)
         else:
             thread_id = f"{workflow}-{uuid.uuid4().hex[:10]}"
         record = {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
                   "workflow": workflow, "checkpoint_id": "", "interrupt_id": "start", "action": "start",
-                  "answer": {"input": text}}
+                  "answer": {"input": inputs}}
         claim = await self.store.claim_new_thread(record)
         if isinstance(claim, Refusal):
             raise InvalidAnswer(f"A thread with the id “{thread_id}” already exists. Choose another id, or leave it empty.", "thread_id")
         config = {"configurable": {"thread_id": thread_id},
                   "metadata": {"workflow": workflow, "workflow_version": spec.version, "started_by": reviewer.name}}
         try:
-            await run_with_progress(self.graphs[workflow], spec.make_input(text.strip()), config, emit)
+            await run_with_progress(self.graphs[workflow], start_input, config, emit)
         except Exception as exc:
             log.warning("start of %s failed: %r", thread_id, exc)
             await self.store.finish(claim.decision_id, "failed", f"{type(exc).__name__}: {exc}")

@@ -172,6 +172,7 @@ def app(store: str, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("REVIEW_CONSOLE_DB", store)
+    monkeypatch.setenv("REVIEW_CONSOLE_DEMO", "1")  # demo threads on both stores (PostgreSQL's default is off)
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # closes the previous test's console (on_release)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
