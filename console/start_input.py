@@ -6,7 +6,8 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, get_args, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from typing_extensions import is_typeddict
 
@@ -62,12 +63,19 @@ def _typed_dict_schema(graph: Any) -> dict:
         hints = get_type_hints(cls)
     except Exception:  # an annotation naming something not importable
         hints = dict(getattr(cls, "__annotations__", {}))
+    required = set(getattr(cls, "__required_keys__", ()))
     properties = {}
     for key, hint in hints.items():
-        args = [a for a in get_args(hint) if a is not type(None)]
-        base = hint if hint in _JSON_TYPES else args[0] if len(args) == 1 else None
-        properties[key] = {"type": _JSON_TYPES[base]} if base in _JSON_TYPES else {}
-    return {"type": "object", "properties": properties, "required": sorted(getattr(cls, "__required_keys__", ()))}
+        raw = getattr(cls.__annotations__.get(key), "__forward_arg__", cls.__annotations__.get(key))
+        if isinstance(raw, str):  # postponed annotations hide Required[…] from TypedDict itself
+            name = raw.split("[", 1)[0].rsplit(".", 1)[-1]
+            if name == "Required" or (name != "NotRequired" and getattr(cls, "__total__", True)):
+                required.add(key)
+        if get_origin(hint) in (Union, UnionType):  # Optional[int] → int
+            args = [a for a in get_args(hint) if a is not type(None)]
+            hint = args[0] if len(args) == 1 else hint
+        properties[key] = {"type": _JSON_TYPES[hint]} if hint in _JSON_TYPES else {}
+    return {"type": "object", "properties": properties, "required": [k for k in properties if k in required]}
 
 
 def input_schema(graph: Any) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Required, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
@@ -51,3 +51,40 @@ def build_broken() -> StateGraph:
     return graph
 
 
+
+
+def _mailbox(name: str):
+    def ask(state: Email) -> Email:
+        return {"decision": interrupt({"draft": f"Reply from {name}", "message": "Send it?"})}
+    sub = StateGraph(Email)
+    sub.add_node("interrupt_handler", ask)
+    sub.add_edge(START, "interrupt_handler")
+    sub.add_edge("interrupt_handler", END)
+    return sub.compile()
+
+
+def build_two_mailboxes() -> StateGraph:
+    """Two subgraphs in parallel, each waiting: two interrupts pending, each answered by its id."""
+    graph = StateGraph(Email)
+    graph.add_node("sales", _mailbox("sales"))
+    graph.add_node("support", _mailbox("support"))
+    graph.add_edge(START, "sales")
+    graph.add_edge(START, "support")
+    graph.add_edge("sales", END)
+    graph.add_edge("support", END)
+    return graph
+
+
+class Brief(TypedDict, total=False):
+    topic: Required[str]
+    word_count: int
+    urgent: bool
+    tags: list[str]
+
+
+def build_typed_start() -> StateGraph:
+    graph = StateGraph(Brief)
+    graph.add_node("noop", lambda state: {})
+    graph.add_edge(START, "noop")
+    graph.add_edge("noop", END)
+    return graph
