@@ -1,11 +1,14 @@
 """Review Console: router and frame only (page config, sidebar, navigation)."""
 
 import console  # noqa: F401  (sets strict checkpoint decoding before langgraph loads)
+from pathlib import Path
+
 import streamlit as st
 
 from ui import keys, runtime
 
-st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
+# The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
+st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
 
 pages = [
     st.Page(keys.INBOX_PAGE, title="Inbox", icon=":material/inbox:", url_path="inbox", default=True),
