@@ -1,13 +1,16 @@
 """Review Console: router and frame only (page config, sidebar, navigation)."""
 
 import console  # noqa: F401  (sets strict checkpoint decoding before langgraph loads)
+from pathlib import Path
+
 import streamlit as st
 
 from console.wording import with_titles
 from ui import keys, runtime
 from ui.text import inert
 
-st.set_page_config(page_title="Review Console", page_icon=":material/fact_check:", layout="wide")
+# The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
+st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
 
 pages = [
     st.Page(keys.INBOX_PAGE, title="Inbox", icon=":material/inbox:", url_path="inbox", default=True),
@@ -39,6 +42,11 @@ def waiting_per_workflow() -> None:
 with st.sidebar:
     runtime.identity_sidebar()
     app = runtime.console()
+    if app.workflow_problems:
+        # One broken entry hides only itself; the details are the operator's setting and its error.
+        st.warning("A workflow could not be loaded. Its threads show as “workflow not loaded”; the others work.")
+        for problem in app.workflow_problems:
+            st.text(visible(f"{problem.entry}: {problem.reason}"))
     st.caption(inert(f"Database: {app.settings.database_label}"))
     waiting_per_workflow()
 

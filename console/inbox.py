@@ -1,25 +1,27 @@
 """Inbox queries over the console's thread index → pandas DataFrames. Filters, sort, paging and counts run in SQL.
 
-The index (rc_threads, kept by the deriver in console/service.py) is read here
-with plain sqlite3 in the caller's own thread, not through the bridge: a read
-of a few index pages needs no event loop, never queues behind a running
-graph or a backfill on the loop, and WAL lets it run beside any writer.
+The index (rc_threads, kept by the deriver in console/service.py) is read in
+the caller's own thread, not through the bridge (console/store/sqlite_reads.py,
+postgres_reads.py lend the connections). The filters a reviewer sets make the
+WHERE clause: each dialect's reads module gives its placeholder and its
+search clause; everything else here is spelled alike by SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import queue
-import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
+from console.errors import InvalidAnswer
+import console.store.postgres_reads as postgres_reads
+import console.store.sqlite_reads as sqlite_reads
 from console.threads import PAUSE_WORDS
 
-# sort name → ORDER BY columns; each has an index led by status (see store.INDEX_SCHEMA).
+# sort name → ORDER BY columns; each has an index led by status (see store/sqlite_schema.INDEX_SCHEMA).
 SORTS = {
     "waiting time": ("waiting_since", "thread_id"),
     "workflow": ("workflow", "waiting_since", "thread_id"),
@@ -28,7 +30,6 @@ SORTS = {
 COLUMNS = ["workflow", "thread_id", "waiting at", "kind of pause", "preview", "waiting for", "since"]
 ROW_COLUMNS = ("thread_id", "workflow", "waiting_node", "pause_kind", "preview", "waiting_since", "error")
 MAX_PAGE_SIZE = 500
-SEARCHABLE = ("waiting", "failed")  # the statuses rc_search holds (store.INDEX_SCHEMA)
 
 # Threads a console decision is answering right now: out of the waiting list at once,
 # before the deriver has seen the resumed run (the partial index keeps this tiny).
@@ -57,31 +58,27 @@ class InboxPage:
     pages: int
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+NUL_IN_SEARCH = ("The search contains an invisible NUL character (it sometimes comes with pasted text), "
+                 "which no thread can contain. Remove it and search again.")
 
 
-def _where(q: InboxQuery, now: float, fts: bool = True) -> tuple[str, list]:
-    clauses, params = ["status = ?"], [q.status]
+def _where(q: InboxQuery, now: float, dialect: ModuleType) -> tuple[str, list]:
+    p = dialect.P
+    clauses, params = [f"status = {p}"], [q.status]
     for column, values in (("workflow", q.workflows), ("waiting_node", q.nodes), ("pause_kind", q.kinds)):
         if values:
-            clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            clauses.append(f"{column} IN ({', '.join(p for _ in values)})")
             params.extend(values)
     if q.min_age_s:
-        clauses.append("waiting_since <= ?")
+        clauses.append(f"waiting_since <= {p}")
         params.append(now - q.min_age_s)
     text = q.search.strip()
     if text:
-        if fts and len(text) >= 3 and q.status in SEARCHABLE:  # fts=False: PostgreSQL's trigram indexes serve LIKE
-            clauses.append("id IN (SELECT rowid FROM rc_search WHERE rc_search MATCH ?)")
-            params.append('"' + text.replace('"', '""') + '"')
-            if text.isascii():
-                # A trigram match is then exactly LIKE's case-insensitive substring match.
-                return " AND ".join(clauses), params
-            # Otherwise the trigram index gives a superset (it folds non-ASCII case too);
-            # LIKE keeps the exact meaning on those candidates.
-        clauses.append("(preview LIKE ? ESCAPE '\\' OR thread_id LIKE ? ESCAPE '\\')")
-        params.extend([_like(text)] * 2)
+        if "\x00" in text:  # SQLite's FTS5 reads it as the end of the text, psycopg refuses it
+            raise InvalidAnswer(NUL_IN_SEARCH, "search")
+        more, values = dialect.search(text, q.status)
+        clauses.extend(more)
+        params.extend(values)
     return " AND ".join(clauses), params
 
 
@@ -90,21 +87,23 @@ def _only_counted_by_table(q: InboxQuery) -> bool:
     return not (q.nodes or q.kinds or q.min_age_s or q.search.strip())
 
 
-def page_sql(q: InboxQuery, now: float, fts: bool = True) -> tuple[str, list, str, list]:
-    where, params = _where(q, now, fts)
+def page_sql(q: InboxQuery, now: float, dialect: ModuleType = sqlite_reads) -> tuple[str, list, str, list]:
+    """The page's rows and its total, in `dialect`'s spelling (sqlite_reads or postgres_reads)."""
+    p = dialect.P
+    where, params = _where(q, now, dialect)
     direction = "ASC" if q.oldest_first else "DESC"
     order = ", ".join(f"{c} {direction}" for c in SORTS.get(q.sort, SORTS["waiting time"]))
     size = max(1, min(int(q.page_size), MAX_PAGE_SIZE))
     offset = (max(1, int(q.page)) - 1) * size
     rows_sql = (
         f"SELECT {', '.join(ROW_COLUMNS)} FROM rc_threads "
-        f"WHERE {where} AND thread_id NOT IN ({IN_DECISION}) ORDER BY {order} LIMIT ? OFFSET ?"
+        f"WHERE {where} AND thread_id NOT IN ({IN_DECISION}) ORDER BY {order} LIMIT {p} OFFSET {p}"
     )
     if _only_counted_by_table(q):
         # Counted by triggers; minus the few threads under a decision right now.
-        wf = f" AND workflow IN ({', '.join('?' for _ in q.workflows)})" if q.workflows else ""
+        wf = f" AND workflow IN ({', '.join(p for _ in q.workflows)})" if q.workflows else ""
         count_sql = (
-            f"SELECT (SELECT COALESCE(SUM(n), 0) FROM rc_counts WHERE status = ?{wf}) - "
+            f"SELECT (SELECT COALESCE(SUM(n), 0) FROM rc_counts WHERE status = {p}{wf}) - "
             f"(SELECT COUNT(*) FROM rc_threads WHERE {where} AND thread_id IN ({IN_DECISION})) AS n"
         )
         count_params = [q.status, *q.workflows, *params]
@@ -159,52 +158,19 @@ def _distinct(column: str, status: str) -> str:
 
 
 class IndexReader:
-    """Read-only sqlite3 connections to the index, lent to whichever thread asks."""
+    """The queries pages make, over one dialect's connections (`snapshots`) and spelling (`dialect`)."""
 
-    KEEP = 4
+    def __init__(self, snapshots, dialect: ModuleType) -> None:
+        self.snapshots, self.dialect = snapshots, dialect
 
-    def __init__(self, path: Path | str, busy_timeout_s: float) -> None:
-        self.path = str(path)
-        self.busy_timeout_s = busy_timeout_s
-        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA query_only = 1")
-        return conn
-
-    @contextmanager
     def snapshot(self):
-        """One connection in one read transaction: rows and their total agree."""
-        try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = self._open()
-        try:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
-        except BaseException:
-            conn.close()
-            raise
-        if self._idle.qsize() < self.KEEP:
-            self._idle.put(conn)
-        else:
-            conn.close()
+        return self.snapshots.snapshot()
 
     def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
-
-    # ---- the queries pages make ----
+        self.snapshots.close()
 
     def page(self, q: InboxQuery, now: float | None = None) -> InboxPage:
-        rows_sql, rows_params, count_sql, count_params = page_sql(q, time.time() if now is None else now)
+        rows_sql, rows_params, count_sql, count_params = page_sql(q, time.time() if now is None else now, self.dialect)
         with self.snapshot() as conn:
             rows = conn.execute(rows_sql, rows_params).fetchall()
             total = conn.execute(count_sql, count_params).fetchone()[0]
@@ -243,3 +209,11 @@ class IndexReader:
         a few entries normally, one per thread during a first indexing (~10 ms at 100,000)."""
         with self.snapshot() as conn:
             return int(conn.execute("SELECT COUNT(DISTINCT thread_id) FROM rc_marks").fetchone()[0])
+
+
+def sqlite_reader(path: Path | str, busy_timeout_s: float) -> IndexReader:
+    return IndexReader(sqlite_reads.SqliteSnapshots(path, busy_timeout_s), sqlite_reads)
+
+
+def postgres_reader(url: str, busy_timeout_s: float) -> IndexReader:
+    return IndexReader(postgres_reads.PgSnapshots(url, busy_timeout_s), postgres_reads)

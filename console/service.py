@@ -19,18 +19,17 @@ from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, Sto
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
-from console.inbox import IndexReader, InboxPage, InboxQuery
-from console.inbox_pg import PgIndexReader
+from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
 from console.recovery import Recovery
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
-from console.store import Store, is_busy
-from console.store_pg import open_postgres
+from console.store import Store, is_busy, open_postgres
 from console.threads import ThreadView, check_thread_id, history
 from console.threads_reader import ThreadReader
-from workflows.registry import load_registry
+from console.start_input import InputField, input_fields
+from workflows.registry import WorkflowProblem, load_registry
 
 __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
 
@@ -68,10 +67,8 @@ class Console:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
-        try:
-            self.registry = load_registry(self.settings.extra_workflows)
-        except ValueError as exc:
-            raise ConfigurationError(f"A workflow named in REVIEW_CONSOLE_WORKFLOWS cannot be loaded: {exc}") from exc
+        # A broken entry is a problem of its own (shown on the pages), never the whole console's.
+        self.registry, self.workflow_problems = load_registry(self.settings.extra_workflows, self.settings.demo_workflows)
         try:
             # Typed demo names are all trusted alike; signed-in people see only, until granted more.
             self.policy = load_policy(self.settings.policy_path, "admin" if self.settings.auth_mode == "demo" else "viewer")
@@ -80,9 +77,9 @@ class Console:
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
         if self.settings.database_url:
-            self.reader = PgIndexReader(self.settings.database_url, self.settings.busy_timeout_s)
+            self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
-            self.reader = IndexReader(self.settings.db_path, self.settings.busy_timeout_s)
+            self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
@@ -100,19 +97,23 @@ class Console:
             self._pool, self.saver, self.store = await open_postgres(self.settings.database_url, self.settings.busy_timeout_s)
         else:
             await self._open_sqlite()
-        self.graphs = {
-            name: spec.builder().compile(checkpointer=self.saver, **spec.compile_options)
-            for name, spec in self.registry.items()
-        }
+        self.graphs = {}
+        for name, spec in list(self.registry.items()):
+            try:
+                self.graphs[name] = spec.compile(self.saver)
+            except Exception as exc:  # one workflow that does not compile hides only itself
+                log.warning("workflow %s does not compile: %r", name, exc)
+                self.workflow_problems.append(WorkflowProblem(spec.entry or name, name, f"it does not compile: {exc}"))
+                del self.registry[name]
         # The rooms, made on the loop (their locks and the saver belong to it); each owns its own state.
-        self.threads = ThreadReader(self.graphs, self.registry, self.saver, self.store)
+        self.threads = ThreadReader(self.graphs, self.registry, self.saver, self.store, self.workflow_problems)
         self.indexer = Indexer(self.threads, self.store)
         self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
         await self.recovery.recover_orphans()
         async with self.store.seeding():
-            if self.settings.seed_demo and await self.store.thread_count() == 0:
+            if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
         # A small database is indexed before the first page shows; a large one is
         # indexed in the background, while the inbox says so (index_backlog).
@@ -268,12 +269,17 @@ class Console:
         return self._unwrap(self.bridge.stream(lambda emit: self.decisions.decide(request, reviewer, emit),
                                                self.settings.run_timeout_s))
 
-    def start(self, workflow: str, text: str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
+    def start(self, workflow: str, inputs: dict | str, reviewer: Reviewer, thread_id: str | None = None) -> Iterator[Progress | Outcome]:
+        """Start a thread; `inputs` is the Start form's values by input key (start_input.input_fields), or one text."""
         if not self.allows(reviewer, workflow, "start"):
             record = {"thread_id": thread_id or "", "checkpoint_id": "", "interrupt_id": "start"}
             raise self.bridge.run(self.decisions.refuse(reviewer, record, workflow, "start"), self.settings.call_timeout_s)
-        return self._unwrap(self.bridge.stream(lambda emit: start_thread(self.decisions, workflow, text, reviewer, thread_id, emit),
+        return self._unwrap(self.bridge.stream(lambda emit: start_thread(self.decisions, workflow, inputs, reviewer, thread_id, emit),
                                                self.settings.run_timeout_s))
+
+    def start_fields(self, workflow: str) -> list[InputField]:
+        """The Start form's fields for a workflow: its input keys, required ones marked."""
+        return input_fields(self.registry[workflow], self.graphs[workflow])
 
     @staticmethod
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:

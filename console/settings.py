@@ -33,8 +33,11 @@ class Settings:
     create_db: bool = True
     # Extra workflows: "package.module:attribute" entries, comma separated.
     extra_workflows: tuple[str, ...] = ()
-    # Seed demo threads into an empty database on first start.
+    # Seed demo threads into an empty database on first start (off by default on PostgreSQL:
+    # a team's new production database must not fill with demo threads).
     seed_demo: bool = True
+    # List the demo workflows (Start page, registry) beside the team's own.
+    demo_workflows: bool = True
     # A chat model "provider:model" for langchain's init_chat_model; empty = offline model.
     chat_model: str = ""
     # Pause between streamed tokens of the offline model, so progress is visible.
@@ -58,7 +61,7 @@ class Settings:
     def database_label(self) -> str:
         """Where the checkpoints are, for people: the file, or PostgreSQL's host:port/db (never a password)."""
         if self.database_url:
-            from console.db import describe_url
+            from console.store.postgres_driver import describe_url
             return f"PostgreSQL {describe_url(self.database_url)}"
         return str(self.db_path)
 
@@ -70,14 +73,18 @@ def load_settings() -> Settings:
         if part.strip()
     )
     configured = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
-    seed_demo = _flag("REVIEW_CONSOLE_DEMO", True)
     url = configured if configured.split(":", 1)[0].lower() in ("postgres", "postgresql") else ""
+    seed_demo = _flag("REVIEW_CONSOLE_DEMO", not url)
+    # Demo workflows are shown exactly when demo threads may be seeded, unless said otherwise;
+    # without them there is nothing to seed.
+    demo_workflows = _flag("REVIEW_CONSOLE_DEMO_WORKFLOWS", seed_demo)
     return Settings(
         db_path=Path(configured or "data/checkpoints.db"),
         database_url=url,
         create_db=_flag("REVIEW_CONSOLE_CREATE_DB", not configured or seed_demo),
         extra_workflows=workflows,
-        seed_demo=seed_demo,
+        seed_demo=seed_demo and demo_workflows,
+        demo_workflows=demo_workflows,
         chat_model=os.environ.get("REVIEW_CONSOLE_MODEL", "").strip(),
         offline_token_delay=_float("REVIEW_CONSOLE_TOKEN_DELAY", 0.02),
         busy_timeout_s=_float("REVIEW_CONSOLE_BUSY_TIMEOUT", 2.0),

@@ -10,33 +10,33 @@ from console import wording
 from console.decisions import Decisions
 from console.errors import InvalidAnswer
 from console.runs import run_with_progress
+from console.start_input import graph_input
 from console.store import Refusal
 from console.threads import check_thread_id
 
 log = logging.getLogger("review_console")
 
 
-async def start_thread(parts: "Decisions", workflow: str, text: str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
+async def start_thread(parts: "Decisions", workflow: str, inputs: dict | str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
     """`parts`: the decision path's registry, graphs, saver, store, reader and indexer (a start is logged like a decision)."""
     spec = parts.registry.get(workflow)
     if spec is None:
         raise InvalidAnswer("Please choose a workflow.")
-    if not (text or "").strip():
-        raise InvalidAnswer(f"Please fill in “{spec.input_label}”.", "input")
+    start_input = graph_input(spec, parts.graphs[workflow], inputs)  # names a missing field before anything is logged
     if thread_id:
         thread_id = check_thread_id(thread_id)
     else:
         thread_id = f"{workflow}-{uuid.uuid4().hex[:10]}"
     record = {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
               "workflow": workflow, "checkpoint_id": "", "interrupt_id": "start", "action": "start",
-              "answer": {"input": text}}
+              "answer": {"input": inputs}}
     claim = await parts.store.claim_new_thread(record)
     if isinstance(claim, Refusal):
         raise InvalidAnswer(f"A thread with the id “{thread_id}” already exists. Choose another id, or leave it empty.", "thread_id")
     config = {"configurable": {"thread_id": thread_id},
               "metadata": {"workflow": workflow, "workflow_version": spec.version, "started_by": reviewer.name}}
     try:
-        await run_with_progress(parts.graphs[workflow], spec.make_input(text.strip()), config, emit)
+        await run_with_progress(parts.graphs[workflow], start_input, config, emit)
     except Exception as exc:
         log.warning("start of %s failed: %r", thread_id, exc)
         await parts.store.finish(claim.decision_id, "failed", f"{type(exc).__name__}: {exc}")

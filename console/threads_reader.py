@@ -15,12 +15,14 @@ WORKFLOW_CACHE_MAX = 100_000  # thread id → workflow name; bounded so a huge d
 class ThreadReader:
     """Owns the thread → workflow cache; reads on the bridge loop only (its saver is bound to it)."""
 
-    def __init__(self, graphs: dict, registry: dict, saver, store) -> None:
+    def __init__(self, graphs: dict, registry: dict, saver, store, problems: list | None = None) -> None:
         self.graphs = graphs
         self.registry = registry
         self.saver = saver
         self.store = store
-        self._node_sets = {name: set(g.builder.nodes) for name, g in graphs.items()}
+        self.problems = problems if problems is not None else []  # workflows that did not load: their threads say why
+        # Node names, to recognise threads without metadata (an @entrypoint has no builder: read the graph's).
+        self._node_sets = {name: set(g.nodes) - {"__start__"} for name, g in graphs.items()}
         self._workflow_of: dict[str, str] = {}
 
     async def load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
@@ -47,7 +49,7 @@ class ThreadReader:
                 thread_id=thread_id, workflow=name, workflow_title=wording.workflow_title(name, {}),
                 thread_version=None, current_version=None, status="unknown", pause_kind=None, next_nodes=(),
                 checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
-                values={}, error=f"This thread's workflow ({name or 'not recorded'}) is not registered in this console.",
+                values={}, error=self._not_loaded(name),
             )
         return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
 
@@ -61,3 +63,9 @@ class ThreadReader:
                 "thread_id": thread_id, "status": "unreadable", "error": f"The console cannot read this thread: {exc}",
                 "preview": "This thread cannot be read.", "interrupt_count": 0,
             }
+
+    def _not_loaded(self, name: str | None) -> str:
+        problem = next((p for p in self.problems if p.name == name), None)
+        if problem is not None:
+            return f"Workflow not loaded: {problem.reason}"
+        return f"This thread's workflow ({name or 'not recorded'}) is not registered in this console."

@@ -2,14 +2,18 @@
 
 Review it in the console without changing the console:
 
-    REVIEW_CONSOLE_WORKFLOWS="examples.support_reply:build?interrupt_before=send_reply&input=ticket" \
-        streamlit run streamlit_app.py
+    REVIEW_CONSOLE_WORKFLOWS="examples.support_reply:build?interrupt_before=send_reply" \
+        .venv/bin/streamlit run streamlit_app.py
 """
 
 from typing import TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
+
+
+class Ticket(TypedDict):
+    ticket: str  # the Start form asks for this key only, and requires it
 
 
 class State(TypedDict, total=False):
@@ -34,7 +38,7 @@ def send_reply(state: State) -> State:
 
 
 def build() -> StateGraph:
-    graph = StateGraph(State)
+    graph = StateGraph(State, input_schema=Ticket)
     graph.add_node("draft_reply", draft_reply)
     graph.add_node("review_reply", review_reply)
     graph.add_node("send_reply", send_reply)

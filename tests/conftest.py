@@ -172,6 +172,7 @@ def app(store: str, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("REVIEW_CONSOLE_DB", store)
+    monkeypatch.setenv("REVIEW_CONSOLE_DEMO", "1")  # demo threads on both stores (PostgreSQL's default is off)
     monkeypatch.chdir(ROOT)
     from ui.runtime import close_consoles
 

@@ -17,6 +17,12 @@ import tempfile
 from pathlib import Path
 
 
+# Server settings of the throwaway server: fast and unsafe (a crash may lose or corrupt its data,
+# which a test database never outlives). bench/stores.py prints them beside its figures.
+SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+            "max_connections": "300", "shared_buffers": "256MB"}
+
+
 class Unavailable(RuntimeError):
     pass
 
@@ -72,8 +78,7 @@ class Server:
         if done.returncode != 0:
             raise Unavailable(f"initdb failed: {done.stderr.strip()[-300:]}")
         self.port = _free_port()
-        options = (f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB")
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} " + " ".join(f"-c {k}={v}" for k, v in SETTINGS.items())
         done = self._run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "log"), "-o", options,
                           "-w", "-t", str(int(timeout)), "start"], timeout + 5)
         if done.returncode != 0:

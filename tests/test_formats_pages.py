@@ -392,7 +392,7 @@ def test_plain_question_is_sent_as_text(shapes):
 def test_agent_inbox_notification_question_and_email(shapes):
     at = open_thread(shapes, "shape-email_triage")
     assert "For your information" in texts(at) and "The agent wants to run" not in texts(at)
-    assert "Alice Smith \\<`alice.smith@company.com`\\>" in texts(at)  # the address is shown, never dropped
+    assert "Alice Smith <`alice.smith@company.com`>" in texts(at)  # the address is shown (as code), never dropped; texts() unescapes
     assert radios(at, "Your decision")[0].options == ["Give feedback", "Dismiss"]
     at = submit(radios(at, "Your decision")[0].set_value("Dismiss").run(), "Ignore")
     assert received(at) == [{"type": "ignore", "args": None}]
@@ -401,7 +401,7 @@ def test_agent_inbox_notification_question_and_email(shapes):
     fill(at, "Your answer", "Yes, Tuesday is fine.")
     at = submit(at, "Send response")
     assert received(at)[-1] == {"type": "response", "args": "Yes, Tuesday is fine."}
-    assert "The agent wants to run “write\\_email”" in texts(at)
+    assert "The agent wants to run “write_email”" in texts(at)
     at = radios(at, "Your decision")[0].set_value("Edit").run()
     assert not any(w.label.startswith("Action") for w in at.text_input)  # the tool name is read-only
     assert widget(at, "Content").value == "Hi Alice,\n\nTuesday works for me.\n\nBob"  # a text area, line breaks kept

@@ -1,4 +1,4 @@
-"""PostgreSQL's own side of the index: plans, triggers put back, an existing database indexed; the SQL shim."""
+"""PostgreSQL's own side of the index: plans, triggers put back, an existing database indexed, reconnection."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 import console.service as service
-from console.db import translate
 from console.inbox import InboxQuery, page_sql
+from console.store import postgres_reads
 from tests.inbox_graphs import ENTRY, elsewhere
 
 # These tests reach into PostgreSQL itself (their SQLite twins are in test_inbox_index.py).
@@ -48,8 +48,8 @@ def test_each_page_is_read_in_index_order_without_sorting(make_console, store, q
             "ELSE 'finished' END, CASE WHEN i % 2 = 0 THEN 'interrupt' ELSE 'before' END, 'node' || (i % 5), "
             "'preview ' || i, 1.7e9 + i FROM generate_series(1, 20000) AS i")
         conn.execute("ANALYZE rc_threads")
-        rows_sql, params, _, _ = page_sql(query, time.time(), fts=False)
-        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + translate(rows_sql), params))
+        rows_sql, params, _, _ = page_sql(query, time.time(), postgres_reads)
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + rows_sql, params))
     first = plan.splitlines()[1]  # the node under Limit
     assert "Index" in first and "rc_threads_by" in first and "Sort" not in plan.split("SubPlan")[0], plan
 
@@ -113,28 +113,6 @@ def test_the_console_adds_only_its_own_tables_and_triggers(make_console, store):
     assert all(name.startswith("rc_") for _, name in triggers)
     assert saver_columns == {"thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx", "channel", "type",
                              "blob", "task_path"} | ({"rc_seq"} & saver_columns)
-
-
-def test_the_decision_log_refuses_deletes_and_changes_to_a_final_outcome(make_console, store):
-    from tests.conftest import answer
-
-    demo = make_console(seed_demo=True)
-    answer(demo, "demo-content_approval-1", "approve")
-    with psycopg.connect(store, autocommit=True) as conn:
-        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
-            conn.execute("DELETE FROM rc_decisions")
-        with pytest.raises(psycopg.errors.RaiseException, match="cannot change"):
-            conn.execute("UPDATE rc_decisions SET outcome = 'refused' WHERE outcome = 'applied'")
-
-
-def test_sqlite_spelled_statements_become_postgresql():
-    assert translate("INSERT OR REPLACE INTO rc_meta(key, value) VALUES ('v', ?)") == (
-        "INSERT INTO rc_meta(key, value) VALUES ('v', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
-    assert translate("SELECT type, value FROM writes WHERE thread_id = ?") == (
-        "SELECT type, blob FROM checkpoint_writes WHERE thread_id = %s")
-    assert translate("SELECT value FROM rc_meta WHERE key = '100%'") == "SELECT value FROM rc_meta WHERE key = '100%%'"
-    assert translate("INSERT INTO rc_decisions(a) VALUES (?)").endswith("RETURNING id")
-    assert translate("UPDATE t SET o = ? WHERE owner IS ?").endswith("owner IS NOT DISTINCT FROM %s")
 
 
 def test_the_console_reconnects_after_its_connection_is_cut(make_console, store):

@@ -26,7 +26,7 @@ asyncio.run(main())
 
 def test_registry_lists_the_demo_workflows_once():
     names = [spec.name for spec in DEMO_WORKFLOWS]
-    assert len(names) == len(set(names)) and set(names) <= set(load_registry())
+    assert len(names) == len(set(names)) and set(names) <= set(load_registry()[0])
 
 
 def test_load_entry_reads_compile_options():

@@ -1,0 +1,76 @@
+"""The thread index room: marks of changed threads, derived rows (with their counts and search), sizes."""
+
+from __future__ import annotations
+
+import time
+from types import ModuleType
+
+from console.store.db import Db
+from console.store.records import THREAD_COLUMNS
+
+
+class Index:
+    """rc_threads and rc_marks. Derived data only: it can be dropped and rebuilt from the saver's tables."""
+
+    def __init__(self, db: Db, sql: ModuleType, schema: ModuleType) -> None:
+        self.db, self.sql, self.schema = db, sql, schema
+
+    async def setup(self, mark_all: bool = False) -> None:
+        """Create or upgrade the index; `mark_all` re-derives every thread."""
+        await self.schema.setup_index(self.db, mark_all)
+
+    async def check_triggers(self) -> bool:
+        """Put the mark triggers back if another program dropped them (e.g. by recreating
+        the saver's tables); every thread is then re-derived, since changes went unseen."""
+        if await self.schema.triggers_present(self.db):
+            return True
+        await self.setup(mark_all=True)
+        return False
+
+    async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
+        """The oldest marked threads, and the newest mark id at the time of reading.
+
+        Marks up to that id may be cleared once the threads are derived from a read made
+        after this one: a change committed later carries a larger id, so it is never lost.
+        Reads by primary key only: cheap even with a million marks waiting.
+        """
+        bound = await self.last_mark()
+        if bound == 0:
+            return 0, []
+        rows = await self.db.all(self.sql.MARKED, {"limit": limit * 8})
+        return bound, list(dict.fromkeys(r[0] for r in rows))[:limit]
+
+    async def last_mark(self) -> int:
+        """The newest mark id ever given (never falls back when marks are cleared)."""
+        row = await self.db.one(self.sql.LAST_MARK)
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def mark(self, thread_id: str) -> None:
+        """Have the thread derived again (inside the caller's transaction, if any)."""
+        await self.db.run(self.sql.MARK_THREAD, {"thread_id": thread_id})
+
+    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int) -> None:
+        """Store derived rows and clear the marks they answer, in one transaction.
+        A row is kept only if it was read at a mark bound at least as new as the stored one's."""
+        now = time.time()
+        saved = [{**{c: row.get(c) for c in THREAD_COLUMNS}, "updated_at": now, "derived_mark": bound} for row in rows]
+
+        async def body():
+            await self.db.run_many(self.sql.SAVE_THREAD, saved)
+            await self.db.run_many(self.sql.DELETE_THREAD, [{"thread_id": t} for t in gone])
+            await self.db.run_many(self.sql.CLEAR_MARKS, [{"thread_id": t, "bound": bound} for t in answered])
+        await self.db.write(body)
+
+    async def thread_bytes(self, thread_id: str) -> int:
+        """Bytes aget_state would decode for the thread: its latest checkpoint and that checkpoint's writes.
+        Read from the row sizes, without decoding anything."""
+        row = await self.db.one(self.sql.THREAD_BYTES, {"thread_id": thread_id})
+        return int(row[0] or 0) if row else 0
+
+    async def thread_row(self, thread_id: str) -> dict | None:
+        row = await self.db.one(self.sql.THREAD_ROW, {"thread_id": thread_id})
+        return dict(row) if row else None
+
+    async def thread_count(self) -> int:
+        row = await self.db.one(self.sql.THREAD_COUNT)
+        return int(row[0])
