@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import keys, runtime
-from ui.text import inert
+from ui.text import inert, visible
 
 # The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
 st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
