@@ -12,6 +12,7 @@ pages = [
     st.Page(keys.THREAD_PAGE, title="Thread", icon=":material/forum:", url_path="thread"),
     st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page(keys.TOUR_PAGE, title="Guided tour", icon=":material/tour:", url_path="tour"),
 ]
 navigation = st.navigation(pages)
 st.session_state[keys.ROUTED] = True  # see runtime.console: pages run alone until the router has run once

@@ -492,6 +492,12 @@ class Store:
             await self._insert_decision(decision, "refused", reason)
         await self._write_transaction(body)
 
+    async def log_event(self, record: dict, outcome: str, detail: str | None = None) -> int:
+        """A final record that answers no pause (a reset of the demo data): appended like any decision."""
+        async def body():
+            return await self._insert_decision(record, outcome, detail)
+        return await self._write_transaction(body)
+
     async def finish(self, decision_id: int, outcome: str, detail: str | None = None,
                      result_checkpoint_id: str | None = None, release: bool = False) -> None:
         """Record how a claimed decision ended; release the claim when nothing was applied.

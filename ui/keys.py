@@ -8,6 +8,7 @@ INBOX_PAGE = "pages/inbox.py"
 THREAD_PAGE = "pages/thread.py"
 START_PAGE = "pages/start.py"
 ACTIVITY_PAGE = "pages/activity.py"
+TOUR_PAGE = "pages/tour.py"
 
 # Session state
 REVIEWER_NAME = "reviewer_name"
@@ -44,3 +45,12 @@ def item_field_key(thread_id: str, interrupt_id: str | None, item: int, action: 
 
 def send_key(thread_id: str, interrupt_id: str | None, what: str) -> str:
     return f"send:{thread_id}:{interrupt_id or 'static'}:{what}"
+
+
+# The guided tour (pages/tour.py)
+TOUR_CONFIRM_RESET = "tour_confirm_reset"  # the reset's confirmation is showing
+TOUR_RESET_RESULT = "tour_reset_result"  # the last reset's ResetResult, shown once
+
+
+def tour_key(step_key: str) -> str:
+    return f"tour:{step_key}"
