@@ -85,7 +85,7 @@ def to_dot(graph: Any, waiting: str | None = None) -> str:
         lit = waiting is not None and waiting == outer
         label = readable(outer.rsplit(":", 1)[-1]) + (" (waits here)" if lit else "")
         lines.append(f"  subgraph cluster_{n} {{")
-        lines.append(f'    label={quoted(label)}; style="rounded{",filled" if lit else ""}"; '
+        lines.append(f'    label={quoted(label)}; labeljust="l"; style="rounded{",filled" if lit else ""}"; '
                      f'color="{LIT_LINE if lit else "#8a94a6"}"; fillcolor="#fff4d6"; fontname="sans-serif"; fontsize=11;')
         lines.extend(node_line(member, graph.nodes[member], "    ") for member in members)
         lines.append("  }")
