@@ -112,12 +112,20 @@ def test_edit_state(guide):
     guide.no_exception()
 
 
-def test_multiple(guide):
-    open_step(guide, "multiple", "Two-stage review")
+def ask_for_change(guide, key, change, before_sending=None):
+    """Open the step's two-stage thread and answer its first question with a change."""
+    open_step(guide, key, "Two-stage review")
     guide.see("Step 1 of 2", exact=True)
     guide.choose("Request changes")
-    guide.field("What should change?").fill("Add the date")
+    guide.field("What should change?").fill(change)
+    if before_sending is not None:
+        before_sending()
     guide.submit("Request changes")
+    guide.see("Done. The workflow now waits for step 2 of 2.", exact=True)
+
+
+def test_multiple(guide):
+    ask_for_change(guide, "multiple", "Add the date")
     guide.see("Step 2 of 2", exact=True)
     guide.submit("Approve")
     guide.see("Done. The workflow finished (published).", exact=True)
@@ -125,13 +133,8 @@ def test_multiple(guide):
 
 
 def test_streaming(guide):
-    final_message = "Done. The workflow now waits for step 2 of 2."
-    open_step(guide, "streaming", "Two-stage review")
-    guide.choose("Request changes")
-    guide.field("What should change?").fill("Mention the opening party")
-    guide.page.evaluate(WATCH_PROGRESS, final_message)
-    guide.submit("Request changes")
-    guide.see(final_message, exact=True)
+    ask_for_change(guide, "streaming", "Mention the opening party",
+                   before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Done. The workflow now waits for step 2 of 2."))
     tokens = guide.page.evaluate("window.__progress")["tokens"]
     assert len(tokens) >= 5, f"the revision did not stream: {tokens}"  # word by word, before the result
     assert draft(guide).inner_text().strip() == tokens[-1].strip()
