@@ -16,6 +16,7 @@ pages = [
     st.Page(keys.THREAD_PAGE, title="Thread", icon=":material/forum:", url_path="thread"),
     st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page(keys.TOUR_PAGE, title="Guided tour", icon=":material/tour:", url_path="tour"),
 ]
 # The pages live in views/, not pages/: Streamlit runs a folder named pages/ next to this file as
 # its legacy multipage app until some session has called st.navigation, so a deep link as a

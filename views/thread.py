@@ -6,6 +6,7 @@ from console.errors import ConsoleError, ThreadTooLarge
 from console.threads import check_thread_id
 from ui import keys, render, runtime
 from ui.text import inert
+from ui.graph import workflow_picture
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -90,6 +91,8 @@ if view.status == "finished":
         st.markdown("**Final text**")
         with st.container(border=True, key="final-text"):
             render.long_text(final, f"final:{thread_id}")
+
+workflow_picture(app, view)
 
 with st.expander("State values", expanded=view.status == "finished"):
     render.json_view(view.values, f"values:{thread_id}")
