@@ -33,7 +33,7 @@ def test_every_step_opens_a_fresh_live_thread_of_its_workflow(app):
         opened.append(thread_id)
         # The thread page, on a new thread of the step's workflow, waiting for the reviewer.
         assert f"Thread {thread_id}" in texts(at)
-    assert unescape(at.title[0].value) == TITLES[step.workflow]  # the title is shown through inert()
+        assert unescape(at.title[0].value) == TITLES[step.workflow]  # the title is shown through inert()
         at = open_tour(at)
     assert len(opened) == len([s for s in tour.STEPS if not s.coming]) == 7
     assert "Coming soon." in texts(at)
