@@ -7,7 +7,7 @@ import streamlit as st
 
 from console.wording import with_titles
 from ui import keys, runtime
-from ui.text import inert
+from ui.text import inert, visible
 
 # The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
 st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
@@ -17,6 +17,7 @@ pages = [
     st.Page(keys.THREAD_PAGE, title="Thread", icon=":material/forum:", url_path="thread"),
     st.Page(keys.START_PAGE, title="Start a workflow", icon=":material/play_arrow:", url_path="start"),
     st.Page(keys.ACTIVITY_PAGE, title="Activity", icon=":material/history:", url_path="activity"),
+    st.Page(keys.TOUR_PAGE, title="Guided tour", icon=":material/tour:", url_path="tour"),
 ]
 # The pages live in views/, not pages/: Streamlit runs a folder named pages/ next to this file as
 # its legacy multipage app until some session has called st.navigation, so a deep link as a

@@ -82,7 +82,7 @@ def _sqlite_version(conn: sqlite3.Connection) -> str | None:
 
 
 def _schema_line(found: str | None) -> Line:
-    from console.store import SCHEMA_VERSION
+    from console.store.records import SCHEMA_VERSION
 
     if found is None:
         return Line("ok", "Database schema", "the console's tables are not there yet; they are created on first start")

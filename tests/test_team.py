@@ -10,6 +10,7 @@ from console.settings import load_settings
 from console.start_input import graph_input, input_fields
 from tests.conftest import ANN, other_saver
 from tests.test_pages import choose, fill, open_thread, submit, texts
+from tests.test_formats_pages import confirm
 from ui import keys
 from workflows.registry import DEMO_WORKFLOWS, load_entry, load_registry
 
@@ -51,7 +52,7 @@ def test_an_entrypoint_is_started_and_answered_on_the_pages(app, monkeypatch, ma
     assert "Dear members, we are pleased to announce the summer fair." in texts(at)
     at = choose(at, "Edit")
     fill(at, "Edited draft", "Dear members, the summer fair is on 5 July.")
-    at = submit(at, "Approve edited version")
+    at = confirm(submit(at, "Approve edited version"))  # an edit is shown as a diff and confirmed
     assert not at.exception and "finished" in texts(at)
     # What the @entrypoint received: the edited draft went through its @task.
     values = make_console(seed_demo=False, extra_workflows=(ANNOUNCEMENT,)).thread("fair").values

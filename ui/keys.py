@@ -8,6 +8,7 @@ INBOX_PAGE = "views/inbox.py"
 THREAD_PAGE = "views/thread.py"
 START_PAGE = "views/start.py"
 ACTIVITY_PAGE = "views/activity.py"
+TOUR_PAGE = "views/tour.py"
 
 # Session state
 REVIEWER_NAME = "reviewer_name"
@@ -49,3 +50,12 @@ def send_key(thread_id: str, interrupt_id: str | None, what: str) -> str:
 
 def confirm_key(thread_id: str, where: str | None, what: str) -> str:
     return f"confirm:{thread_id}:{where or 'static'}:{what}"
+
+
+# The guided tour (views/tour.py)
+TOUR_CONFIRM_RESET = "tour_confirm_reset"  # the reset's confirmation is showing
+TOUR_RESET_RESULT = "tour_reset_result"  # the last reset's ResetResult, shown once
+
+
+def tour_key(step_key: str) -> str:
+    return f"tour:{step_key}"

@@ -158,7 +158,7 @@ def thread_header(view: ThreadView) -> None:
 
 def field_input(field: Field, key: str) -> None:
     # Labels and help come from the workflow (tool-argument keys, state keys, schema titles).
-    label, help_ = inert(field.label + (" *" if field.required else "")), inert(field.help) if field.help else None
+    label, help_ = inert(field.label) + (" *" if field.required else ""), inert(field.help) if field.help else None
     if field.kind == "long_text":
         st.text_area(label, value=field.default or "", key=key, help=help_, height=200)
     elif field.kind == "text":

@@ -126,6 +126,7 @@ def identity_sidebar() -> None:
     st.text_input(
         "Your name",
         key=keys.REVIEWER_NAME,
+        persist_state="session",  # else st.switch_page (tour, inbox row) drops the name typed on the last page
         placeholder="Shown on every decision you make",
         help="Demo mode has no sign-in: the name you type is recorded on your decisions, marked as unverified. "
              "This browser remembers it until you clear the field.",

@@ -13,9 +13,12 @@ _BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
 _KEEP = {"\n", "\t", "\r"}  # layout a reader expects in a draft; a browser shows them as space or breaks
 
 # CommonMark lets a backslash escape any ASCII punctuation, and an escaped character is always
-# shown as itself: no link, image, HTML tag, entity, emphasis, heading, list, table, code,
-# LaTeX ($) or Streamlit directive (:red[…], :material/…:) can start.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# shown as itself. Escaped everywhere: what starts emphasis, code, links, images, HTML, entities,
+# tables, LaTeX ($) and Streamlit's :shortcodes:. Escaped at a line's start only: what starts a
+# heading, quote, list or rule. The rest stays as typed, because Streamlit also uses the raw
+# label as the widget's accessible name, and a screen reader would read every backslash.
+_ALWAYS = re.compile(r"([\\`*_\[\]<|~$&]|:(?=[\w+/-]+:))")
+_LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+[.)])", re.M)
 # GFM's "autolink literals" are found in the text *after* escapes are read (Streamlit's renderer
 # linked "http\:\/\/…" in the browser), so web and mail addresses go in code spans, where nothing links.
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.I)
@@ -44,12 +47,17 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _escape(text: str) -> str:
+    text = _ALWAYS.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+
+
 def inert(text: object) -> str:
     """Any untrusted string, ready for a Streamlit call that renders Markdown (titles, alerts,
     captions, labels, help): shown exactly as written, hidden characters marked, nothing live."""
     text, out, at = visible(text), [], 0
     for match in _ADDRESS.finditer(text):
-        out += [_PUNCTUATION.sub(r"\\\1", text[at:match.start()]), _code(match.group())]
+        out += [_escape(text[at:match.start()]), _code(match.group())]
         at = match.end()
-    out.append(_PUNCTUATION.sub(r"\\\1", text[at:]))
+    out.append(_escape(text[at:]))
     return "".join(out)

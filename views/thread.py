@@ -7,6 +7,7 @@ from console.threads import check_thread_id
 from console.wording import with_titles
 from ui import keys, render, runtime
 from ui.text import inert
+from ui.graph import workflow_picture
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -91,6 +92,8 @@ if view.status == "finished":
         st.markdown("**Final text**")
         with st.container(border=True, key="final-text"):
             render.long_text(final, f"final:{thread_id}")
+
+workflow_picture(app, view)
 
 with st.expander("State values", expanded=view.status == "finished"):
     render.json_view(view.values, f"values:{thread_id}")

@@ -59,6 +59,10 @@ class DecisionLog:
         """A decision refused before any claim (no permission, workflow changed)."""
         await self.db.write(self._insert_decision, decision, "refused", reason)
 
+    async def log_event(self, record: dict, outcome: str, detail: str | None = None) -> int:
+        """A final record that answers no pause (a reset of the demo data): appended like any decision."""
+        return await self.db.write(self._insert_decision, record, outcome, detail)
+
     async def finish(self, decision_id: int, outcome: str, detail: str | None = None,
                      result_checkpoint_id: str | None = None, release: bool = False) -> None:
         """Record how a claimed decision ended; release the claim when nothing was applied.

@@ -42,6 +42,7 @@ class Store:
         self.claim_new_thread = self.log.claim_new_thread
         self.finish = self.log.finish
         self.log_refusal = self.log.log_refusal
+        self.log_event = self.log.log_event
         self.decisions = self.log.decisions
         self.has_pending_decision = self.log.has_pending_decision
         self.pending_decision_threads = self.log.pending_decision_threads

@@ -1,0 +1,216 @@
+"""The guided tour walked in a real browser, one journey per step; the workflow picture drawn offline.
+
+The tour's server is its own (module-scoped): its steps start threads and its last journey resets
+the demo data, which the shared server's journeys must not see. The walk-through's length is
+printed (a figure for the README's presenter script), never asserted.
+"""
+
+import asyncio
+import threading
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.conftest import SHOTS, Reviewer, running_app
+from tests.e2e.test_journeys import WATCH_PROGRESS, draft, final_text
+
+pytestmark = pytest.mark.e2e
+
+WALK: dict[str, float] = {}  # journey → seconds in the browser, printed at the end
+
+
+@pytest.fixture(scope="module")
+def tour_server(tmp_path_factory):
+    extra = "tests.tour_graphs:with_subgraph?name=checked_reply,tests.tour_graphs:hostile?name=hostile_names"
+    with running_app(tmp_path_factory.mktemp("tour"), own_threads=False,
+                     env_extra={"REVIEW_CONSOLE_WORKFLOWS": extra}) as app:
+        _write_picture_threads(app.db_path)
+        yield app
+    if WALK:
+        print("\nGuided tour walk-through in the browser: " + ", ".join(f"{k} {v:.1f} s" for k, v in WALK.items())
+              + f"; total {sum(WALK.values()):.1f} s")
+
+
+def _write_picture_threads(db_path):
+    """Two threads written by "another program" (a plain saver): one waits inside a graph with a
+    subgraph, one at a node whose name tries to break out of the picture's DOT."""
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from tests.tour_graphs import hostile, with_subgraph
+
+    async def write():
+        async with AsyncSqliteSaver.from_conn_string(str(db_path)) as saver:
+            for thread_id, name, build in (("e2e-subgraph", "checked_reply", with_subgraph), ("e2e-hostile", "hostile_names", hostile)):
+                config = {"configurable": {"thread_id": thread_id}, "metadata": {"workflow": name, "workflow_version": "1"}}
+                await build().compile(checkpointer=saver).ainvoke({"text": "hello"}, config)
+
+    # On a thread of its own: Playwright's sync API keeps an event loop running on this one.
+    worker = threading.Thread(target=lambda: asyncio.run(write()), name="picture-threads")
+    worker.start()
+    worker.join(60)
+
+
+@pytest.fixture
+def guide(page, tour_server, request):
+    person = Reviewer(page, tour_server)
+    started = time.monotonic()
+    yield person
+    WALK[request.node.originalname.removeprefix("test_")] = time.monotonic() - started
+    person.screenshot(f"tour-{request.node.originalname}")
+
+
+def open_step(guide, key, title):
+    """From the tour page, the step's button: a new thread of its workflow, opened."""
+    guide.goto("/tour")
+    guide.sign_in()
+    guide.show(guide.main().get_by_role("heading", name="Guided tour", level=1))
+    box = guide.main().locator(f".st-key-tour-step-{key}")
+    box.get_by_role("button", name="Open a new thread").click()
+    guide.show(guide.main().get_by_role("heading", name=title, level=1))
+    guide.idle()
+    thread_id = guide.page.url.split("thread_id=")[1]
+    guide.see(f"Thread {thread_id}", exact=True)
+    return thread_id
+
+
+def test_isolation(guide):
+    first = open_step(guide, "isolation", "Content approval")
+    second = open_step(guide, "isolation", "Content approval")
+    assert first != second
+    guide.submit("Approve")
+    guide.see("Done. The workflow finished (published).", exact=True)
+    guide.goto(f"/thread?thread_id={first}")  # the other thread did not move
+    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+    guide.no_exception()
+
+
+def test_static(guide):
+    open_step(guide, "static", "Gated publication")
+    guide.see("Waiting for a reviewer · paused after a step; next step: “polish_article”", exact=True)
+    guide.submit("Continue")
+    guide.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+    guide.no_exception()
+
+
+def test_dynamic(guide):
+    open_step(guide, "dynamic", "Content approval")
+    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+    guide.submit("Approve")
+    guide.see("Done. The workflow finished (published).", exact=True)
+    guide.expect(final_text(guide)).to_contain_text("a question from inside a step: here is what you need to know.")
+
+
+def test_edit_state(guide):
+    edited = "Written by the presenter during the tour."
+    open_step(guide, "edit_state", "Gated publication")
+    guide.choose("Edit state then continue")
+    guide.field("draft").fill(edited)
+    guide.submit("Save changes and continue")
+    guide.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+    guide.expect(draft(guide)).to_contain_text(edited)  # the next step worked on the edited text
+    guide.no_exception()
+
+
+def ask_for_change(guide, key, change, before_sending=None):
+    """Open the step's two-stage thread and answer its first question with a change."""
+    open_step(guide, key, "Two-stage review")
+    guide.see("Step 1 of 2", exact=True)
+    guide.choose("Request changes")
+    guide.field("What should change?").fill(change)
+    if before_sending is not None:
+        before_sending()
+    guide.submit("Request changes")
+    guide.see("Done. The workflow now waits for step 2 of 2.", exact=True)
+
+
+def test_multiple(guide):
+    ask_for_change(guide, "multiple", "Add the date")
+    guide.see("Step 2 of 2", exact=True)
+    guide.submit("Approve")
+    guide.see("Done. The workflow finished (published).", exact=True)
+    guide.expect(final_text(guide)).to_contain_text("(Revised as asked: Add the date)")
+
+
+def test_streaming(guide):
+    ask_for_change(guide, "streaming", "Mention the opening party",
+                   before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Done. The workflow now waits for step 2 of 2."))
+    tokens = guide.page.evaluate("window.__progress")["tokens"]
+    assert len(tokens) >= 5, f"the revision did not stream: {tokens}"  # word by word, before the result
+    assert draft(guide).inner_text().strip() == tokens[-1].strip()
+
+
+def test_persistence(page, tmp_path):
+    """A thread started from the tour still waits at the same question after the console restarts."""
+    started = time.monotonic()
+    with running_app(tmp_path, own_threads=False) as first:
+        guide = Reviewer(page, first)
+        thread_id = open_step(guide, "persistence", "Content approval")
+    with running_app(tmp_path, own_threads=False) as second:  # a new process, the same database file
+        guide = Reviewer(page, second)
+        guide.goto(f"/thread?thread_id={thread_id}")
+        guide.see(f"Thread {thread_id}", exact=True)
+        guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+        guide.no_exception()
+        guide.screenshot("tour-test_persistence")
+    WALK["persistence (two server starts)"] = time.monotonic() - started
+
+
+def test_time_travel_is_announced_without_a_dead_button(guide):
+    guide.goto("/tour")
+    box = guide.main().locator(".st-key-tour-step-time_travel")
+    guide.expect(box.get_by_text("Coming soon.")).to_be_visible()
+    guide.expect(box.get_by_role("button")).to_have_count(0)
+
+
+def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(guide, tour_server):
+    leaving = []
+
+    def local_only(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            return route.continue_()
+        leaving.append(route.request.url)
+        return route.abort()
+
+    guide.page.route("**/*", local_only)  # offline: anything else is refused, and noted
+    guide.goto("/thread?thread_id=e2e-subgraph")
+    guide.main().get_by_text("Picture of the workflow").click()
+    svg = guide.show(guide.main().get_by_test_id("stGraphVizChart").locator("svg"))
+    guide.expect(svg.locator("g.cluster")).to_have_count(1)  # the subgraph, as a box of its own steps
+    guide.expect(svg.locator("g.cluster text").first).to_have_text("Checks")
+    guide.expect(svg.locator("g.node text", has_text="Send reply (waits here)")).to_have_count(1)
+    guide.expect(svg.locator("g.node text", has_text="Check facts")).to_have_count(1)
+    guide.idle()
+    picture = guide.main().get_by_test_id("stExpander").filter(has_text="Picture of the workflow")
+    picture.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    picture.screenshot(path=str(SHOTS / "graph-picture.png"))
+    # The picture asked for nothing: the only request for another host is the page icon Streamlit
+    # fetches for ":material/…:" page icons (streamlit_app.py), refused here and drawn without.
+    assert [u for u in leaving if "fonts.gstatic.com/s/i/" not in u] == [], leaving
+
+
+def test_a_hostile_node_name_is_drawn_as_text(guide):
+    from console.graph_picture import readable
+    from tests.tour_graphs import HOSTILE
+
+    guide.goto("/thread?thread_id=e2e-hostile")
+    guide.main().get_by_text("Picture of the workflow").click()
+    svg = guide.show(guide.main().get_by_test_id("stGraphVizChart").locator("svg"))
+    guide.expect(svg.locator("g.node")).to_have_count(3)  # start, the step, end: no node named "evil"
+    guide.expect(svg.locator("g.edge")).to_have_count(2)
+    guide.expect(svg.locator("g.node text", has_text="(waits here)")).to_have_text(readable(HOSTILE) + " (waits here)")
+    guide.expect(svg.locator("b, a")).to_have_count(0)  # no element made from the name
+    guide.no_exception()
+
+
+def test_reset_demo_data(guide):
+    guide.goto("/tour")
+    guide.sign_in()
+    guide.submit("Reset demo data…")
+    guide.see("Reset the demo data?")
+    guide.submit("Yes, reset")
+    guide.see("The demo data was reset.", exact=True)
+    guide.see("Removed 13 demo threads and seeded 13 new ones.")
+    guide.goto("/thread?thread_id=demo-r2-content_approval-1")
+    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
