@@ -33,7 +33,7 @@ ENV = r"(?:[A-Z_][A-Z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S+)\s+)*"
 PROGRAM = re.compile(rf"^{ENV}(\S+)")
 LOOKS_LIKE_A_COMMAND = re.compile(rf"^{ENV}(?:\.venv/bin/\S+|python3?|pip3?|streamlit|psql|createuser|createdb)(?:\s|$)")
 PLACEHOLDERS = ("…", "path/to/", "db.internal", "postgresql://", "<")
-BENCH_TINY = {"--threads": "1000", "--n": "3"}  # the benches assert a full 50-row first page: their smallest size
+BENCH_TINY = {"--threads": "1000", "--n": "3", "--sessions": "1", "--duration": "3"}  # 1000: the benches assert a full 50-row first page
 
 
 def blocks(lang: str) -> list[str]:
@@ -119,11 +119,11 @@ def _tiny(words: list[str], clone: Path) -> list[str]:
         out.append(word)
         if skip:
             out.append(BENCH_TINY[word])
-    if not any(flag in out for flag in BENCH_TINY):
-        script = next(w for w in words if w.startswith("bench/"))
-        usage = subprocess.run([str(clone / ".venv/bin/python"), script, "--help"], cwd=clone, capture_output=True, text=True).stdout
-        flag = next(f for f in BENCH_TINY if f in usage)
-        out += [flag, BENCH_TINY[flag]]
+    script = next(w for w in words if w.startswith("bench/"))
+    usage = subprocess.run([str(clone / ".venv/bin/python"), script, "--help"], cwd=clone, capture_output=True, text=True).stdout
+    for flag, value in BENCH_TINY.items():  # every size flag the script has, also those the README leaves at their default
+        if flag not in out and re.search(re.escape(flag) + r"\b(?!-)", usage):
+            out += [flag, value]
     return out
 
 

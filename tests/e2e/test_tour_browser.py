@@ -81,21 +81,21 @@ def test_isolation(guide):
     guide.submit("Approve")
     guide.see("Done. The workflow finished (published).", exact=True)
     guide.goto(f"/thread?thread_id={first}")  # the other thread did not move
-    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+    guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
     guide.no_exception()
 
 
 def test_static(guide):
     open_step(guide, "static", "Gated publication")
-    guide.see("Waiting for a reviewer · paused after a step; next step: “polish_article”", exact=True)
+    guide.see("Waiting for a reviewer · paused after a step; next step: “Polish article”", exact=True)
     guide.submit("Continue")
-    guide.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+    guide.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
     guide.no_exception()
 
 
 def test_dynamic(guide):
     open_step(guide, "dynamic", "Content approval")
-    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+    guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
     guide.submit("Approve")
     guide.see("Done. The workflow finished (published).", exact=True)
     guide.expect(final_text(guide)).to_contain_text("a question from inside a step: here is what you need to know.")
@@ -107,7 +107,7 @@ def test_edit_state(guide):
     guide.choose("Edit state then continue")
     guide.field("draft").fill(edited)
     guide.submit("Save changes and continue")
-    guide.see("Waiting for a reviewer · paused before a step at “publish_article”", exact=True)
+    guide.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
     guide.expect(draft(guide)).to_contain_text(edited)  # the next step worked on the edited text
     guide.no_exception()
 
@@ -150,7 +150,7 @@ def test_persistence(page, tmp_path):
         guide = Reviewer(page, second)
         guide.goto(f"/thread?thread_id={thread_id}")
         guide.see(f"Thread {thread_id}", exact=True)
-        guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+        guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
         guide.no_exception()
         guide.screenshot("tour-test_persistence")
     WALK["persistence (two server starts)"] = time.monotonic() - started
@@ -213,4 +213,4 @@ def test_reset_demo_data(guide):
     guide.see("The demo data was reset.", exact=True)
     guide.see("Removed 13 demo threads and seeded 13 new ones.")
     guide.goto("/thread?thread_id=demo-r2-content_approval-1")
-    guide.see("Waiting for a reviewer · asks a question at “review”", exact=True)
+    guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)

@@ -14,6 +14,8 @@ import pytest
 from tests.e2e import hostile
 from tests.e2e.conftest import Listener, Reviewer, running_app
 from tests.e2e.test_journeys import heading
+from console.formats.arguments import label as arg_label
+from console.wording import readable
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +103,8 @@ def inert_everywhere(person: Reviewer, *where: str) -> None:
     person.idle()
     for name in where:
         probe = hostile.probes(url, name)
-        shown = probe if name != "node" else hostile.node_name(url)
+        # Steps, argument keys and unknown workflows are shown as words (console.wording, formats.arguments).
+        shown = {"node": readable(hostile.node_name(url)), "arg": arg_label(probe), "workflow": readable(probe)}.get(name, probe)
         person.expect(person.main().get_by_text(shown, exact=False).first).to_be_visible()
     port = str(person.listener.port)
     # Heading anchors (href="#…") name the heading's own text and go nowhere: any other address is live.
@@ -114,8 +117,8 @@ def inert_everywhere(person: Reviewer, *where: str) -> None:
 
 def test_waiting_node_name_in_the_header_and_the_static_pause_then_state_keys_and_the_final_status(person):
     person.goto("/thread?thread_id=e2e-h-gate")
-    node = hostile.node_name(person.listener.url)
-    person.see(f"paused before a step at “{node}”")
+    node = readable(hostile.node_name(person.listener.url))  # a step is shown as words, still inert
+    person.see(f"paused before “{node}” runs")
     person.see(f"The workflow paused before “{node}”")
     inert_everywhere(person, "node")
     person.sign_in()
@@ -161,7 +164,7 @@ def test_a_failed_steps_error_on_the_thread_page_after_retry_and_on_start(person
 
 def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_notice(person):
     person.goto("/thread?thread_id=e2e-h-unknown")
-    probe = hostile.probes(person.listener.url, "workflow")
+    probe = readable(hostile.probes(person.listener.url, "workflow"))
     person.show(heading(person, probe))
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text=probe)).to_be_visible()
     inert_everywhere(person, "workflow")
