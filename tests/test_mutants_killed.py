@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from console.decisions import DecisionRequest
 from console.store import LATEST, Claim, Refusal
 from tests.conftest import ANN
 from tests.test_decisions import flows, start  # noqa: F401  (flows: the fixture)
@@ -140,3 +141,34 @@ def test_reviewer_verified_is_logged(paused):
     app, checkpoint, interrupt = paused
     claim(app, "t", checkpoint, interrupt, question_open=True, reviewer_verified=True)
     assert log_rows(app, "t")[0]["reviewer_verified"] in (1, True)
+
+
+# ---- the decision path's claim: is the pause still open? ------------------------------------
+
+@pytest.mark.parametrize("action", ["continue", "edit_state"])
+def test_a_static_pause_answered_already_is_refused_on_its_latest_checkpoint(flows, action):  # noqa: F811
+    """A finished thread sits on its latest checkpoint: only "no question is pending and it still waits"
+    tells the claim that this Continue (or state edit) is late."""
+    start(flows, "gate", "g")
+    view = flows.thread("g")
+    assert view.status == "waiting" and not view.interrupts
+    first = list(flows.decide(DecisionRequest("g", view.checkpoint_id, None, "continue", {}), ANN))[-1]
+    assert first.status == "applied"
+    done = flows.thread("g")
+    assert done.status == "finished"
+    inputs = {"status": "again"} if action == "edit_state" else {}
+    late = list(flows.decide(DecisionRequest("g", done.checkpoint_id, None, action, inputs), ANN))[-1]
+    assert late.status == "refused" and "moved on" in late.message
+    assert flows.thread("g").values["status"] == done.values["status"]  # nothing ran, nothing was edited
+
+
+def test_a_refused_claim_answers_with_the_thread_as_it_is_now(flows, tmp_path):  # noqa: F811
+    """The page redraws from the outcome's view: a refusal must carry the fresh one, not the stale one."""
+    start(flows, "counted", "t", draft="Hello", effects=str(tmp_path / "effects.txt"))
+    seen = flows.thread("t")
+    request = DecisionRequest("t", seen.checkpoint_id, seen.interrupts[0].id, "approve", {})
+    assert list(flows.decide(request, ANN))[-1].status == "applied"
+    late = list(flows.decide(request, ANN))[-1]
+    assert late.status == "refused" and "already answered" in late.message
+    assert late.view is not None and late.view.status == "finished"
+    assert late.view.checkpoint_id == flows.thread("t").checkpoint_id != seen.checkpoint_id
