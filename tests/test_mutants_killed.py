@@ -7,11 +7,15 @@ store's claim/finish/adopt directly, on a real database, with threads started by
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from langgraph.types import Command
 
 from console.decisions import DecisionRequest
 from console.store import LATEST, Claim, Refusal
-from tests.conftest import ANN
+from tests import flows as flow_module
+from tests.conftest import ANN, BOB, other_saver
 from tests.test_decisions import flows, start  # noqa: F401  (flows: the fixture)
 
 
@@ -172,3 +176,24 @@ def test_a_refused_claim_answers_with_the_thread_as_it_is_now(flows, tmp_path): 
     assert late.status == "refused" and "already answered" in late.message
     assert late.view is not None and late.view.status == "finished"
     assert late.view.checkpoint_id == flows.thread("t").checkpoint_id != seen.checkpoint_id
+
+
+def test_a_question_answered_outside_the_console_is_refused_on_the_same_checkpoint(flows, db_path, tmp_path):  # noqa: F811
+    """Two questions on one checkpoint; one is answered by another program (no claim): the checkpoint
+    stays, so only "is this question still asked?" refuses the console's late answer to it."""
+    start(flows, "forked", "f", effects=str(tmp_path / "effects.txt"))
+    seen = flows.thread("f")
+    left = next(i for i in seen.interrupts if i.value.get("draft") == "left")
+
+    async def answer_elsewhere():
+        async with other_saver(db_path) as saver:
+            graph = flow_module.build_forked().compile(checkpointer=saver)
+            await graph.ainvoke(Command(resume={left.id: {"approved": True}}), {"configurable": {"thread_id": "f"}},
+                                durability="sync")
+
+    asyncio.run(answer_elsewhere())
+    now = flows.thread("f")
+    assert now.checkpoint_id == seen.checkpoint_id and [i.id for i in now.interrupts] != [i.id for i in seen.interrupts]
+    late = list(flows.decide(DecisionRequest("f", seen.checkpoint_id, left.id, "approve", {}), BOB))[-1]
+    assert late.status == "refused" and "moved on" in late.message
+    assert flows.decision_log("f")["outcome"].tolist()[0] == "refused"
