@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from console.wording import with_titles
-from ui import keys, runtime
+from ui import cached, keys, runtime
 from ui.text import inert, visible
 
 # The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
@@ -30,7 +30,7 @@ navigation = st.navigation(pages)
 def waiting_per_workflow() -> None:
     """Refreshes itself, so a decision made further down this run shows within seconds."""
     with runtime.plain_errors():
-        counts = app.counts()
+        counts = cached.counts(app)
         waiting = counts[counts["status"] == "waiting"]
         if not waiting.empty:
             st.caption("Waiting per workflow")

@@ -209,7 +209,7 @@ def main() -> None:
     db = args.db or work / f"bench-{args.threads}.db"
     prepare(db, args.threads)
     threads = waiting_threads(db)
-    console_env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_TOKEN_DELAY": "0"}
+    console_env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_DEMO_WORKFLOWS": "true", "REVIEW_CONSOLE_TOKEN_DELAY": "0"}
     rows = []
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
             serve("streamlit_app.py", console_env, work / "console.log", ROOT) as (console_port, console_pid):

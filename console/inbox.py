@@ -35,6 +35,14 @@ MAX_PAGE_SIZE = 500
 # before the deriver has seen the resumed run (the partial index keeps this tiny).
 IN_DECISION = "SELECT thread_id FROM rc_decisions WHERE outcome = 'pending'"
 
+# What the pages' reads depend on, in three index seeks: the index's change counter (bumped by
+# every save of derived rows, on any replica), and the decisions under way (a new claim raises
+# the newest id, a finished one lowers the pending count). Same spelling in both dialects.
+VERSION_SQL = (
+    "SELECT (SELECT value FROM rc_meta WHERE key = 'index_changes'), (SELECT MAX(id) FROM rc_decisions), "
+    "(SELECT COUNT(*) FROM rc_decisions WHERE outcome = 'pending')"
+)
+
 
 @dataclass(frozen=True)
 class InboxQuery:
@@ -203,6 +211,12 @@ class IndexReader:
             nodes = [r[0] for r in conn.execute(_distinct("waiting_node", "waiting"))]
             kinds = [r[0] for r in conn.execute(_distinct("pause_kind", "waiting"))]
         return {"workflows": workflows, "nodes": nodes, "kinds": kinds}
+
+    def version(self) -> tuple[int, int, int]:
+        """Changes when anything the inbox, counts or filter choices show may have changed."""
+        with self.snapshot() as conn:
+            changes, newest, pending = conn.execute(VERSION_SQL).fetchone()
+        return int(changes or 0), int(newest or 0), int(pending or 0)
 
     def backlog(self) -> int:
         """How many threads wait to be (re-)derived. Walks the marks' (thread_id, id) index:

@@ -17,6 +17,16 @@ class Indexer:
         self.reader = reader
         self.store = store
         self._lock = asyncio.Lock()  # made on the bridge loop, where every pass runs
+        self._wrote = asyncio.Event()  # this process changed a thread: the background pass need not wait
+
+    async def wait_for_write(self, timeout: float) -> bool:
+        """Sleep up to `timeout`, less if this process writes a thread meanwhile; True if it did."""
+        try:
+            await asyncio.wait_for(self._wrote.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._wrote.clear()
+        return True
 
     async def derive(self, only: list[str] | None = None, limit: int = DERIVE_BATCH,
                      fresh: dict[str, ThreadView] | None = None) -> int:
@@ -27,6 +37,8 @@ class Indexer:
         background pass already took the thread's marks while the run went on.
         `fresh`: views the caller read after its change (a decision's result), used as they are.
         """
+        if only is not None:
+            self._wrote.set()  # a decision or a start: its run may have marked more than its own thread
         async with self._lock:
             if only is not None:
                 bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))

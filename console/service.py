@@ -36,7 +36,10 @@ __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id
 log = logging.getLogger("review_console")
 
 HEARTBEAT_S = 2.0
-TICK_S = 0.1  # the deriver's pace when idle (one cheap MAX(id) read): a pause written elsewhere shows within ~0.2 s
+TICK_S = 0.1  # the deriver's pace while threads keep changing
+# Idle, the pause between passes doubles up to this (one cheap mark read each): a pause written by
+# another process shows within ~1 s; this process's own decisions and starts wake it at once.
+IDLE_TICK_S = 1.0
 TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
 RECOVERY_S = 5.0
 
@@ -159,12 +162,18 @@ class Console:
     async def _keep_fresh(self) -> None:
         """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
         last_beat = last_recovery = last_trigger_check = time.monotonic()
+        idle = TICK_S
         while True:
             try:
                 derived = await self.indexer.derive()
                 # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
                 # after yielding so the loop serves other calls between batches.
-                await asyncio.sleep(0 if derived >= DERIVE_BATCH else TICK_S)
+                if derived >= DERIVE_BATCH:
+                    await asyncio.sleep(0)
+                else:
+                    idle = TICK_S if derived else min(IDLE_TICK_S, idle * 2)
+                    if await self.indexer.wait_for_write(idle):
+                        idle = TICK_S
                 now = time.monotonic()
                 if now - last_beat >= HEARTBEAT_S:
                     last_beat = now
@@ -217,7 +226,7 @@ class Console:
         return frame
 
     # The inbox reads the index directly (console/inbox.py): no bridge hop, no derive on
-    # the way. The background deriver keeps the index within ~0.2 s of the saver's tables;
+    # the way. The background deriver keeps the index within ~1 s of the saver's tables;
     # the console's own decisions and starts update their thread before returning.
 
     def inbox(self, query: InboxQuery = InboxQuery()) -> InboxPage:
@@ -226,6 +235,12 @@ class Console:
     def counts(self) -> pd.DataFrame:
         """Threads per workflow and status, for the sidebar and the activity page."""
         return self._read(self.reader.counts)
+
+    def index_version(self) -> tuple[int, int, int]:
+        """A cheap check (three index seeks) that changes whenever inbox(), counts() or
+        filter_choices() may answer differently, whichever replica changed the index; the
+        pages key their shared caches on it. Ages ("waiting for") move with the clock, not with it."""
+        return self._read(self.reader.version)
 
     def index_backlog(self) -> int:
         """Threads changed but not yet re-derived (about): large only while a big database is first indexed."""

@@ -256,3 +256,43 @@ def test_threads_of_a_workflow_registered_later_are_listed_after_a_restart(make_
     after = make_console(seed_demo=False, extra_workflows=(ENTRY,))
     wait_indexed(after)
     assert waiting(after) == ["r-1"]
+
+
+def test_the_index_version_moves_with_every_change_the_inbox_can_show(mix, db_path):
+    """Pages share reads keyed on it (ui/cached.py): a change it misses would show stale rows to everyone."""
+    asyncio.run(elsewhere(db_path, ("v-1", "ask"), ("v-2", "ask")))
+    wait_indexed(mix)
+    quiet = mix.index_version()
+    assert mix.index_version() == quiet  # nothing changed, nothing moves
+    asyncio.run(elsewhere(db_path, ("v-3", "ask")))  # another process's pause, once derived
+    until(lambda: "v-3" in waiting(mix))
+    elsewhere_indexed = mix.index_version()
+    assert elsewhere_indexed != quiet
+    view = mix.thread("v-1")
+    record = {"reviewer": "Ann", "thread_id": "v-1", "workflow": "mix", "checkpoint_id": view.checkpoint_id,
+              "interrupt_id": view.interrupts[0].id, "action": "approve"}
+    claim = mix.bridge.run(mix.store.claim(record))  # under decision: out of the list at once
+    claimed = mix.index_version()
+    assert claimed != elsewhere_indexed
+    mix.bridge.run(mix.store.finish(claim.decision_id, "failed", "test", release=True))  # back in the list
+    assert mix.index_version() != claimed
+    released = mix.index_version()
+    assert answer(mix, "v-2", "approve").status == "applied"
+    assert mix.index_version() != released  # the decision's own re-derive, before it returned
+
+
+def test_reads_are_shared_until_the_version_moves(mix, db_path, monkeypatch):
+    from ui import cached
+
+    asyncio.run(elsewhere(db_path, ("s-1", "ask")))
+    wait_indexed(mix)
+    reads = []
+    real = type(mix).inbox
+    monkeypatch.setattr(mix, "inbox", lambda query=InboxQuery(): reads.append(query) or real(mix, query))
+    query = InboxQuery(page_size=500, search="s-")
+    first = cached.inbox(mix, query)
+    assert cached.inbox(mix, query).rows["thread_id"].tolist() == first.rows["thread_id"].tolist() == ["s-1"]
+    assert len(reads) == 1  # the second session's read came from the shared cache
+    asyncio.run(elsewhere(db_path, ("s-2", "ask")))
+    until(lambda: cached.inbox(mix, query).total == 2)
+    assert len(reads) >= 2

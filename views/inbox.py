@@ -5,7 +5,7 @@ import streamlit as st
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
 from console.wording import any_step_label, with_titles, workflow_title
-from ui import keys, render, runtime
+from ui import cached, keys, render, runtime
 from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
@@ -14,7 +14,7 @@ app = runtime.console()
 st.title("Inbox")
 
 with runtime.plain_errors():
-    choices = app.filter_choices()
+    choices = cached.filter_choices(app)
     row = st.columns([2, 2, 2, 3])
     # Titles and step names on screen; the query keeps the ids the index holds.
     workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)))
@@ -38,12 +38,13 @@ BACKLOG_NOTE = 50
 def waiting_threads(query: InboxQuery) -> None:
     """Refreshes itself every few seconds without touching the filters above."""
     with runtime.plain_errors():
-        backlog = app.index_backlog()
+        version = app.index_version()  # one cheap check; the reads below are shared by every session
+        backlog = cached.index_backlog(app, version)
         if backlog > BACKLOG_NOTE:
             st.info(inert(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
                           "finishes; it fills in by itself."))
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
-        page = app.inbox(InboxQuery(**{**query.__dict__, "page": page_no}))
+        page = cached.inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
@@ -65,9 +66,9 @@ def waiting_threads(query: InboxQuery) -> None:
             st.number_input("Page", min_value=1, max_value=page.pages, step=1, key=keys.INBOX_PAGE_NO)
 
 
-def not_listed_note() -> None:
+def not_listed_note(version: tuple) -> None:
     """Threads neither waiting, finished nor failed are not rows here, but are never hidden silently."""
-    counts = app.counts()
+    counts = cached.counts(app, version)
     by_status = counts.groupby("status")["threads"].sum().to_dict() if not counts.empty else {}
     notes = []
     if by_status.get("running"):
@@ -84,8 +85,9 @@ def not_listed_note() -> None:
 def other_threads() -> None:
     """Failed threads, apart from the waiting ones; refreshes itself like the list above."""
     with runtime.plain_errors():
-        not_listed_note()
-        failed = app.inbox(InboxQuery(status="failed", page_size=100, oldest_first=False))
+        version = app.index_version()
+        not_listed_note(version)
+        failed = cached.inbox(app, InboxQuery(status="failed", page_size=100, oldest_first=False), version)
         if not failed.total:
             return
         st.subheader("Stopped with an error")

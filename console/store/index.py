@@ -59,6 +59,8 @@ class Index:
             await self.db.run_many(self.sql.SAVE_THREAD, saved)
             await self.db.run_many(self.sql.DELETE_THREAD, [{"thread_id": t} for t in gone])
             await self.db.run_many(self.sql.CLEAR_MARKS, [{"thread_id": t, "bound": bound} for t in answered])
+            if saved or gone:
+                await self.db.run(self.sql.BUMP_INDEX_CHANGES)
         await self.db.write(body)
 
     async def thread_bytes(self, thread_id: str) -> int:

@@ -34,6 +34,9 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = %(thread_id)s"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = %(thread_id)s AND id <= %(bound)s"
+# See sqlite_sql.BUMP_INDEX_CHANGES.
+BUMP_INDEX_CHANGES = ("INSERT INTO rc_meta(key, value) VALUES ('index_changes', '1') "
+                      "ON CONFLICT (key) DO UPDATE SET value = (rc_meta.value::bigint + 1)::text")
 
 # Bytes aget_state would decode: the blobs the latest checkpoint points at, plus its writes.
 THREAD_BYTES = (

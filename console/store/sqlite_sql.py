@@ -35,6 +35,9 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = :thread_id"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = :thread_id AND id <= :bound"
+# One more change of rc_threads, in the saving transaction: the pages' cheap version check (Console.index_version).
+BUMP_INDEX_CHANGES = ("INSERT INTO rc_meta(key, value) VALUES ('index_changes', '1') "
+                      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
 # Bytes aget_state would decode: the latest checkpoint and that checkpoint's writes, from the row sizes.
 THREAD_BYTES = (
