@@ -107,6 +107,7 @@ def test_edit_state(guide):
     guide.choose("Edit state then continue")
     guide.field("draft").fill(edited)
     guide.submit("Save changes and continue")
+    guide.submit("Confirm and send")  # a state edit is shown as a diff and confirmed first
     guide.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
     guide.expect(draft(guide)).to_contain_text(edited)  # the next step worked on the edited text
     guide.no_exception()
@@ -121,7 +122,7 @@ def ask_for_change(guide, key, change, before_sending=None):
     if before_sending is not None:
         before_sending()
     guide.submit("Request changes")
-    guide.see("Done. The workflow now waits for step 2 of 2.", exact=True)
+    guide.see("Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”.", exact=True)
 
 
 def test_multiple(guide):
@@ -134,7 +135,7 @@ def test_multiple(guide):
 
 def test_streaming(guide):
     ask_for_change(guide, "streaming", "Mention the opening party",
-                   before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Done. The workflow now waits for step 2 of 2."))
+                   before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."))
     tokens = guide.page.evaluate("window.__progress")["tokens"]
     assert len(tokens) >= 5, f"the revision did not stream: {tokens}"  # word by word, before the result
     assert draft(guide).inner_text().strip() == tokens[-1].strip()
