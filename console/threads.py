@@ -220,35 +220,3 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
         view.status = "running"
     return view
 
-
-async def history(graph, view: ThreadView, limit: int = 200) -> list[dict[str, Any]]:
-    """Checkpoints newest first: step, what ran to produce it, what it waits for, when; steps in words."""
-    config = {"configurable": {"thread_id": view.thread_id}}
-    snapshots = [s async for s in graph.aget_state_history(config, limit=limit + 1)]
-    titles = view.step_titles
-    rows = []
-    for i, snap in enumerate(snapshots[:limit]):
-        meta = snap.metadata or {}
-        older = snapshots[i + 1] if i + 1 < len(snapshots) else None
-        source = meta.get("source")
-        if source == "input":
-            what = "started"
-        elif older is not None and older.next == ("__start__",):
-            what = "input received"
-        elif source == "update":
-            what = "state edited by a reviewer"
-        elif older is not None and older.next:
-            what = wording.steps_list(older.next, titles)
-        else:
-            what = source or ""
-        waits = wording.steps_list(snap.next, titles) if snap.next else "—"
-        if i == 0 and view.interrupts and snap.config["configurable"]["checkpoint_id"] == view.checkpoint_id:
-            waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
-        rows.append({
-            "step": meta.get("step"),
-            "what happened": what,
-            "waits for": waits,
-            "time": snap.created_at,
-            "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
-        })
-    return rows

@@ -20,9 +20,6 @@ for number, step in enumerate(tour.STEPS, start=1):
         st.text(f"{number}. {step.title}")
         st.text(" ".join(step.sentences))
         st.text(f"In the guide: {step.guide}")
-        if step.coming:
-            st.caption("Coming soon.")
-            continue
         title = app.registry[step.workflow].title
         if st.button("Open a new thread", key=keys.tour_key(step.key), disabled=reviewer is None,
                      help="Starts a new thread of this step's demo workflow, then opens it."):
