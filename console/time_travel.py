@@ -274,6 +274,6 @@ def history_table(rows: list[SavedStep], decisions: list[dict[str, Any]]) -> lis
     for d in decisions:
         if d["outcome"] == "applied" and d["result_checkpoint_id"]:
             by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.readable(d['action']).lower()} by {d['reviewer']}")
-    return [{"step": r.step, "what happened": r.what, "waits for": r.waits, "time": r.time,
+    return [{"step": r.step, "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
              "branch": "current" if r.current else "earlier (replaced by a reopen)",
-             "decision": by_checkpoint.get(r.checkpoint_id, ""), "checkpoint_id": r.checkpoint_id} for r in rows]
+             "time (UTC)": (r.time or "")[:19].replace("T", " "), "checkpoint_id": r.checkpoint_id} for r in rows]

@@ -19,7 +19,7 @@ def apply_pending(app, reviewer, thread_id: str) -> None:
     if reviewer is None:
         st.warning("Enter your name in the sidebar first: every reopen records who made it. Nothing was changed.")
         return
-    st.session_state.pop(keys.reopen_key(thread_id, "choice"), None)  # the old choice is on the old branch now
+    st.session_state[keys.reopen_key(thread_id, "choice")] = None  # the old choice is on the old branch now
     outcome = render.follow_run(app.reopen(pending, reviewer))
     if outcome is not None:
         st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
@@ -31,7 +31,8 @@ def _queue(request: ReopenRequest) -> None:
 
 
 def history_section(app, view: ThreadView, reviewer) -> None:
-    with st.expander("History"):
+    # A key keeps it the same element (and open) when the outcome line above it comes and goes.
+    with st.expander("History", key=keys.reopen_key(view.thread_id, "history")):
         with runtime.plain_errors():
             st.dataframe(render.visible_table(app.history(view)), hide_index=True, width="stretch")
         if not app.allows(reviewer, view.workflow, "reopen"):
