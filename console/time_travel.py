@@ -128,7 +128,7 @@ class TimeTravel:
             elif isinstance(meta.get(REOPENED_FROM), str):
                 origin = by_id.get(meta[REOPENED_FROM])
                 step = (origin.metadata or {}).get("step") if origin is not None else None
-                what = f"reopened from step {step} by an administrator" if step is not None else "reopened by an administrator"
+                what = f"reopened from step {step}" if step is not None else "reopened"
             elif parent is not None and parent.next == ("__start__",):
                 what = "input received"
             elif source == "update":
@@ -275,5 +275,5 @@ def history_table(rows: list[SavedStep], decisions: list[dict[str, Any]]) -> lis
         if d["outcome"] == "applied" and d["result_checkpoint_id"]:
             by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.readable(d['action']).lower()} by {d['reviewer']}")
     return [{"step": r.step, "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
-             "branch": "current" if r.current else "earlier (replaced by a reopen)",
+             "branch": "current" if r.current else "earlier",
              "time (UTC)": (r.time or "")[:19].replace("T", " "), "checkpoint_id": r.checkpoint_id} for r in rows]

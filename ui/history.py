@@ -11,6 +11,12 @@ from ui import keys, render, runtime
 from ui.text import inert, visible
 
 
+# Words wide enough to read whole; the checkpoint id (for audits) gives way.
+COLUMNS = {"what happened": st.column_config.TextColumn(width="medium"),
+           "decision": st.column_config.TextColumn(width="medium"),
+           "checkpoint_id": st.column_config.TextColumn("checkpoint id", width="small")}
+
+
 def apply_pending(app, reviewer, thread_id: str) -> None:
     """Run a reopen the confirm button queued (before the page reads the thread, so it shows the new branch)."""
     pending = st.session_state.pop(keys.PENDING_REOPEN, None)
@@ -34,7 +40,10 @@ def history_section(app, view: ThreadView, reviewer) -> None:
     # A key keeps it the same element (and open) when the outcome line above it comes and goes.
     with st.expander("History", key=keys.reopen_key(view.thread_id, "history")):
         with runtime.plain_errors():
-            st.dataframe(render.visible_table(app.history(view)), hide_index=True, width="stretch")
+            frame = app.history(view)
+            st.dataframe(render.visible_table(frame), hide_index=True, width="stretch", column_config=COLUMNS)
+            if not frame.empty and (frame["branch"] == "earlier").any():
+                st.caption("A reopen keeps the thread's old branch: its saved steps are marked “earlier”.")
         if not app.allows(reviewer, view.workflow, "reopen"):
             return  # reviewers see the history; reopening is for administrators (checked again in console/)
         _reopen_area(app, view)
