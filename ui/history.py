@@ -44,9 +44,8 @@ def history_section(app, view: ThreadView, reviewer) -> None:
             st.dataframe(render.visible_table(frame), hide_index=True, width="stretch", column_config=COLUMNS)
             if not frame.empty and (frame["branch"] == "earlier").any():
                 st.caption("A reopen keeps the thread's old branch: its saved steps are marked “earlier”.")
-        if not app.allows(reviewer, view.workflow, "reopen"):
-            return  # reviewers see the history; reopening is for administrators (checked again in console/)
-        _reopen_area(app, view)
+            if app.allows(reviewer, view.workflow, "reopen"):  # reviewers see the history only (checked again in console/)
+                _reopen_area(app, view)
 
 
 def _reopen_area(app, view: ThreadView) -> None:
