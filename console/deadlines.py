@@ -50,8 +50,9 @@ class Deadline:
         left = since + self.due_s - now
         if left <= 0:
             return "overdue"
-        if left < 3600:
-            return f"due in {max(1, math.ceil(left / 60))} min"
+        minutes = math.ceil(left / 60)
+        if minutes < 60:
+            return f"due in {minutes} min"
         if left < 2 * 86400:
             return f"due in {round(left / 3600)} h"
         return f"due in {round(left / 86400)} d"

@@ -25,6 +25,7 @@ log = logging.getLogger("review_console")
 
 FIRST_RETRY_S = 30.0
 MAX_RETRY_S = 3600.0
+BATCH = 10  # rows taken at once: sent well within the outbox's lease (LEASE_S), even at apprise's timeouts
 MAX_ATTEMPTS = 8  # about two hours of retries, then given up (and logged as an error)
 
 
@@ -129,38 +130,36 @@ class Notifier:
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _due(self, now: float, batches: int = 10) -> list[dict]:
-        """Rows due now, in batches of the outbox's size, at most `batches` of them per pass."""
-        rows: list[dict] = []
-        for _ in range(batches):
-            batch = await self.outbox.take(now)
-            rows.extend(batch)
-            if len(batch) < 20:
-                break
-        return rows
-
-    async def deliver(self, now: float | None = None) -> tuple[int, int]:
-        """Send what is due; returns (sent, failed). A failure is logged and retried later with a longer wait."""
+    async def deliver(self, now: float | None = None, batches: int = 10) -> tuple[int, int]:
+        """Send what is due; returns (sent, failed). A failure is logged and retried later with a longer wait.
+        Taken a small batch at a time, so a batch is sent well within its lease even to slow targets."""
         if not self.enabled:
             return 0, 0
         now = time.time() if now is None else now
         sent = failed = 0
         async with self._sending:
-            for row in await self._due(now):
-                url = self.urls.get(row["target"])
-                error = ("this console has no such notification URL configured" if url is None
-                         else await asyncio.to_thread(_send, url, row["title"], row["body"]))
-                if error is None:
-                    await self.outbox.sent(row["id"], now)
-                    sent += 1
-                    continue
-                failed += 1
-                attempts = int(row["attempts"]) + 1
-                if attempts >= MAX_ATTEMPTS:
-                    log.error("notification %s given up after %d attempts: %s", row["id"], attempts, error)
-                    await self.outbox.failed(row["id"], None, error)
-                else:
-                    log.warning("notification %s failed (attempt %d), retried in %.0f s: %s", row["id"], attempts,
-                                retry_delay(attempts), error)
-                    await self.outbox.failed(row["id"], now + retry_delay(attempts), error)
+            for _ in range(batches):
+                rows = await self.outbox.take(now, BATCH)
+                for row in rows:
+                    ok = await self._send_one(row, now)
+                    sent, failed = sent + ok, failed + (not ok)
+                if len(rows) < BATCH:
+                    break
         return sent, failed
+
+    async def _send_one(self, row: dict, now: float) -> bool:
+        url = self.urls.get(row["target"])
+        error = ("this console has no such notification URL configured" if url is None
+                 else await asyncio.to_thread(_send, url, row["title"], row["body"]))
+        if error is None:
+            await self.outbox.sent(row["id"], now)
+            return True
+        attempts = int(row["attempts"]) + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.error("notification %s given up after %d attempts: %s", row["id"], attempts, error)
+            await self.outbox.failed(row["id"], None, error)
+        else:
+            log.warning("notification %s failed (attempt %d), retried in %.0f s: %s", row["id"], attempts,
+                        retry_delay(attempts), error)
+            await self.outbox.failed(row["id"], now + retry_delay(attempts), error)
+        return False

@@ -67,7 +67,7 @@ POSTGRES = {
                       "WHERE status = 'waiting' AND waiting_since > %(after)s ORDER BY waiting_since LIMIT %(limit)s"),
 }
 
-LEASE_S = 120.0  # a process that died while sending leaves its rows to others after this long
+LEASE_S = 300.0  # a process that died while sending leaves its rows to others after this long
 
 
 class Outbox:
@@ -91,7 +91,7 @@ class Outbox:
         if rows:
             await self.db.write(lambda: self.db.run_many(self.sql["enqueue"], [{**r, "now": now} for r in rows]))
 
-    async def take(self, now: float, limit: int = 20) -> list[dict]:
+    async def take(self, now: float, limit: int = 10) -> list[dict]:
         """Rows due now, leased to this process in one write transaction (others skip them meanwhile)."""
         async def body():
             rows = await self.db.dicts(self.sql["due"], {"now": now, "limit": limit})
