@@ -137,6 +137,7 @@ class DeadlineTimer:
             rule = self.deadlines.for_workflow(workflow)
             if rule is not None:
                 await self._one_workflow(workflow, rule, now, report)
+        await self.notifier.settled()  # failed decisions noted meanwhile go out in this pass
         await self.notifier.deliver(now)
         return report
 

@@ -121,7 +121,7 @@ class Notifier:
         """The decision path's listener (on the bridge loop): a failed outcome is noted in a task of its own."""
         if self.enabled and outcome.status == "failed":
             task = asyncio.get_running_loop().create_task(
-                self.failed(req.thread_id, workflow, reviewer.name, outcome.message))
+                self.failed(req.thread_id, workflow, reviewer.name, outcome.message, time.time()))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -32,7 +32,7 @@ SQLITE = {
     "enqueue": ("INSERT INTO rc_outbox (event_key, kind, thread_id, target, title, body, created_at, next_at) "
                 "VALUES (:event_key, :kind, :thread_id, :target, :title, :body, :now, :now) ON CONFLICT (event_key) DO NOTHING"),
     "due": ("SELECT id, target, title, body, attempts FROM rc_outbox WHERE state = 'waiting' AND next_at <= :now "
-            "ORDER BY next_at LIMIT :limit"),
+            "ORDER BY next_at, id LIMIT :limit"),
     "lease": "UPDATE rc_outbox SET next_at = :until WHERE id = :id",
     "sent": "UPDATE rc_outbox SET state = 'sent', sent_at = :now, attempts = attempts + 1, last_error = NULL WHERE id = :id",
     "failed": ("UPDATE rc_outbox SET state = :state, next_at = :next_at, attempts = attempts + 1, last_error = :error "
@@ -53,7 +53,7 @@ POSTGRES = {
                 "VALUES (%(event_key)s, %(kind)s, %(thread_id)s, %(target)s, %(title)s, %(body)s, %(now)s, %(now)s) "
                 "ON CONFLICT (event_key) DO NOTHING"),
     "due": ("SELECT id, target, title, body, attempts FROM rc_outbox WHERE state = 'waiting' AND next_at <= %(now)s "
-            "ORDER BY next_at LIMIT %(limit)s"),
+            "ORDER BY next_at, id LIMIT %(limit)s"),
     "lease": "UPDATE rc_outbox SET next_at = %(until)s WHERE id = %(id)s",
     "sent": ("UPDATE rc_outbox SET state = 'sent', sent_at = %(now)s, attempts = attempts + 1, last_error = NULL "
              "WHERE id = %(id)s"),
