@@ -11,15 +11,7 @@ import pytest
 
 from console.notify import FIRST_RETRY_S, MAX_ATTEMPTS, retry_delay
 from tests.conftest import ANN, answer
-from tests.notify_receiver import Receiver
-from tests.test_deadlines import HOUR, policy, start
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
+from tests.test_deadlines import HOUR, policy, receiver, start  # noqa: F401  (receiver: the fixture)
 
 
 def test_a_thread_that_starts_waiting_is_notified_once_with_its_deep_link(make_console, receiver):
