@@ -21,10 +21,11 @@ from langgraph.types import Command
 from console import formats as payloads
 from console import wording
 from console.formats import response_schema as schema_form
-from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
+from console.decision_types import DEADLINE_REVIEWER, DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.indexer import Indexer
 from console.jsonable import to_jsonable
+from console.policy import needed_role
 from console.recovery import LOCKED_MID_RUN, STEP_RAN_UNSAVED, STOPPED_MID_RUN, Recovery
 from console.runs import Progress, run_with_progress
 from console.store import LATEST, Claim, Refusal, is_busy
@@ -53,6 +54,9 @@ class Decisions:
         # The same reviewer's same answer, sent again while the first is running (a double click):
         # it waits for the first and is told its outcome. Made and read on the bridge loop only.
         self._in_flight: dict[tuple, asyncio.Future] = {}
+        # Told of every outcome (the notifier: a failed decision). Called, never awaited: a listener
+        # schedules its own work, so it can never hold a decision up.
+        self.listeners: list = []
 
     # ---- who may do what ------------------------------------------------------------------
 
@@ -62,6 +66,8 @@ class Decisions:
         return self.policy.role(reviewer.email, reviewer.groups, workflow)
 
     def allows(self, reviewer: Reviewer | None, workflow: str | None, action: str) -> bool:
+        if reviewer is DEADLINE_REVIEWER:  # the policy file's own default decision: a reviewer's actions, no admin's
+            return needed_role(action) == "reviewer"
         return reviewer is not None and self.policy.allows(reviewer.email, reviewer.groups, workflow, action)
 
     async def refuse(self, reviewer: Reviewer, record: dict, workflow: str | None, action: str) -> NotAllowed:
@@ -87,8 +93,15 @@ class Decisions:
             raise await self.refuse(reviewer, {"thread_id": req.thread_id, "checkpoint_id": req.checkpoint_id,
                                                "interrupt_id": req.interrupt_id}, workflow, req.action)
         if req.together:  # the several-answers path, kept apart
-            return await decide_together(self, req, reviewer, emit)
-        return await self._decide(req, reviewer, emit, view)  # read once: it is part of every click's time
+            outcome = await decide_together(self, req, reviewer, emit)
+        else:
+            outcome = await self._decide(req, reviewer, emit, view)  # read once: it is part of every click's time
+        for listener in self.listeners:
+            try:
+                listener(req, reviewer, workflow, outcome)
+            except Exception:  # a listener's fault is logged, never the decision's
+                log.exception("an outcome listener failed")
+        return outcome
 
     def record(self, reviewer: Reviewer, view: ThreadView, req: DecisionRequest) -> dict:
         return {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": view.thread_id,

@@ -56,6 +56,13 @@ class Settings:
     proxy_header: str = "X-Forwarded-Email"
     # Permission policy file (TOML); without one, demo users are admins and signed-in users viewers.
     policy_path: str = ""
+    # Where notifications go: apprise URLs (json://…, slack://…, mailto://…), separated by spaces
+    # (not commas: an e-mail URL may list several recipients with them).
+    notify_urls: tuple[str, ...] = ()
+    # The console's address as reviewers reach it, for the deep links in notifications.
+    base_url: str = "http://localhost:8501"
+    # How often the deadline timer looks for due threads and sends waiting notifications (seconds).
+    deadline_check_s: float = 15.0
 
     @property
     def database_label(self) -> str:
@@ -94,4 +101,7 @@ def load_settings() -> Settings:
         auth_mode=os.environ.get("REVIEW_CONSOLE_AUTH", "demo").strip().lower() or "demo",
         proxy_header=os.environ.get("REVIEW_CONSOLE_PROXY_HEADER", "").strip() or "X-Forwarded-Email",
         policy_path=os.environ.get("REVIEW_CONSOLE_POLICY", "").strip(),
+        notify_urls=tuple(u for u in os.environ.get("REVIEW_CONSOLE_NOTIFY", "").split() if u),
+        base_url=os.environ.get("REVIEW_CONSOLE_BASE_URL", "").strip() or "http://localhost:8501",
+        deadline_check_s=_float("REVIEW_CONSOLE_DEADLINE_CHECK", 15.0),
     )

@@ -57,7 +57,8 @@ def waiting_threads(query: InboxQuery) -> None:
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
-            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "preview"],  # long text last
+            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
+                          *(["due"] if "due" in page.rows else []), "preview"],  # long text last
         )
         if event.selection.rows:
             thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]
