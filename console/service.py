@@ -22,6 +22,7 @@ from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
 from console.recovery import Recovery
+from console.formats import diff
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
@@ -262,6 +263,7 @@ class Console:
         frame = pd.DataFrame(rows)
         if not frame.empty:
             frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+            frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
         return frame
 
     def filter_choices(self) -> dict[str, list[str]]:
