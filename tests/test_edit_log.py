@@ -28,18 +28,18 @@ def _logged(console_, thread_id: str) -> list[dict]:
 
 
 def test_the_log_keeps_each_edit_field_by_field(demo):
-    inputs = _inputs(demo, "demo-agent_inbox-1", "edit")
+    inputs = _inputs(demo, "demo-0007", "edit")
     to_field = next(n for n in inputs if n.endswith("to"))
     subject = next(n for n in inputs if n.endswith("subject"))
     inputs.update({to_field: "team@example.org\nann@example.org", subject: "Spring hours"})
-    assert answer(demo, "demo-agent_inbox-1", "edit", **inputs).status == "applied"
-    row = _logged(demo, "demo-agent_inbox-1")[0]
+    assert answer(demo, "demo-0007", "edit", **inputs).status == "applied"
+    row = _logged(demo, "demo-0007")[0]
     changes = {c["field"]: c for c in json.loads(row["changes"])}
     assert set(changes) == {"To", "Subject"}
     assert changes["To"]["added"] == ["ann@example.org"]
     assert changes["Subject"]["before"] == "The team about the spring opening hours"
     assert changes["Subject"]["after"] == "Spring hours"
-    shown = demo.decision_log("demo-agent_inbox-1")["what changed"][0]
+    shown = demo.decision_log("demo-0007")["what changed"][0]
     assert shown == "To: added “ann@example.org”; Subject: “The team about the spring opening hours” → “Spring hours”"
     # The CSV export (the pages' download button) carries both: the words and the JSON.
     exported = pd.read_csv(io.BytesIO(csv_bytes(demo.decision_log())))
@@ -48,28 +48,28 @@ def test_the_log_keeps_each_edit_field_by_field(demo):
 
 
 def test_a_text_edit_keeps_its_changed_lines_and_a_plain_approve_keeps_none(demo):
-    before = demo.thread("demo-content_approval-2").interrupts[0].request.draft
+    before = demo.thread("demo-0002").interrupts[0].request.draft
     edited = before.splitlines()
     edited[0] = "Open 9 to 5, every day."
     edited = "\n".join(edited + ["Welcome!"])
-    assert answer(demo, "demo-content_approval-2", "edit", draft=edited).status == "applied"
-    assert answer(demo, "demo-content_approval-1", "approve").status == "applied"
-    (change,) = json.loads(_logged(demo, "demo-content_approval-2")[0]["changes"])
+    assert answer(demo, "demo-0002", "edit", draft=edited).status == "applied"
+    assert answer(demo, "demo-0001", "approve").status == "applied"
+    (change,) = json.loads(_logged(demo, "demo-0002")[0]["changes"])
     assert change["kind"] == "text"
     assert {"op": "added", "text": "Open 9 to 5, every day."} in change["lines"]
     assert {"op": "added", "text": "Welcome!"} in change["lines"]
     assert {"op": "removed", "text": before.splitlines()[0]} in change["lines"]
-    assert _logged(demo, "demo-content_approval-1")[0]["changes"] is None  # no edit, no diff
-    words = demo.decision_log("demo-content_approval-2")["what changed"][0]
+    assert _logged(demo, "demo-0001")[0]["changes"] is None  # no edit, no diff
+    words = demo.decision_log("demo-0002")["what changed"][0]
     assert "added “Open 9 to 5, every day.”" in words and "added “Welcome!”" in words and "removed “" in words
 
 
 def test_a_state_edit_keeps_its_diff(demo):
-    assert answer(demo, "demo-gated_publication-1", "continue").status == "applied"
-    view = demo.thread("demo-gated_publication-1")
+    assert answer(demo, "demo-0003", "continue").status == "applied"
+    view = demo.thread("demo-0003")
     draft = view.values["draft"]
-    assert answer(demo, "demo-gated_publication-1", "edit_state", draft=draft + "\nSigned, the editor.").status == "applied"
-    row = next(d for d in _logged(demo, "demo-gated_publication-1") if d["action"] == "edit_state")
+    assert answer(demo, "demo-0003", "edit_state", draft=draft + "\nSigned, the editor.").status == "applied"
+    row = next(d for d in _logged(demo, "demo-0003") if d["action"] == "edit_state")
     (change,) = json.loads(row["changes"])
     assert change["field"] == "draft" and {"op": "added", "text": "Signed, the editor."} in change["lines"]
 
@@ -77,7 +77,7 @@ def test_a_state_edit_keeps_its_diff(demo):
 def test_a_version_1_database_gains_the_column_and_keeps_its_rows(make_console, db_path):
     """A console of schema version 1 made the tables: the next one adds `changes`, old rows read as no edit."""
     first = make_console(seed_demo=True)
-    assert answer(first, "demo-content_approval-1", "approve").status == "applied"
+    assert answer(first, "demo-0001", "approve").status == "applied"
     first.close()
     with autocommit(db_path) as conn:  # back to what a version-1 console left
         conn.execute("ALTER TABLE rc_decisions DROP COLUMN changes")
@@ -90,10 +90,10 @@ def test_a_version_1_database_gains_the_column_and_keeps_its_rows(make_console, 
     assert int(version) == SCHEMA_VERSION == 2
     old = second.decision_log()
     assert set(old["reviewer"]) >= {"Ann (unverified)", "Old (unverified)"} and set(old["what changed"]) == {""}
-    inputs = _inputs(second, "demo-agent_inbox-1", "edit")
+    inputs = _inputs(second, "demo-0007", "edit")
     subject = next(n for n in inputs if n.endswith("subject"))
-    assert answer(second, "demo-agent_inbox-1", "edit", **{**inputs, subject: "Hours"}).status == "applied"
-    assert "→ “Hours”" in second.decision_log("demo-agent_inbox-1")["what changed"][0]
+    assert answer(second, "demo-0007", "edit", **{**inputs, subject: "Hours"}).status == "applied"
+    assert "→ “Hours”" in second.decision_log("demo-0007")["what changed"][0]
 
 
 def _table(at, column: str) -> pd.DataFrame:
@@ -101,7 +101,7 @@ def _table(at, column: str) -> pd.DataFrame:
 
 
 def test_the_thread_page_activity_and_csv_show_the_diff(app):
-    at = open_thread(app, "demo-agent_inbox-1")
+    at = open_thread(app, "demo-0007")
     at = radios(at, "Your decision")[0].set_value("Edit").run()
     widget(at, "Subject").input("Opening hours")
     widget(at, "Priority").set_value(1)
@@ -118,7 +118,7 @@ def test_the_thread_page_activity_and_csv_show_the_diff(app):
 
 
 def test_a_text_edit_shows_its_lines_on_the_thread_page(app):
-    at = open_thread(app, "demo-content_approval-2")
+    at = open_thread(app, "demo-0002")
     at = choose(at, "Edit")
     fill(at, "Edited draft", "Open 9 to 5, every day.")
     at = submit(at, "Approve edited version")
