@@ -64,6 +64,7 @@ class ThreadView:
     static_request: formats.ReviewRequest | None = None
     error: str | None = None
     error_node: str | None = None
+    error_type: str | None = None  # the exception's type name, for the page's Details only
     step_titles: dict[str, str] = field(default_factory=dict)  # node → the title the workflow gives it
 
     @property
@@ -189,7 +190,8 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
     failed = [t for t in snapshot.tasks if t.error is not None]
     if failed:
         view.status = "failed"
-        view.error = str(failed[0].error)
+        # LangGraph saves repr(exc): the reviewer reads the message; the type waits under Details.
+        view.error, view.error_type = wording.split_error(str(failed[0].error))
         view.error_node = failed[0].name
     for task in (await _with_subgraph_steps(graph, config, snapshot)).tasks:
         for item in task.interrupts:

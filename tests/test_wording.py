@@ -192,7 +192,11 @@ def test_an_answer_that_fails_later_says_where(support_app):
     assert not at.exception
     shown = texts(at)
     assert "Your decision was applied, then the workflow stopped with an error in “Send the reply”" in shown
-    assert "Stopped in “Send the reply”: " in shown  # the header, after the reload
+    assert "The step “Send the reply” stopped with an error:" in shown  # the header, after the reload
+    assert "the mail server refused the reply" in shown and "RuntimeError(" not in shown  # no Python repr
+    (details,) = [e for e in at.expander if e.label == "Details"]  # the type name: there only
+    assert [t.value for t in details.text] == ["Kind of error (for the workflow's developer): RuntimeError"]
+    assert shown.count("RuntimeError") == 1
 
 
 def test_activity_shows_titles(support_app):

@@ -30,7 +30,7 @@ try:
                 st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
     view = app.thread(thread_id, load_large=st.session_state.get(keys.LOAD_LARGE) == thread_id)
 except ThreadTooLarge as exc:
-    render.large_thread_notice(exc)
+    render.large_thread_notice(exc, app.registry)
     st.stop()
 except ConsoleError as exc:
     st.title("Thread")
