@@ -13,18 +13,18 @@ from ui import render
 from ui.confirm import changes_view
 from ui.text import inert, visible
 
-# The raw JSON of an edit's diff stays in the CSV; the tables show it as "what changed".
-HIDDEN = ("changes",)
+# What a reviewer reads, in this order. The rest (ids of checkpoints and interrupts, the answer and
+# the diff as JSON, the text before and after) is in the CSV export, which keeps every column.
+SHOWN = ("decided_at", "reviewer", "workflow", "thread_id", "action", "what changed", "outcome", "detail")
 
 
 def decision_table(frame: pd.DataFrame, registry: Mapping) -> None:
-    """The log as a table: workflow titles, the diff of each edit in words next to its action."""
-    shown = with_titles(frame, registry).drop(columns=[c for c in HIDDEN if c in frame.columns])
-    if "what changed" in shown.columns and "action" in shown.columns:
-        order = list(shown.columns)
-        order.remove("what changed")
-        order.insert(order.index("action") + 1, "what changed")
-        shown = shown[order]
+    """The log as a table: when, who, which workflow (its title) and thread, what was done and changed, how it ended."""
+    shown = with_titles(frame, registry)
+    shown = shown[[c for c in SHOWN if c in shown.columns]].copy()
+    if "decided_at" in shown.columns:  # 2026-01-05T09:30:00.123+00:00 → 2026-01-05 09:30:00
+        shown["decided_at"] = shown["decided_at"].map(lambda t: str(t)[:19].replace("T", " "))
+    shown = shown.rename(columns={"decided_at": "when (UTC)"})
     st.dataframe(render.visible_table(shown), hide_index=True, width="stretch")
 
 
