@@ -18,9 +18,8 @@ from typing import Any
 from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import formats as payloads
-from console import wording
-from console.formats import response_schema as schema_form
+from console import formats, wording
+from console.formats import response_schema
 from console.decision_types import DEADLINE_REVIEWER, DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.indexer import Indexer
@@ -152,9 +151,11 @@ class Decisions:
                 # Answered already (maybe outside the console): the claim step gives the refusal.
                 record["checkpoint_id"] = req.checkpoint_id
                 return None, None
-            answer = payloads.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
+            answer = formats.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
             _refuse_non_finite(req.inputs, answer)
             record["answer"] = to_jsonable(answer)
+            # The diff the reviewer confirmed, kept in the log (None: this answer edits nothing).
+            record["changes"] = formats.edit_changes(pending.value, req.action, req.inputs, pending.response_schema)
             if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
                 record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
             return Command(resume={pending.id: answer}), None
@@ -165,11 +166,12 @@ class Decisions:
                 raise InvalidAnswer("This thread has no failed step to retry.")
             return None, None
         if req.action == "edit_state":
-            update = payloads.build_state_update(to_jsonable(view.values), req.inputs)
+            update = formats.build_state_update(to_jsonable(view.values), req.inputs)
             _refuse_non_finite(req.inputs, update)
             record["answer"] = to_jsonable(update)
+            record["changes"] = formats.state_edit_changes(to_jsonable(view.values), req.inputs)
             before = {k: to_jsonable(view.values.get(k)) for k in update}
-            record["text_before"], record["text_after"] = payloads.dumps(before), payloads.dumps(update)
+            record["text_before"], record["text_after"] = formats.dumps(before), formats.dumps(update)
             return None, update
         raise InvalidAnswer("That action is not offered for this thread.")
 
@@ -353,5 +355,5 @@ def _invalid_answer_sentence(exc: BaseException) -> str | None:
     """An answer refused by the interrupt's response_schema (or its validators), naming the field."""
     if not is_invalid_resume(exc):
         return None
-    sentence = schema_form.refusal_sentence(exc)
+    sentence = response_schema.refusal_sentence(exc)
     return sentence.rstrip(".") if sentence else None

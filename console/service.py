@@ -24,6 +24,7 @@ from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
 from console.notify import Notifier
 from console.recovery import Recovery
+from console.formats import diff
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
@@ -301,6 +302,7 @@ class Console:
         frame = pd.DataFrame(rows)
         if not frame.empty:
             frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+            frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
         return frame
 
     def filter_choices(self) -> dict[str, list[str]]:
