@@ -263,7 +263,7 @@ def test_the_default_under_two_processes_with_a_person_clicking(make_console, st
 
 def test_the_page_says_the_console_applied_the_default_first(app, db_path, tmp_path, make_console):
     """The person opened the thread; the deadline passed and the default went first; their click is refused, plainly."""
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     other = make_console(seed_demo=False, policy_path=policy(tmp_path), deadline_check_s=1e9)
     assert other.run_deadlines(time.time() + 5 * HOUR).applied == 2  # both demo content threads
     at = submit(at, "Approve")
