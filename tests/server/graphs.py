@@ -25,3 +25,29 @@ _SPECS.update({s.name: s for s in (format_graphs.TOOL_REVIEW, format_graphs.HUMA
                                     format_graphs.EMAIL_TRIAGE)})
 GRAPHS = {name: _compiled(spec) for name, spec in _SPECS.items()}
 globals().update(GRAPHS)
+
+
+# ---- a graph whose step fails after the answer: the failed-run sentence, and answering again ----------
+
+from typing import TypedDict  # noqa: E402
+
+from langgraph.graph import START, StateGraph  # noqa: E402
+from langgraph.types import interrupt  # noqa: E402
+
+
+class _FailState(TypedDict, total=False):
+    draft: str
+    final: str
+
+
+def _ask_then_fail(state: _FailState) -> _FailState:
+    answer = interrupt({"draft": state.get("draft") or "A draft", "message": "Approve it (the step then fails)."})
+    if answer.get("approved") and not answer.get("draft"):
+        raise RuntimeError("the printer is out of paper")
+    return {"final": answer.get("draft") or ""}
+
+
+_failing = StateGraph(_FailState)
+_failing.add_node("print_it", _ask_then_fail)
+_failing.add_edge(START, "print_it")
+fails_after_answer = _failing.compile(name="Print after approval (fails)")
