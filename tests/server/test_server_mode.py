@@ -118,6 +118,28 @@ def test_answer_applies_once_and_a_stale_second_answer_is_refused(app):
     assert list(log["outcome"]) == ["refused", "applied", "applied"]
 
 
+@pytest.mark.parametrize("workflow, inputs", [("content_approval", {"topic": "agent inbox"}),
+                                             ("gated_publication", {"topic": "agent inbox"})],
+                         ids=["thread-finished", "thread-at-the-next-pause"])
+def test_an_answer_sent_past_the_console_meanwhile_refuses_the_reviewers(app, workflow, inputs):
+    """Only the server-side re-read can refuse here: an Agent Inbox user answers through the SDK directly, so the
+    console's own database holds no claim and no log row for that answer."""
+    from console import formats
+    view = _started(app, workflow, inputs)
+    pending = view.interrupts[0] if view.interrupts else None
+    resume = ({"command": {"resume": {pending.id: formats.build_answer(pending.value, "approve", {})}}} if pending
+              else {"input": None})
+    app.client.runs.wait(view.thread_id, workflow, checkpoint_id=view.checkpoint_id, **resume)
+    elsewhere = app.client.threads.get_state(view.thread_id)
+    request = (_request(view, "reject", {"reason": "too late"}) if pending
+               else DecisionRequest(view.thread_id, view.checkpoint_id, None, "continue", {}))
+    outcome = _last(app.decide(request, BOB))
+    assert outcome.status == "refused" and "moved on" in outcome.message, outcome.message
+    assert app.client.threads.get_state(view.thread_id)["checkpoint"] == elsewhere["checkpoint"], "the console ran anyway"
+    assert list(app.client.runs.list(view.thread_id, limit=100, status="pending")) == []
+    assert "applied" not in set(app.decision_log(view.thread_id).query("action != 'start'")["outcome"])
+
+
 @pytest.mark.parametrize("shared_database", [True, False], ids=["one-database", "two-replicas-apart"])
 def test_two_deciders_at_once_give_exactly_one_applied_run(langgraph_server, tmp_path, shared_database):
     one = _open(langgraph_server, tmp_path, "a.db")
