@@ -57,6 +57,16 @@ def moved_on(view: ThreadView | None, req: DecisionRequest) -> str | None:
     return None
 
 
+def _by_step(interrupts) -> dict[tuple[str, int], str]:
+    """(step, position among that step's questions) → interrupt id: how one pause's questions match another's."""
+    seen: dict[str, int] = {}
+    found = {}
+    for item in interrupts:
+        found[(item.node, seen.setdefault(item.node, 0))] = item.id
+        seen[item.node] += 1
+    return found
+
+
 def progress_of(part) -> list[Progress]:
     """runs.stream parts → the console's progress events (a step's end, the model's words)."""
     event, data = getattr(part, "event", ""), getattr(part, "data", None)
@@ -89,6 +99,26 @@ class ServerDecisions:
         except Exception as exc:
             raise sentence(exc, c.settings.server_url, thread_id) from exc
         return None
+
+    def ask_again(self, view: ThreadView, answers: dict, emit) -> tuple[str | None, str, dict]:
+        """(failure, checkpoint, answers) for a new answer to a thread whose run failed after the last one. The
+        server keeps that run's answer on the checkpoint and replays it on every resume there (langgraph-api
+        0.16.7), so the new one would never be used: fork the checkpoint (as_node="__copy__": the same next steps,
+        none of the failed run's writes), run the fork up to its questions again, and send the answers to the new
+        questions' ids (the same step, the same order)."""
+        c = self.console
+        fork = c.client.threads.update_state(view.thread_id, None, checkpoint_id=view.checkpoint_id, as_node="__copy__")
+        checkpoint_id = (fork.get("checkpoint") or {}).get("checkpoint_id") or view.checkpoint_id
+        failure = self.run_on_server(view.thread_id, view.workflow, emit, checkpoint_id=checkpoint_id, input=None)
+        again = c.load(view.thread_id, missing_ok=True)
+        if failure is not None or again is None:
+            return failure or "the thread was deleted meanwhile", checkpoint_id, answers
+        old, new = _by_step(view.interrupts), _by_step(again.interrupts)
+        moved = {new[key]: answers[old_id] for key, old_id in old.items() if old_id in answers and key in new}
+        if len(moved) != len(answers):
+            return ("the workflow asked other questions when it ran again; reload the thread and answer them",
+                    again.checkpoint_id, answers)
+        return None, again.checkpoint_id, moved
 
     def decide(self, req: DecisionRequest, reviewer: Reviewer, emit) -> Outcome:
         c = self.console
@@ -126,8 +156,12 @@ class ServerDecisions:
             if req.action == "edit_state":
                 done = c.client.threads.update_state(view.thread_id, record["answer"], checkpoint_id=checkpoint_id)
                 checkpoint_id = (done.get("checkpoint") or {}).get("checkpoint_id") or checkpoint_id
+            failure = None
+            if answers and view.status == "failed":
+                failure, checkpoint_id, answers = self.ask_again(view, answers, emit)
             run = {"command": {"resume": answers}} if answers else {"input": None}
-            failure = self.run_on_server(view.thread_id, view.workflow, emit, checkpoint_id=checkpoint_id, **run)
+            if failure is None:
+                failure = self.run_on_server(view.thread_id, view.workflow, emit, checkpoint_id=checkpoint_id, **run)
         except ConsoleError as exc:
             c.store_call(c.store.finish(decision_id, "refused" if isinstance(exc, RunRefused) else "failed",
                                         str(exc), release=True))
@@ -143,7 +177,7 @@ class ServerDecisions:
             c.store_call(c.store.finish(decision_id, "failed", failure, release=True))
             where = f" {wording.stopped_in(after)}" if after is not None and after.error_node else ""
             return Outcome("failed", f"The run on the LangGraph Server stopped with an error{where}: "
-                           f"{' '.join(failure.split())[:300]} Your decision was not recorded as applied; "
+                           f"{' '.join(failure.split())[:300].rstrip('.')}. Your decision was not recorded as applied; "
                            "you can answer again.", after)
         c.store_call(c.store.finish(decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None))
         c.forget_reads()

@@ -185,13 +185,18 @@ def test_a_failed_run_is_not_logged_as_applied_and_can_be_answered_again(app):
     assert retried.status != "refused", retried.message  # the console's claim was released: the thread is answerable
 
 
-@pytest.mark.xfail(reason="open: the server keeps a failed run's resume value and replays it; the second answer "
-                          "is not used (the local console drops it from the saver's writes)", strict=True)
 def test_the_second_answer_after_a_failed_run_is_the_one_used(app):
+    """The server replays a failed run's stored answer on every resume at its checkpoint: the console forks it."""
     view = _started(app, "fails_after_answer", {"draft": "Poster"})
     _last(app.decide(_request(view), ANN))
-    retried = _last(app.decide(_request(app.thread(view.thread_id), "edit", {"draft": "Poster, reprinted"}), ANN))
+    failed = app.thread(view.thread_id)
+    assert failed.status == "failed" and failed.interrupts, "the question is asked again on the thread page"
+    retried = _last(app.decide(_request(failed, "edit", {"draft": "Poster, reprinted"}), ANN))
     assert retried.status == "applied", retried.message
+    assert retried.view.status == "finished" and retried.view.values["final"] == "Poster, reprinted"
+    assert list(app.decision_log(view.thread_id)["outcome"]) == ["applied", "failed", "applied"]
+    late = _last(app.decide(_request(failed, "approve"), BOB))  # the failed pause, answered once, is not answered twice
+    assert late.status == "refused", late.message
 
 
 def test_a_thread_deleted_meanwhile_is_a_sentence_and_nothing_is_applied(app):
