@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import uuid
 
 import pandas as pd
 
+from console.errors import InvalidAnswer
 from console.inbox import MAX_PAGE_SIZE, ROW_COLUMNS, InboxPage, InboxQuery, page_of
 from console.server import client as sdk
 from console.server.reading import inbox_row
@@ -44,7 +46,11 @@ class ServerInbox:
             key, _, value = text.partition("=")
             metadata[key.strip()] = value.strip()
         elif text:
-            ids = [text]  # the server searches no preview text: a thread id
+            try:
+                ids = [str(uuid.UUID(text))]  # the server searches no preview text: a thread id
+            except ValueError:
+                raise InvalidAnswer("A LangGraph Server searches by thread id (a UUID) or by metadata "
+                                    "(key=value, like team=billing), not by words in the preview.", "search") from None
         return metadata, ids
 
     def page(self, q: InboxQuery) -> InboxPage:

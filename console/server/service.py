@@ -8,6 +8,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,14 @@ from console.threads import ThreadView, check_thread_id
 log = logging.getLogger("review_console")
 
 _END = object()
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 class _Schema:
@@ -215,6 +224,9 @@ class ServerConsole:
         return self._in_background(lambda emit: self._start(workflow, start_input, inputs, reviewer, thread_id, emit))
 
     def _start(self, workflow: str, start_input, inputs, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
+        if thread_id and not _is_uuid(thread_id):
+            raise InvalidAnswer("A LangGraph Server names its threads with UUIDs (like 1f0a…-…). Leave the thread id "
+                                "empty to get one, or paste a UUID.", "thread_id")
         with sdk.plain(self.settings.server_url):
             try:
                 thread = self.client.threads.create(thread_id=check_thread_id(thread_id) if thread_id else None,

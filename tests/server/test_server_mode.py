@@ -210,7 +210,7 @@ def test_a_thread_deleted_meanwhile_is_a_sentence_and_nothing_is_applied(app):
 
 
 def test_an_unreachable_server_is_a_sentence(tmp_path):
-    from tests.server.conftest import free_port
+    from tests.server.launch import free_port
     with pytest.raises(ServerUnavailable, match="cannot be reached"):
         _open(f"http://127.0.0.1:{free_port()}", tmp_path)
 
