@@ -26,6 +26,7 @@ from console.runs import Progress
 from console.server import client as sdk
 from console.server.decide import ServerDecisions
 from console.server.inbox import ServerInbox
+from console.server.recovery import ServerRecovery
 from console.server.reading import HistoryGraph, registry, thread_view
 from console.service import _check_database_file
 from console.settings import Settings
@@ -85,6 +86,9 @@ class ServerConsole:
         self.parts = Decisions(self.registry, {}, None, self.store, None, None, None, self.policy)
         self.decisions = ServerDecisions(self)
         self.reads = ServerInbox(self)
+        self.recovery = ServerRecovery(self)
+        self.recovery.recover_orphans()
+        self.recovery.start()
 
     async def _open(self) -> None:
         if self.settings.database_url:
@@ -104,6 +108,8 @@ class ServerConsole:
                 await closing.close()
 
     def close(self) -> None:
+        if getattr(self, "recovery", None) is not None:
+            self.recovery.stop()
         self.bridge.close(self._close_async)
 
     def store_call(self, coro):

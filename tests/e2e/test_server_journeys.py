@@ -158,3 +158,13 @@ def test_start_a_thread_and_find_it_in_the_inbox(reviewer, server):
     reviewer.show(heading(reviewer, "Content approval"))
     reviewer.expect(draft(reviewer)).to_contain_text("a charity run: here is what you need to know.")
     reviewer.no_exception()
+
+
+def test_the_tour_opens_and_starts_a_step_the_server_serves(reviewer, server):
+    reviewer.goto("/tour")
+    reviewer.show(heading(reviewer, "Guided tour"))
+    reviewer.sign_in()
+    reviewer.expect(reviewer.main().get_by_role("button", name="Reset demo data…")).to_have_count(0)
+    reviewer.main().locator(".st-key-tour-step-isolation").get_by_role("button", name="Open a new thread").click()
+    reviewer.show(heading(reviewer, "Content approval"))
+    reviewer.no_exception()
