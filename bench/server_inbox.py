@@ -16,7 +16,6 @@ calls after one untimed warm-up call, from this process to the local server (no 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -31,21 +30,11 @@ from console.inbox import InboxQuery  # noqa: E402
 from console.server.service import ServerConsole  # noqa: E402
 from console.settings import Settings  # noqa: E402
 from tests.server.launch import start_server, stop_server  # noqa: E402
+from bench.inbox import median_ms  # noqa: E402  (one timing rule for every bench: warm once, then median)
 
 PAGE = 50
 INTERRUPTED_SHARE = 10  # one thread in ten is a real run stopped at interrupt()
 WORKERS = 8
-
-
-def median_ms(call, repeat: int) -> float:
-    """One untimed call (first-use costs are not what a reviewer waits for on every refresh), then the median."""
-    call()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def add_threads(client, first: int, last: int) -> None:

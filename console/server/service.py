@@ -28,7 +28,7 @@ from console.server.decide import ServerDecisions
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
 from console.server.reading import HistoryGraph, registry, thread_view
-from console.service import _check_database_file
+from console.service import _check_database_file, decision_frame
 from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
 from console import threads as local_threads
@@ -163,13 +163,7 @@ class ServerConsole:
         return {"workflows": sorted(self.registry), "kinds": ["interrupt", "paused"], "nodes": []}
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
-        rows = self.store_call(self.store.decisions(thread_id))
-        if reviewer is not None:
-            rows = [r for r in rows if r["reviewer"] == reviewer.name]
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
-        return frame
+        return decision_frame(self.store_call(self.store.decisions(thread_id)), reviewer)
 
     # ---- deciding and starting --------------------------------------------------------------
 

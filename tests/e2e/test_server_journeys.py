@@ -41,6 +41,16 @@ class ServerApp:
     langgraph: str
 
 
+def finished(reviewer, thread_id: str, how: str, final: str | None = None, whole: bool = False) -> None:
+    """The thread finished (`how`), its final text shows (all of it, or containing `final`), it left the inbox."""
+    reviewer.see(f"Done. The workflow finished ({how}).", exact=True)
+    if final is not None:
+        box = reviewer.expect(final_text(reviewer))
+        box.to_have_text(final) if whole else box.to_contain_text(final)
+    reviewer.no_exception()
+    assert_not_in_inbox(reviewer, thread_id)
+
+
 @pytest.fixture(scope="module")
 def server(langgraph_server, tmp_path_factory):  # noqa: F811 (the fixture above)
     """The app in server mode, over threads started on the LangGraph Server before it starts."""
@@ -63,11 +73,8 @@ def test_approve(reviewer, server):
     thread_id = server.threads["approve"]
     open_thread(reviewer, thread_id, "Content approval")
     reviewer.submit("Approve")
-    reviewer.see("Done. The workflow finished (published).", exact=True)
-    reviewer.expect(final_text(reviewer)).to_contain_text("the approve journey: here is what you need to know.")
     reviewer.expect(reviewer.button("Approve")).to_have_count(0)
-    reviewer.no_exception()
-    assert_not_in_inbox(reviewer, thread_id)
+    finished(reviewer, thread_id, "published", "the approve journey: here is what you need to know.")
 
 
 def test_reject_needs_a_reason(reviewer, server):
@@ -79,10 +86,8 @@ def test_reject_needs_a_reason(reviewer, server):
     reviewer.see("Waiting for a reviewer · asks a question at “Review”", exact=True)  # nothing applied
     reviewer.field("Reason for rejecting").fill("The tone is wrong for our readers.")
     reviewer.submit("Reject")
-    reviewer.see("Done. The workflow finished (rejected).", exact=True)
     reviewer.expect(reviewer.main().get_by_test_id("stJson").first).to_contain_text("The tone is wrong for our readers.")
-    reviewer.no_exception()
-    assert_not_in_inbox(reviewer, thread_id)
+    finished(reviewer, thread_id, "rejected")
 
 
 def test_edit_the_draft_then_approve(reviewer, server):
@@ -97,10 +102,7 @@ def test_edit_the_draft_then_approve(reviewer, server):
     reviewer.submit("Approve edited version")
     reviewer.see("Check before sending", exact=True)
     reviewer.submit("Confirm and send")
-    reviewer.see("Done. The workflow finished (published).", exact=True)
-    reviewer.expect(final_text(reviewer)).to_have_text(edited)
-    reviewer.no_exception()
-    assert_not_in_inbox(reviewer, thread_id)
+    finished(reviewer, thread_id, "published", edited, whole=True)
 
 
 def test_static_pause_continue_then_edit_state_and_continue(reviewer, server):
@@ -115,10 +117,7 @@ def test_static_pause_continue_then_edit_state_and_continue(reviewer, server):
     reviewer.field("draft").fill(edited)
     reviewer.submit("Save changes and continue")
     reviewer.submit("Confirm and send")
-    reviewer.see("Done. The workflow finished (published).", exact=True)
-    reviewer.expect(final_text(reviewer)).to_have_text(edited)
-    reviewer.no_exception()
-    assert_not_in_inbox(reviewer, thread_id)
+    finished(reviewer, thread_id, "published", edited, whole=True)
 
 
 def test_two_stage_review_both_steps_in_order(reviewer, server):
@@ -131,10 +130,7 @@ def test_two_stage_review_both_steps_in_order(reviewer, server):
     reviewer.see("Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”.", exact=True)
     reviewer.expect(draft(reviewer)).to_contain_text("(Revised as asked: Add the date)")
     reviewer.submit("Approve")
-    reviewer.see("Done. The workflow finished (published).", exact=True)
-    reviewer.expect(final_text(reviewer)).to_contain_text("(Revised as asked: Add the date)")
-    reviewer.no_exception()
-    assert_not_in_inbox(reviewer, thread_id)
+    finished(reviewer, thread_id, "published", "(Revised as asked: Add the date)")
 
 
 def test_start_a_thread_and_find_it_in_the_inbox(reviewer, server):
