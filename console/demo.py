@@ -71,7 +71,7 @@ class ResetResult:
 
 def may_reset(app, reviewer) -> bool:
     """Admins, or anyone named in demo sign-in mode (where every typed name is trusted alike)."""
-    if reviewer is None:
+    if reviewer is None or app.settings.server_url:  # a LangGraph Server's threads are not the console's demo data
         return False
     return app.settings.auth_mode == "demo" or app.role(reviewer, None) == "admin"
 

@@ -64,6 +64,7 @@ class InboxPage:
     total: int
     page: int
     pages: int
+    read_at: float | None = None  # when the rows were read from a LangGraph Server (None: the console's own index)
 
 
 NUL_IN_SEARCH = ("The search contains an invisible NUL character (it sometimes comes with pasted text), "

@@ -69,6 +69,17 @@ def _check_database_file(path: Path, create: bool = True) -> None:
         raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
 
 
+def decision_frame(rows: list[dict], reviewer: Reviewer | None = None) -> pd.DataFrame:
+    """Log rows as the pages show them: one reviewer's, or all; typed (demo) names marked as unverified."""
+    if reviewer is not None:
+        rows = [r for r in rows if r["reviewer"] == reviewer.name]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+        frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
+    return frame
+
+
 class Console:
     """Holds the parts (thread reader, indexer, recovery, decisions) and turns each page call into one bridge call."""
 
@@ -296,14 +307,7 @@ class Console:
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
-        rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
-        if reviewer is not None:
-            rows = [r for r in rows if r["reviewer"] == reviewer.name]
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
-            frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
-        return frame
+        return decision_frame(self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s), reviewer)
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)
