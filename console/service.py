@@ -15,17 +15,21 @@ import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from console.bridge import Bridge, StreamResult
+from console.deadlines import DeadlineError, DeadlineTimer, load_deadlines
 from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
+from console.notify import Notifier
 from console.recovery import Recovery
+from console.formats import diff
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
 from console.store import Store, is_busy, open_postgres
+from console.store.outbox import Outbox
 from console.threads import ThreadView, check_thread_id
 from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, history_table
 from console.threads_reader import ThreadReader
@@ -66,6 +70,17 @@ def _check_database_file(path: Path, create: bool = True) -> None:
         raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
 
 
+def decision_frame(rows: list[dict], reviewer: Reviewer | None = None) -> pd.DataFrame:
+    """Log rows as the pages show them: one reviewer's, or all; typed (demo) names marked as unverified."""
+    if reviewer is not None:
+        rows = [r for r in rows if r["reviewer"] == reviewer.name]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+        frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
+    return frame
+
+
 class Console:
     """Holds the parts (thread reader, indexer, recovery, decisions) and turns each page call into one bridge call."""
 
@@ -76,7 +91,8 @@ class Console:
         try:
             # Typed demo names are all trusted alike; signed-in people see only, until granted more.
             self.policy = load_policy(self.settings.policy_path, "admin" if self.settings.auth_mode == "demo" else "viewer")
-        except PolicyError as exc:
+            self.deadlines = load_deadlines(self.settings.policy_path)
+        except (PolicyError, DeadlineError) as exc:
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
@@ -84,6 +100,8 @@ class Console:
             self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
             self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
+        self.reader.deadlines = self.deadlines  # the inbox's "due" column and its overdue-first order
+        self._deadline_pass: asyncio.Task | None = None
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
@@ -116,6 +134,11 @@ class Console:
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
         self.time_travel = TimeTravel(self.decisions)
+        self.outbox = Outbox(self.store.db, bool(self.settings.database_url))
+        await self.outbox.setup()
+        self.notifier = Notifier(self.settings.notify_urls, self.settings.base_url, self.outbox, self.registry)
+        self.decisions.listeners.append(self.notifier.on_outcome)
+        self.timer = DeadlineTimer(self.deadlines, self.outbox, self.threads, self.decisions, self.notifier, self.registry)
         await self.recovery.recover_orphans()
         async with self.store.seeding():
             if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
@@ -148,8 +171,9 @@ class Console:
             raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
 
     async def _close_async(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
+        for task in (self._background, self._deadline_pass):
+            if task is not None:
+                task.cancel()
         if self.store is not None:
             await self.store.close()
         if self._saver_conn is not None:
@@ -163,7 +187,7 @@ class Console:
 
     async def _keep_fresh(self) -> None:
         """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
-        last_beat = last_recovery = last_trigger_check = time.monotonic()
+        last_beat = last_recovery = last_trigger_check = last_deadlines = time.monotonic()
         idle = TICK_S
         while True:
             try:
@@ -187,11 +211,38 @@ class Console:
                 if now - last_recovery >= RECOVERY_S:
                     last_recovery = now
                     await self.recovery.recover_orphans()
+                if now - last_deadlines >= self.settings.deadline_check_s:
+                    last_deadlines = now
+                    self._start_deadline_pass()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a busy database now is fine later
                 log.exception("background refresh failed")
                 await asyncio.sleep(TICK_S)
+
+    def _start_deadline_pass(self) -> None:
+        """A pass of the deadline timer in a task of its own: a default decision's run must not hold up the deriver."""
+        if not (self.deadlines or self.notifier.enabled):
+            return
+        if self._deadline_pass is None or self._deadline_pass.done():
+            self._deadline_pass = asyncio.get_running_loop().create_task(self._deadline_pass_safely())
+
+    async def _deadline_pass_safely(self) -> None:
+        try:
+            await self.timer.tick()
+        except Exception:  # a busy database now is fine at the next pass
+            log.exception("deadline pass failed")
+
+    def run_deadlines(self, now: float | None = None):
+        """One pass of the deadline timer now (tests and tools; the console runs it by itself every few seconds)."""
+        return self.bridge.run(self.timer.tick(now), self.settings.run_timeout_s)
+
+    def notifications(self) -> list[dict]:
+        """The outbox's rows, oldest first (tests and tools)."""
+        async def rows():
+            await self.notifier.settled()
+            return await self.outbox.rows()
+        return self.bridge.run(rows(), self.settings.call_timeout_s)
 
     # ---- reading threads -------------------------------------------------------------
 
@@ -269,13 +320,7 @@ class Console:
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
-        rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
-        if reviewer is not None:
-            rows = [r for r in rows if r["reviewer"] == reviewer.name]
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
-        return frame
+        return decision_frame(self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s), reviewer)
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)

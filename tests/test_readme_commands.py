@@ -91,6 +91,8 @@ def fresh_clone(tmp_path: Path) -> Path:
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
     (clone / ".venv").symlink_to((ROOT / ".venv").resolve())
+    if (ROOT / ".venv-server").is_dir():  # the LangGraph Server bench starts `langgraph dev` from it
+        (clone / ".venv-server").symlink_to((ROOT / ".venv-server").resolve())
     return clone
 
 

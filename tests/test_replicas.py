@@ -68,7 +68,7 @@ def test_two_replica_processes_race_and_each_thread_is_decided_once(make_console
 def test_a_decision_on_one_replica_shows_on_the_other(make_console):
     one = make_console(seed_demo=True)
     other = make_console(seed_demo=False)  # another replica: its own bridge, connections and index upkeep
-    thread = "demo-content_approval-1"
+    thread = "demo-0001"
     assert thread in set(other.inbox().rows["thread_id"])
     seen_by_other = other.thread(thread)
     assert answer(one, thread, "approve").status == "applied"

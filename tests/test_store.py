@@ -34,7 +34,7 @@ def autocommit(where):
 
 
 def test_the_decision_log_refuses_deletes_and_changes_to_a_final_outcome(demo, db_path):
-    assert answer(demo, "demo-content_approval-1", "approve").status == "applied"
+    assert answer(demo, "demo-0001", "approve").status == "applied"
     with autocommit(db_path) as conn:
         with pytest.raises(Exception, match="append-only"):
             conn.execute("DELETE FROM rc_decisions")

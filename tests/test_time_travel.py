@@ -219,7 +219,7 @@ def choose_step(at, waits_for):
 
 
 def test_an_admin_reopens_from_history_after_reading_what_runs_again(app):
-    at = open_thread(app.run(), "demo-content_approval-1")
+    at = open_thread(app.run(), "demo-0001")
     assert not at.exception
     assert not [b for b in at.button if unescape(b.label).startswith("Reopen from step")]  # nothing chosen: nothing to confirm
     at = choose_step(at, "Write draft")
@@ -239,20 +239,20 @@ def test_an_admin_reopens_from_history_after_reading_what_runs_again(app):
 def test_the_page_sends_the_checkpoint_it_showed(app):
     from ui import runtime
 
-    at = choose_step(open_thread(app.run(), "demo-content_approval-1"), "Write draft")
+    at = choose_step(open_thread(app.run(), "demo-0001"), "Write draft")
     console_ = next(iter(runtime._consoles.values()))
-    assert answer(console_, "demo-content_approval-1", "approve", reviewer=BOB).status == "applied"  # meanwhile
+    assert answer(console_, "demo-0001", "approve", reviewer=BOB).status == "applied"  # meanwhile
     at = next(b for b in at.button if unescape(b.label) == "Reopen from step 0").click().run()
     assert "This thread has moved on since its history was shown to you (last change by Bob" in texts(at)
-    assert forks(console_, "demo-content_approval-1").empty
+    assert forks(console_, "demo-0001").empty
 
 
 def test_reviewers_who_are_not_admins_see_the_history_but_no_reopen(oidc_app_for_history):
-    at = open_thread(signed_in(oidc_app_for_history, EDITOR), "demo-content_approval-1")
+    at = open_thread(signed_in(oidc_app_for_history, EDITOR), "demo-0001")
     assert not at.exception
     assert any("waits for" in d.value.columns for d in at.dataframe)
     assert not [s for s in at.selectbox if s.label.startswith("Reopen")]
-    at = open_thread(signed_in(oidc_app_for_history, ADMIN), "demo-content_approval-1")
+    at = open_thread(signed_in(oidc_app_for_history, ADMIN), "demo-0001")
     assert reopen_box(at) is not None
 
 

@@ -65,18 +65,18 @@ def test_reset_asks_first_and_keeps_the_teams_threads(app):
     at = button(at, "tour-reset-no").click().run()  # cancel: nothing happens
     assert "Reset the demo data?" not in texts(at)
     at.switch_page(keys.INBOX_PAGE)
-    assert "demo-content_approval-1" in set(inbox_table(at.run())["thread_id"])
+    assert "demo-0001" in set(inbox_table(at.run())["thread_id"])
     at = open_tour(at)
     at = button(button(at, "tour-reset").click().run(), "tour-reset-yes").click().run()
     assert not at.exception
     assert "The demo data was reset." in texts(at)
     at.switch_page(keys.INBOX_PAGE)
     ids = set(inbox_table(at.run())["thread_id"])
-    assert own in ids and "demo-content_approval-1" not in ids and "demo-r2-content_approval-1" in ids
+    assert own in ids and "demo-0001" not in ids and "demo-r2-0001" in ids
 
 
 def test_the_thread_page_pictures_the_workflow_with_the_waiting_step_lit(app):
-    at = open_thread(app.run(), "demo-gated_publication-2")  # waits before "publish_article"
+    at = open_thread(app.run(), "demo-0004")  # waits before "publish_article"
     assert "Picture of the workflow" in [e.label for e in at.expander]
     (chart,) = at.get("graphviz_chart")
     lit = [line for line in chart.proto.spec.splitlines() if "waits here" in line]

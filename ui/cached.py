@@ -19,7 +19,7 @@ MAX_ENTRIES = 500  # distinct (database, query, version) keys kept: searches and
 
 def _database(app: Console) -> str:
     # Tests open several consoles in one process; each database has its own versions.
-    return app.settings.database_url or str(app.settings.db_path)
+    return app.settings.server_url or app.settings.database_url or str(app.settings.db_path)
 
 
 @st.cache_data(ttl=AGE_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from console.wording import with_titles
-from ui import render, runtime
+from ui import decision_log, render, runtime
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -23,5 +23,5 @@ with runtime.plain_errors():
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
         shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(render.visible_table(with_titles(shown, app.registry)), hide_index=True, width="stretch")
+        decision_log.decision_table(shown, app.registry)
     render.csv_download(log, "decisions.csv", "activity-csv")

@@ -1,5 +1,7 @@
 """Inbox: the threads waiting for a reviewer; choose one to open it."""
 
+import time
+
 import streamlit as st
 
 from console.inbox import SORTS, InboxQuery
@@ -48,7 +50,8 @@ def waiting_threads(query: InboxQuery) -> None:
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
-        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread"))
+        read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
+        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · choose a row to open the thread"))
         event = st.dataframe(
             render.visible_table(with_titles(page.rows.drop(columns=["since"]), app.registry)),
             key=keys.INBOX_TABLE,
@@ -57,7 +60,8 @@ def waiting_threads(query: InboxQuery) -> None:
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
-            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "preview"],  # long text last
+            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
+                          *(["due"] if "due" in page.rows else []), "preview"],  # long text last
         )
         if event.selection.rows:
             thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]

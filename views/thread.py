@@ -4,8 +4,7 @@ import streamlit as st
 
 from console.errors import ConsoleError, ThreadTooLarge
 from console.threads import check_thread_id
-from console.wording import with_titles
-from ui import keys, render, runtime
+from ui import decision_log, keys, render, runtime
 from ui.text import inert
 from ui.graph import workflow_picture
 from ui.history import apply_pending, history_section
@@ -33,7 +32,7 @@ try:
     apply_pending(app, reviewer, thread_id)
     view = app.thread(thread_id, load_large=st.session_state.get(keys.LOAD_LARGE) == thread_id)
 except ThreadTooLarge as exc:
-    render.large_thread_notice(exc)
+    render.large_thread_notice(exc, app.registry)
     st.stop()
 except ConsoleError as exc:
     st.title("Thread")
@@ -107,7 +106,8 @@ with runtime.plain_errors():
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(render.visible_table(with_titles(decisions, app.registry)), hide_index=True, width="stretch")
+            decision_log.decision_table(decisions, app.registry)
+            decision_log.edit_diffs(decisions)
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

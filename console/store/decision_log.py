@@ -52,6 +52,8 @@ class DecisionLog:
             "answer": json.dumps(d.get("answer"), default=str), "text_before": d.get("text_before"),
             "text_after": d.get("text_after"), "outcome": outcome, "detail": detail,
             "finished_at": None if outcome == "pending" else utc_now(), "owner": self.owner,
+            # An edit's diff, as the reviewer confirmed it: [] is an edit that changed nothing.
+            "changes": None if d.get("changes") is None else json.dumps(d["changes"], default=str),
         })
         return int(row[0])
 

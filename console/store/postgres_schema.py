@@ -68,8 +68,10 @@ CREATE TABLE IF NOT EXISTS rc_decisions (
     detail TEXT,
     result_checkpoint_id TEXT,
     finished_at TEXT,
-    owner TEXT
+    owner TEXT,
+    changes TEXT                     -- an edit's changes, field by field (JSON); NULL: no edit
 );
+ALTER TABLE rc_decisions ADD COLUMN IF NOT EXISTS changes TEXT;  -- schema version 1 had none
 CREATE INDEX IF NOT EXISTS rc_decisions_by_thread ON rc_decisions(thread_id, id);
 CREATE INDEX IF NOT EXISTS rc_decisions_pending ON rc_decisions(outcome) WHERE outcome = 'pending';
 CREATE OR REPLACE FUNCTION rc_decisions_guard() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -80,10 +80,10 @@ INSERT_CLAIM = (
 )
 INSERT_DECISION = (
     "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
-    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner) "
+    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner, changes) "
     "VALUES (%(decided_at)s, %(reviewer)s, %(reviewer_verified)s, %(thread_id)s, %(workflow)s, %(checkpoint_id)s, "
     "%(interrupt_id)s, %(action)s, %(answer)s, %(text_before)s, %(text_after)s, %(outcome)s, %(detail)s, "
-    "%(finished_at)s, %(owner)s) RETURNING id"
+    "%(finished_at)s, %(owner)s, %(changes)s) RETURNING id"
 )
 FINISH = (
     "UPDATE rc_decisions SET outcome = %(outcome)s, detail = %(detail)s, "

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS rc_decisions (
     detail TEXT,
     result_checkpoint_id TEXT,
     finished_at TEXT,
-    owner TEXT
+    owner TEXT,
+    changes TEXT                     -- an edit's changes, field by field (JSON of formats.diff.changes); NULL: no edit
 );
 CREATE INDEX IF NOT EXISTS rc_decisions_by_thread ON rc_decisions(thread_id, id);
 CREATE INDEX IF NOT EXISTS rc_decisions_pending ON rc_decisions(outcome) WHERE outcome = 'pending';
@@ -169,6 +170,9 @@ async def setup(db: Db) -> None:
     columns = {r[1] for r in await db.all("PRAGMA table_info(rc_claims)")}
     if "writes_mark" not in columns:  # tables made by an earlier console
         await db.run("ALTER TABLE rc_claims ADD COLUMN writes_mark INTEGER")
+    decided = {r[1] for r in await db.all("PRAGMA table_info(rc_decisions)")}
+    if "changes" not in decided:  # schema version 1: the log kept no diff of an edit
+        await db.run("ALTER TABLE rc_decisions ADD COLUMN changes TEXT")
     row = await db.one(GET_META, {"key": "schema_version"})
     if row is None or int(row[0]) < SCHEMA_VERSION:
         # Not db.write: a database locked at start is said as such by the console's opening.

@@ -78,9 +78,9 @@ INSERT_CLAIM = (
 )
 INSERT_DECISION = (
     "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
-    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner) "
+    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner, changes) "
     "VALUES (:decided_at, :reviewer, :reviewer_verified, :thread_id, :workflow, :checkpoint_id, :interrupt_id, "
-    ":action, :answer, :text_before, :text_after, :outcome, :detail, :finished_at, :owner) RETURNING id"
+    ":action, :answer, :text_before, :text_after, :outcome, :detail, :finished_at, :owner, :changes) RETURNING id"
 )
 FINISH = (
     "UPDATE rc_decisions SET outcome = :outcome, detail = :detail, result_checkpoint_id = :result_checkpoint_id, "

@@ -260,5 +260,5 @@ def test_reset_demo_data(guide):
     guide.submit("Yes, reset")
     guide.see("The demo data was reset.", exact=True)
     guide.see("Removed 13 demo threads and seeded 13 new ones.")
-    guide.goto("/thread?thread_id=demo-r2-content_approval-1")
+    guide.goto("/thread?thread_id=demo-r2-0001")
     guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
