@@ -30,7 +30,8 @@ from console.settings import Settings, load_settings
 from console.starts import start_thread
 from console.store import Store, is_busy, open_postgres
 from console.store.outbox import Outbox
-from console.threads import ThreadView, check_thread_id, history
+from console.threads import ThreadView, check_thread_id
+from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, history_table
 from console.threads_reader import ThreadReader
 from console.start_input import InputField, input_fields
 from workflows.registry import WorkflowProblem, load_registry
@@ -132,6 +133,7 @@ class Console:
         self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
+        self.time_travel = TimeTravel(self.decisions)
         self.outbox = Outbox(self.store.db, bool(self.settings.database_url))
         await self.outbox.setup()
         self.notifier = Notifier(self.settings.notify_urls, self.settings.base_url, self.outbox, self.registry)
@@ -262,19 +264,30 @@ class Console:
         return view
 
     def history(self, view: ThreadView) -> pd.DataFrame:
-        """Checkpoints of a thread already loaded (`thread()`), newest first, with the decisions taken at each."""
+        """Saved steps of a thread already loaded (`thread()`), newest first, in words, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
-        rows = self.bridge.run(history(self.graphs[view.workflow], view), self.settings.call_timeout_s)
-        frame = pd.DataFrame(rows)
-        decisions = self.bridge.run(self.store.decisions(view.thread_id), self.settings.call_timeout_s)
-        if not frame.empty:
-            by_checkpoint = {}
-            for d in decisions:
-                if d["outcome"] == "applied" and d["result_checkpoint_id"]:
-                    by_checkpoint.setdefault(d["checkpoint_id"], f"{d['action']} by {d['reviewer']}")
-            frame["decision"] = frame["checkpoint_id"].map(lambda c: by_checkpoint.get(c, ""))
-        return frame
+
+        async def read():
+            return history_table(await self.time_travel.steps(view), await self.store.decisions(view.thread_id))
+        return pd.DataFrame(self.bridge.run(read(), self.settings.call_timeout_s))
+
+    def reopen_choices(self, view: ThreadView) -> dict[str, str]:
+        """The saved steps an administrator may reopen this thread from: checkpoint id → a label in words."""
+        if view.workflow not in self.graphs:
+            return {}
+        rows = self.bridge.run(self.time_travel.steps(view), self.settings.call_timeout_s)
+        return {r.checkpoint_id: f"Step {r.step}: {r.what}; then waited for {r.waits}"
+                + ("" if r.current else " (an earlier branch)") for r in rows if r.reopenable}
+
+    def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
+        """Which steps a reopen from that saved step runs again (InvalidAnswer if it cannot be reopened)."""
+        return self.bridge.run(self.time_travel.plan(view, checkpoint_id), self.settings.call_timeout_s)
+
+    def reopen(self, request: ReopenRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
+        """Reopen a thread from an earlier saved step (admins); yields live progress, then the Outcome."""
+        return self._unwrap(self.bridge.stream(lambda emit: self.time_travel.reopen(request, reviewer, emit),
+                                               self.settings.run_timeout_s))
 
     # The inbox reads the index directly (console/inbox.py): no bridge hop, no derive on
     # the way. The background deriver keeps the index within ~1 s of the saver's tables;

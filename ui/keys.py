@@ -59,3 +59,11 @@ TOUR_RESET_RESULT = "tour_reset_result"  # the last reset's ResetResult, shown o
 
 def tour_key(step_key: str) -> str:
     return f"tour:{step_key}"
+
+
+# Time travel (ui/history.py)
+PENDING_REOPEN = "pending_reopen"  # a ReopenRequest set by the confirm button's callback, applied by the page body
+
+
+def reopen_key(thread_id: str, what: str) -> str:
+    return f"reopen:{thread_id}:{what}"

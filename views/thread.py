@@ -7,6 +7,7 @@ from console.threads import check_thread_id
 from ui import decision_log, keys, render, runtime
 from ui.text import inert
 from ui.graph import workflow_picture
+from ui.history import apply_pending, history_section
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -28,6 +29,7 @@ try:
             outcome = render.follow_run(app.decide(pending, reviewer))
             if outcome is not None:
                 st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
+    apply_pending(app, reviewer, thread_id)
     view = app.thread(thread_id, load_large=st.session_state.get(keys.LOAD_LARGE) == thread_id)
 except ThreadTooLarge as exc:
     render.large_thread_notice(exc, app.registry)
@@ -97,10 +99,8 @@ workflow_picture(app, view)
 with st.expander("State values", expanded=view.status == "finished"):
     render.json_view(view.values, f"values:{thread_id}")
 
+history_section(app, view, reviewer)
 with runtime.plain_errors():
-    with st.expander("History"):
-        history = app.history(view)
-        st.dataframe(render.visible_table(history), hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:

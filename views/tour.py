@@ -20,9 +20,6 @@ for number, step in enumerate(tour.STEPS, start=1):
         st.text(f"{number}. {step.title}")
         st.text(" ".join(step.sentences))
         st.text(f"In the guide: {step.guide}")
-        if step.coming:
-            st.caption("Coming soon.")
-            continue
         if step.workflow not in app.registry:  # a LangGraph Server that does not serve the demo workflows
             st.caption("This step needs the console's demo workflows, which this console does not serve.")
             continue
