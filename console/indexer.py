@@ -49,11 +49,13 @@ class Indexer:
             fresh = fresh or {}
             stale = [t for t in thread_ids if t not in fresh]
             running = await self.store.pending_decision_threads(stale) if stale else set()
+            # The batch's latest checkpoints in one pass: per-thread saver reads were mostly thread hops.
+            preloaded = await self.reader.preload(stale)
             rows, gone = [], []
             for thread_id in thread_ids:
                 # One at a time: overlapping reads was measured no faster (the GIL and the
                 # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running)
+                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running, preloaded)
                 if view is None:
                     gone.append(thread_id)
                 else:

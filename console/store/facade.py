@@ -37,6 +37,7 @@ class Store:
         self.thread_bytes = self.index.thread_bytes
         self.thread_row = self.index.thread_row
         self.thread_count = self.index.thread_count
+        self.latest_rows = self.index.latest_rows
 
         self.claim = self.log.claim
         self.claim_new_thread = self.log.claim_new_thread

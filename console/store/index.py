@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from types import ModuleType
 
@@ -72,6 +73,18 @@ class Index:
     async def thread_row(self, thread_id: str) -> dict | None:
         row = await self.db.one(self.sql.THREAD_ROW, {"thread_id": thread_id})
         return dict(row) if row else None
+
+    async def latest_rows(self, thread_ids: list[str]) -> dict[str, tuple[tuple, list[tuple]]] | None:
+        """Each thread's latest root checkpoint row and its write rows, in two statements, undecoded
+        (for console/preloaded_saver.py); threads without one are absent. None: not in this dialect."""
+        if self.sql.LATEST_CHECKPOINTS is None:
+            return None
+        checkpoints = await self.db.all(self.sql.LATEST_CHECKPOINTS, {"thread_ids": json.dumps(thread_ids)})
+        rows = {r[0]: (tuple(r[1:]), []) for r in checkpoints}
+        pairs = json.dumps([[t, row[0]] for t, (row, _) in rows.items()])
+        for w in await self.db.all(self.sql.LATEST_WRITES, {"pairs": pairs}):
+            rows[w[0]][1].append(tuple(w[1:]))
+        return rows
 
     async def thread_count(self) -> int:
         row = await self.db.one(self.sql.THREAD_COUNT)

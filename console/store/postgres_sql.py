@@ -160,3 +160,8 @@ REGISTER = (
 HEARTBEAT = "UPDATE rc_processes SET heartbeat_at = %(now)s WHERE owner = %(owner)s"
 UNREGISTER = "DELETE FROM rc_processes WHERE owner = %(owner)s"
 FORGET_DEAD = "DELETE FROM rc_processes WHERE heartbeat_at < %(before)s"
+
+# The indexer's one-pass batch read is SQLite's saver layout only (PostgreSQL's saver keeps channel
+# values in checkpoint_blobs): None sends the indexer to the saver's own reads, thread by thread.
+LATEST_CHECKPOINTS = None
+LATEST_WRITES = None

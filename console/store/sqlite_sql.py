@@ -46,6 +46,20 @@ THREAD_BYTES = (
     "FROM checkpoints c WHERE c.thread_id = :thread_id AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1"
 )
 THREAD_ROW = "SELECT * FROM rc_threads WHERE thread_id = :thread_id"
+
+# The indexer's batch read (console/preloaded_saver.py): each thread's latest checkpoint in the root
+# namespace, as the saver's aget_tuple picks it (the greatest checkpoint_id), then the writes of
+# exactly those checkpoints (not "the latest" again: a checkpoint put in between would not match).
+LATEST_CHECKPOINTS = (
+    "SELECT c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata "
+    "FROM json_each(:thread_ids) t JOIN checkpoints c ON c.thread_id = t.value AND c.checkpoint_ns = '' "
+    "AND c.checkpoint_id = (SELECT MAX(m.checkpoint_id) FROM checkpoints m WHERE m.thread_id = t.value AND m.checkpoint_ns = '')"
+)
+LATEST_WRITES = (
+    "SELECT w.thread_id, w.task_id, w.channel, w.type, w.value, w.task_path, w.idx "
+    "FROM json_each(:pairs) p JOIN writes w ON w.thread_id = json_extract(p.value, '$[0]') AND w.checkpoint_ns = '' "
+    "AND w.checkpoint_id = json_extract(p.value, '$[1]')"
+)
 THREAD_COUNT = "SELECT COUNT(*) FROM (SELECT DISTINCT thread_id FROM checkpoints)"
 
 # ---- claims and the decision log -------------------------------------------------------
