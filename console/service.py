@@ -21,6 +21,7 @@ from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable
 from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.indexer import DERIVE_BATCH, Indexer
+from console.read_cache import ReadCache
 from console.recovery import Recovery
 from console.runs import Progress
 from console.settings import Settings, load_settings
@@ -42,6 +43,7 @@ TICK_S = 0.1  # the deriver's pace while threads keep changing
 IDLE_TICK_S = 1.0
 TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
 RECOVERY_S = 5.0
+VIEWS_KEPT = 500  # thread views, histories and decision lists kept for every session (a few MB)
 
 
 def _check_database_file(path: Path, create: bool = True) -> None:
@@ -79,6 +81,8 @@ class Console:
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
+        # Shared by every session of this process; keys name exactly what was read (see thread()).
+        self._views, self._histories, self._decision_rows = ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT)
         if self.settings.database_url:
             self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
@@ -203,7 +207,16 @@ class Console:
                 size = await self.store.thread_bytes(thread_id)
                 if size > self.settings.large_thread_bytes:
                     raise ThreadTooLarge(thread_id, size, await self.store.thread_row(thread_id))
-            return await self.threads.load(thread_id)
+            # Twenty reviewers on one thread read it once: the stamp names every row the view is
+            # read from, so an unchanged stamp is the same view (read before the view, so a change
+            # between the two is keyed under the old stamp, which no later read sees again).
+            key = (thread_id, await self.store.thread_stamp(thread_id), await self.store.has_pending_decision(thread_id))
+            view = self._views.get(key)
+            if view is None:
+                view = await self.threads.load(thread_id, key[2])
+                if view is not None:
+                    self._views.put(key, view)
+            return view
 
         view = self.bridge.run(load(), self.settings.call_timeout_s)
         if view is None:
@@ -214,9 +227,15 @@ class Console:
         """Checkpoints of a thread already loaded (`thread()`), newest first, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
-        rows = self.bridge.run(history(self.graphs[view.workflow], view), self.settings.call_timeout_s)
+        # The checkpoints behind a latest one never change: shared by every session, per checkpoint.
+        key = (view.thread_id, view.checkpoint_id, tuple(p.node for p in view.interrupts))
+        rows = self._histories.get(key)
+        if rows is None:
+            rows = self.bridge.run(history(self.graphs[view.workflow], view), self.settings.call_timeout_s)
+            if rows and rows[0]["checkpoint_id"] == view.checkpoint_id:  # not moved on since the view was read
+                self._histories.put(key, rows)
         frame = pd.DataFrame(rows)
-        decisions = self.bridge.run(self.store.decisions(view.thread_id), self.settings.call_timeout_s)
+        decisions = self._decisions_of(view.thread_id)
         if not frame.empty:
             by_checkpoint = {}
             for d in decisions:
@@ -256,13 +275,24 @@ class Console:
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
-        rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+        rows = self._decisions_of(thread_id) if thread_id else self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
         if reviewer is not None:
             rows = [r for r in rows if r["reviewer"] == reviewer.name]
         frame = pd.DataFrame(rows)
         if not frame.empty:
             frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
         return frame
+
+    def _decisions_of(self, thread_id: str) -> list[dict]:
+        """One thread's decisions, read once per change of the decision log (the thread page asks
+        twice a rerun: its history and its log). Rows change only while pending, so the log's newest
+        id and its pending count name every state of it (index_version's last two)."""
+        key = (thread_id, *self.index_version()[1:])
+        rows = self._decision_rows.get(key)
+        if rows is None:
+            rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+            self._decision_rows.put(key, rows)
+        return rows
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)

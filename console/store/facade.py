@@ -36,6 +36,7 @@ class Store:
         self.save_thread_rows = self.index.save_thread_rows
         self.thread_bytes = self.index.thread_bytes
         self.thread_row = self.index.thread_row
+        self.thread_stamp = self.index.thread_stamp
         self.thread_count = self.index.thread_count
         self.latest_rows = self.index.latest_rows
 

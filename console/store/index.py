@@ -70,6 +70,11 @@ class Index:
         row = await self.db.one(self.sql.THREAD_BYTES, {"thread_id": thread_id})
         return int(row[0] or 0) if row else 0
 
+    async def thread_stamp(self, thread_id: str) -> str:
+        """Changes whenever anything a thread's view is read from changes (a cache key, not a version order)."""
+        row = await self.db.one(self.sql.THREAD_STAMP, {"thread_id": thread_id})
+        return str(row[0])
+
     async def thread_row(self, thread_id: str) -> dict | None:
         row = await self.db.one(self.sql.THREAD_ROW, {"thread_id": thread_id})
         return dict(row) if row else None

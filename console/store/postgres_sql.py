@@ -165,3 +165,11 @@ FORGET_DEAD = "DELETE FROM rc_processes WHERE heartbeat_at < %(before)s"
 # values in checkpoint_blobs): None sends the indexer to the saver's own reads, thread by thread.
 LATEST_CHECKPOINTS = None
 LATEST_WRITES = None
+
+# What a thread's view is read from, as one stamp (see sqlite_sql.THREAD_STAMP): xmin moves on every
+# insert and upsert. Blobs are keyed by channel version, so new values come with a new checkpoint.
+THREAD_STAMP = (
+    "SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(checkpoint_id), '') || ':' || COALESCE(MAX(xmin::text::bigint), 0) "
+    "FROM checkpoints WHERE thread_id = %(thread_id)s) || '/' || "
+    "(SELECT COUNT(*) || ':' || COALESCE(MAX(xmin::text::bigint), 0) FROM checkpoint_writes WHERE thread_id = %(thread_id)s)"
+)

@@ -46,6 +46,13 @@ THREAD_BYTES = (
     "FROM checkpoints c WHERE c.thread_id = :thread_id AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1"
 )
 THREAD_ROW = "SELECT * FROM rc_threads WHERE thread_id = :thread_id"
+# What a thread's view is read from, as one stamp: any checkpoint or write added or replaced (INSERT OR
+# REPLACE gives a new rowid) in any namespace changes it. The thread page keys its shared views on it.
+THREAD_STAMP = (
+    "SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(checkpoint_id), '') || ':' || COALESCE(MAX(rowid), 0) "
+    "FROM checkpoints WHERE thread_id = :thread_id) || '/' || "
+    "(SELECT COUNT(*) || ':' || COALESCE(MAX(rowid), 0) FROM writes WHERE thread_id = :thread_id)"
+)
 
 # The indexer's batch read (console/preloaded_saver.py): each thread's latest checkpoint in the root
 # namespace, as the saver's aget_tuple picks it (the greatest checkpoint_id), then the writes of
