@@ -43,7 +43,7 @@ class Indexer:
             if only is not None:
                 bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
             else:
-                bound, thread_ids = await self.store.marked_batch(limit)
+                bound, thread_ids = await self.store.claim_marked(limit)  # not the threads another replica derives
             if not thread_ids:
                 return 0
             fresh = fresh or {}

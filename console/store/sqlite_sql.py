@@ -35,6 +35,10 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = :thread_id"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = :thread_id AND id <= :bound"
+# Derive claims are PostgreSQL's (replicas): on one SQLite file a claim would be one more write
+# waiting on the file's single write lock (a replica seeding the demo holds it for seconds), so each
+# process derives what it sees marked, as before. None: Index.claim_marked reads the marks only.
+CLAIM_DERIVE = STILL_MARKED = RELEASE_DERIVE = None
 # One more change of rc_threads, in the saving transaction: the pages' cheap version check (Console.index_version).
 BUMP_INDEX_CHANGES = ("INSERT INTO rc_meta(key, value) VALUES ('index_changes', '1') "
                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
@@ -113,6 +117,7 @@ FINISH_AT_LATEST = (
     " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
     "WHERE id = :decision_id AND outcome = 'pending'"
 )
+THREAD_OF_DECISION = "SELECT thread_id FROM rc_decisions WHERE id = :decision_id"
 RELEASE_CLAIM = "DELETE FROM rc_claims WHERE decision_id = :decision_id"
 HAS_PENDING = "SELECT 1 FROM rc_decisions WHERE thread_id = :thread_id AND outcome = 'pending' LIMIT 1"
 PENDING_DECISIONS = (
