@@ -48,6 +48,12 @@ class PreloadedSaver(BaseCheckpointSaver):
     def config(self, thread_id: str) -> dict:
         return {"configurable": {"thread_id": thread_id, LENT_SAVER: self}}
 
+    def workflow(self, thread_id: str) -> str | None:
+        """The workflow its latest checkpoint's metadata names (JSON: nothing decoded), if any."""
+        metadata = self.rows[thread_id][0][4]
+        name = json.loads(metadata).get("workflow") if metadata is not None else None
+        return name if isinstance(name, str) and name else None
+
     async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
         conf = config["configurable"]
         thread_id, ns = str(conf["thread_id"]), conf.get("checkpoint_ns", "")

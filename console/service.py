@@ -20,7 +20,7 @@ from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
-from console.indexer import DERIVE_BATCH, Indexer
+from console.indexer import BACKLOG_BATCH, DERIVE_BATCH, Indexer
 from console.read_cache import ReadCache
 from console.recovery import Recovery
 from console.runs import Progress
@@ -166,12 +166,13 @@ class Console:
     async def _keep_fresh(self) -> None:
         """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
         last_beat = last_recovery = last_trigger_check = time.monotonic()
-        idle = TICK_S
+        idle, batch = TICK_S, DERIVE_BATCH
         while True:
             try:
-                derived = await self.indexer.derive()
-                # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
-                # after yielding so the loop serves other calls between batches.
+                derived = await self.indexer.derive(limit=batch)
+                # A full batch means a backlog (backfill, a burst elsewhere): go on at once, in
+                # larger batches, after yielding so the loop serves other calls between batches.
+                batch = BACKLOG_BATCH if derived >= batch else DERIVE_BATCH
                 if derived >= DERIVE_BATCH:
                     await asyncio.sleep(0)
                 else:

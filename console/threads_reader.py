@@ -39,6 +39,8 @@ class ThreadReader:
         if saver is not None and thread_id not in saver.rows:
             return None  # no checkpoint in the namespace the console reads: the thread is gone
         name = self._workflow_of.get(thread_id)
+        if name is None and saver is not None and saver.workflow(thread_id) in self.graphs:
+            name = saver.workflow(thread_id)  # a first start: the metadata names it, no checkpoint decoded twice
         if name is not None:
             # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
             view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running, saver=saver)
