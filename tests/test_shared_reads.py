@@ -47,3 +47,21 @@ def test_a_decision_shows_in_the_log_and_the_history_at_once(demo):
     assert answer(demo, thread, "approve", ANN).status == "applied"
     assert demo.decision_log(thread).iloc[0]["outcome"] == "applied"
     assert any(d.startswith("approve by") for d in demo.history(demo.thread(thread))["decision"])
+
+
+@pytest.mark.sqlite_only  # plants a row with sqlite3
+def test_the_indexers_batch_read_decodes_as_strictly_as_the_saver(make_console, db_path, tmp_path):
+    """A planted msgpack constructor, read by the indexer's one-pass batch (console/preloaded_saver.py)."""
+    import sqlite3
+
+    from tests.test_safety import _plant
+
+    make_console().close()
+    marker = tmp_path / "pwned"
+    _plant(db_path, marker)
+    with sqlite3.connect(db_path) as conn:  # have the thread derived again, through the batch read
+        conn.execute("INSERT INTO rc_marks(thread_id) VALUES ('demo-content_approval-1')")
+    console_ = make_console()
+    assert console_.index_backlog() == 0  # derived on open
+    assert not marker.exists()
+    assert console_.inbox().total >= 1
