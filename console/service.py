@@ -21,8 +21,9 @@ from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
-from console.indexer import DERIVE_BATCH, Indexer
+from console.indexer import BACKLOG_BATCH, DERIVE_BATCH, Indexer
 from console.notify import Notifier
+from console.read_cache import ReadCache
 from console.recovery import Recovery
 from console.formats import diff
 from console.runs import Progress
@@ -47,6 +48,7 @@ TICK_S = 0.1  # the deriver's pace while threads keep changing
 IDLE_TICK_S = 1.0
 TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
 RECOVERY_S = 5.0
+VIEWS_KEPT = 500  # thread views, histories and decision lists kept for every session (a few MB)
 
 
 def _check_database_file(path: Path, create: bool = True) -> None:
@@ -96,6 +98,8 @@ class Console:
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
+        # Shared by every session of this process; keys name exactly what was read (see thread()).
+        self._views, self._histories, self._decision_rows = ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT)
         if self.settings.database_url:
             self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
@@ -188,12 +192,13 @@ class Console:
     async def _keep_fresh(self) -> None:
         """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
         last_beat = last_recovery = last_trigger_check = last_deadlines = time.monotonic()
-        idle = TICK_S
+        idle, batch = TICK_S, DERIVE_BATCH
         while True:
             try:
-                derived = await self.indexer.derive()
-                # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
-                # after yielding so the loop serves other calls between batches.
+                derived = await self.indexer.derive(limit=batch)
+                # A full batch means a backlog (backfill, a burst elsewhere): go on at once, in
+                # larger batches, after yielding so the loop serves other calls between batches.
+                batch = BACKLOG_BATCH if derived >= batch else DERIVE_BATCH
                 if derived >= DERIVE_BATCH:
                     await asyncio.sleep(0)
                 else:
@@ -256,7 +261,16 @@ class Console:
                 size = await self.store.thread_bytes(thread_id)
                 if size > self.settings.large_thread_bytes:
                     raise ThreadTooLarge(thread_id, size, await self.store.thread_row(thread_id))
-            return await self.threads.load(thread_id)
+            # Twenty reviewers on one thread read it once: the stamp names every row the view is
+            # read from, so an unchanged stamp is the same view (read before the view, so a change
+            # between the two is keyed under the old stamp, which no later read sees again).
+            key = (thread_id, await self.store.thread_stamp(thread_id), await self.store.has_pending_decision(thread_id))
+            view = self._views.get(key)
+            if view is None:
+                view = await self.threads.load(thread_id, key[2])
+                if view is not None:
+                    self._views.put(key, view)
+            return view
 
         view = self.bridge.run(load(), self.settings.call_timeout_s)
         if view is None:
@@ -267,18 +281,25 @@ class Console:
         """Saved steps of a thread already loaded (`thread()`), newest first, in words, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
+        return pd.DataFrame(history_table(self._steps(view), self._decisions_of(view.thread_id)))
 
-        async def read():
-            return history_table(await self.time_travel.steps(view), await self.store.decisions(view.thread_id))
-        return pd.DataFrame(self.bridge.run(read(), self.settings.call_timeout_s))
+    def _steps(self, view: ThreadView) -> list:
+        """The thread's saved steps behind its latest checkpoint: those never change, so they are
+        shared by every session, per latest checkpoint (a fork makes a new latest one)."""
+        key = (view.thread_id, view.checkpoint_id, tuple(p.node for p in view.interrupts))
+        rows = self._histories.get(key)
+        if rows is None:
+            rows = self.bridge.run(self.time_travel.steps(view), self.settings.call_timeout_s)
+            if rows and rows[0].checkpoint_id == view.checkpoint_id:  # not moved on since the view was read
+                self._histories.put(key, rows)
+        return rows
 
     def reopen_choices(self, view: ThreadView) -> dict[str, str]:
         """The saved steps an administrator may reopen this thread from: checkpoint id → a label in words."""
         if view.workflow not in self.graphs:
             return {}
-        rows = self.bridge.run(self.time_travel.steps(view), self.settings.call_timeout_s)
         return {r.checkpoint_id: f"Step {r.step}: {r.what}; then waited for {r.waits}"
-                + ("" if r.current else " (an earlier branch)") for r in rows if r.reopenable}
+                + ("" if r.current else " (an earlier branch)") for r in self._steps(view) if r.reopenable}
 
     def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
         """Which steps a reopen from that saved step runs again (InvalidAnswer if it cannot be reopened)."""
@@ -320,7 +341,19 @@ class Console:
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
-        return decision_frame(self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s), reviewer)
+        rows = self._decisions_of(thread_id) if thread_id else self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+        return decision_frame(rows, reviewer)
+
+    def _decisions_of(self, thread_id: str) -> list[dict]:
+        """One thread's decisions, read once per change of the decision log (the thread page asks
+        twice a rerun: its history and its log). Rows change only while pending, so the log's newest
+        id and its pending count name every state of it (index_version's last two)."""
+        key = (thread_id, *self.index_version()[1:])
+        rows = self._decision_rows.get(key)
+        if rows is None:
+            rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+            self._decision_rows.put(key, rows)
+        return rows
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)

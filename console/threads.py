@@ -165,9 +165,11 @@ async def _with_subgraph_steps(graph, config: dict, snapshot):
     return snapshot
 
 
-async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
-    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt."""
-    config = {"configurable": {"thread_id": thread_id}}
+async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False,
+                    saver=None) -> ThreadView | None:
+    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt.
+    `saver`: a PreloadedSaver lent to the graph for this read (the indexer's batches)."""
+    config = saver.config(thread_id) if saver is not None else {"configurable": {"thread_id": thread_id}}
     snapshot = await decoded(graph.aget_state(config), thread_id)
     if not snapshot.config.get("configurable", {}).get("checkpoint_id"):
         return None

@@ -64,7 +64,7 @@ HARDENED = {
     "server": {"headless": True, "enableCORS": True, "enableXsrfProtection": True, "maxUploadSize": 5, "runOnSave": False},
     "client": {"showErrorDetails": "none", "toolbarMode": "viewer"},
     "browser": {"gatherUsageStats": False},
-    "runner": {"magicEnabled": False},
+    "runner": {"magicEnabled": False, "postScriptGC": False},
 }
 
 

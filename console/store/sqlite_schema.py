@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from console.store.db import Db
+from console.store.db import EVERY_THREAD, Db
 from console.store.records import INDEX_VERSION, SCHEMA_VERSION
 
 SCHEMA = """
@@ -135,6 +135,7 @@ END;
 CREATE TABLE IF NOT EXISTS rc_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rc_marks_by_thread ON rc_marks(thread_id, id);
 
+
 CREATE TRIGGER IF NOT EXISTS rc_mark_on_checkpoint AFTER INSERT ON checkpoints
 BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
 CREATE TRIGGER IF NOT EXISTS rc_mark_on_write AFTER INSERT ON writes
@@ -177,7 +178,7 @@ async def setup(db: Db) -> None:
     if row is None or int(row[0]) < SCHEMA_VERSION:
         # Not db.write: a database locked at start is said as such by the console's opening.
         async with db.turn():
-            await db.driver.begin_write()
+            await db.driver.begin_write(EVERY_THREAD)
             try:
                 await db.run(SET_META, {"key": "schema_version", "value": str(SCHEMA_VERSION)})
             except BaseException:
