@@ -41,7 +41,7 @@ def test_a_gate_passed_elsewhere_shows_at_once(mix, db_path):
 
 
 def test_a_decision_shows_in_the_log_and_the_history_at_once(demo):
-    thread = "demo-content_approval-1"
+    thread = "demo-0001"
     view = demo.thread(thread)
     assert demo.decision_log(thread).empty and set(demo.history(view)["decision"]) == {""}
     assert answer(demo, thread, "approve", ANN).status == "applied"
@@ -60,7 +60,7 @@ def test_the_indexers_batch_read_decodes_as_strictly_as_the_saver(make_console, 
     marker = tmp_path / "pwned"
     _plant(db_path, marker)
     with sqlite3.connect(db_path) as conn:  # have the thread derived again, through the batch read
-        conn.execute("INSERT INTO rc_marks(thread_id) VALUES ('demo-content_approval-1')")
+        conn.execute("INSERT INTO rc_marks(thread_id) VALUES ('demo-0001')")
     console_ = make_console()
     assert console_.index_backlog() == 0  # derived on open
     assert not marker.exists()

@@ -19,7 +19,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console.bridge import Bridge
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.decisions import Decisions
-from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, ThreadNotFound
+from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.inbox import InboxPage, InboxQuery
 from console.policy import PolicyError, load_policy
 from console.runs import Progress
@@ -34,6 +34,9 @@ from console.start_input import InputField, graph_input, input_fields
 from console import threads as local_threads
 from console.store import Store, open_postgres
 from console.threads import ThreadView, check_thread_id
+from console.time_travel import ReopenPlan, ReopenRequest
+
+REOPEN_REFUSED = "Reopening from an earlier step is not offered for threads on a LangGraph Server."
 
 log = logging.getLogger("review_console")
 
@@ -175,6 +178,16 @@ class ServerConsole:
 
     def stopped_run(self, view: ThreadView) -> StoppedRun | None:
         return None  # the server runs and retries the steps; the console never runs one itself
+
+    # The fork of time travel runs on the console's own saver; a server's threads are forked by the server.
+    def reopen_choices(self, view: ThreadView) -> dict[str, str]:
+        return {}
+
+    def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
+        raise NotAllowed(REOPEN_REFUSED)
+
+    def reopen(self, request: ReopenRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
+        raise NotAllowed(REOPEN_REFUSED)
 
     def _in_background(self, work) -> Iterator[Progress | Outcome]:
         """Run `work(emit)` on a thread of its own and yield what it emits, then its Outcome: a reviewer who
