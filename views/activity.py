@@ -1,15 +1,75 @@
-"""Activity: every decision made in this console, with counts, and a CSV download."""
+"""Activity: charts of the backlog, its age and the decisions (filtered, each with a CSV), then every decision made here."""
+
+import datetime as dt
 
 import streamlit as st
 
+from console import insight
 from console.wording import with_titles
-from ui import render, runtime
+from ui import charts, render, runtime
+from ui.text import visible
 
 app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Activity")
 
 with runtime.plain_errors():
+    scope = insight.scope_for(app, reviewer)
+    titles, reviewers = charts.choices(app, scope)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    pick_workflow, pick_reviewer, pick_days = st.columns(3)
+    chosen = pick_workflow.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
+                                       key="activity-workflows")
+    if scope.everyone:
+        people = [None, *reviewers]
+        everyone_word = "Everyone"
+    else:  # a reviewer picks between the team's totals and their own figures (console/insight.Scope)
+        people = [None] + ([(scope.name, scope.verified)] if scope.name else [])
+        everyone_word = "The whole team"
+    person = pick_reviewer.selectbox(
+        "Reviewer", people, key="activity-reviewer",
+        format_func=lambda p: everyone_word if p is None else "Only me" if not scope.everyone
+        else visible(insight.reviewer_label(*p)))
+    days = pick_days.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
+                                format="YYYY-MM-DD", key="activity-days")
+    start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
+    query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
+    figures = charts.activity(app, query, scope)
+    if not scope.everyone:
+        st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
+    if figures.empty:
+        st.info("Nothing to chart for these dates yet. Once threads wait for review and reviewers approve, reject or "
+                "edit them, this page shows how many threads wait each day, how long they have waited, how long a "
+                "decision takes in each workflow, decisions per day by outcome and by reviewer, and the most common "
+                "reasons for rejecting.")
+    else:
+        left, right = st.columns(2)
+        with left:
+            charts.show("Threads waiting over time", "backlog", charts.backlog_chart, figures,
+                        "Threads waiting for a reviewer at the end of each day, counted from the decision log and "
+                        "the inbox.", "No thread waited on these dates.")
+        with right:
+            charts.show("How long the waiting threads have waited", "ages", charts.ages_chart, figures,
+                        "Threads waiting now, by how long ago they paused.", "No thread waits now.")
+        left, right = st.columns(2)
+        with left:
+            charts.show("Decisions per day, by outcome", "by_outcome", charts.outcome_chart, figures,
+                        "What reviewers decided each day. Not applied: refused or failed attempts.",
+                        "No decision on these dates.")
+        with right:
+            charts.show("Decisions per day, by reviewer", "by_reviewer", charts.reviewer_chart, figures,
+                        "Who decided each day.", "No decision on these dates.")
+        left, right = st.columns(2)
+        with left:
+            charts.show("Time to decision", "speed", charts.speed_chart, figures,
+                        "From the moment a thread paused to the decision that answered it: half of the decisions "
+                        "took less than the median, nine in ten less than the 90th percentile.",
+                        "No applied decision on these dates.")
+        with right:
+            charts.show("Most common rejection reasons", "reasons", charts.reasons_chart, figures,
+                        "The reasons given when rejecting, the ten most frequent.", "No rejection on these dates.")
+    st.divider()
+
     counts = with_titles(app.counts(), app.registry)
     if not counts.empty:
         st.subheader("Threads by workflow and status")
