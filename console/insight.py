@@ -173,9 +173,9 @@ class Queries:
         where, params = _decisions(q, scope, self.d.P)
         named, named_params = _named(scope, self.d.P)  # reasons are a person's words: shown as their names are
         reason = f"substr(COALESCE(trim({self.d.reason('answer')}), ''), 1, {REASON_CHARS})"
-        return (f"SELECT {reason} AS reason, COUNT(*) AS n FROM rc_decisions WHERE {where} AND outcome = 'applied' "
-                f"AND action = 'reject' AND {named} GROUP BY 1 ORDER BY 2 DESC, 1{self.d.TEXT_ORDER} "
-                f"LIMIT {TOP_REASONS}", params + named_params)
+        return (f"SELECT reason, n FROM (SELECT {reason} AS reason, COUNT(*) AS n FROM rc_decisions WHERE {where} "
+                f"AND outcome = 'applied' AND action = 'reject' AND {named} GROUP BY 1) AS reasons "
+                f"ORDER BY n DESC, reason{self.d.TEXT_ORDER} LIMIT {TOP_REASONS}", params + named_params)
 
     def pauses(self, q: ActivityQuery) -> tuple[str, list, str, list]:
         """Pauses begun and ended per UTC day: answered ones from the log (begun when their checkpoint
@@ -210,7 +210,7 @@ class Queries:
         workflows = ("SELECT workflow FROM rc_decisions WHERE workflow IS NOT NULL GROUP BY workflow "
                      "UNION SELECT workflow FROM rc_counts WHERE workflow != '' AND n > 0")
         reviewers = (f"SELECT reviewer, reviewer_verified FROM rc_decisions WHERE action NOT IN ('start', 'reset demo data') "
-                     f"AND {named} GROUP BY 1, 2 ORDER BY 1{self.d.TEXT_ORDER}, 2 DESC")
+                     f"AND {named} GROUP BY 1, 2 ORDER BY reviewer{self.d.TEXT_ORDER}, 2 DESC")
         return workflows, [], reviewers, params
 
 
