@@ -1,10 +1,11 @@
 """The Activity page's figures: backlog, ages, time to decision, decisions per day, rejection reasons, aggregated in SQL.
 
 Every figure is a GROUP BY in the database (percentiles by a window function),
-so the page reads a few hundred rows whatever the size of the log. The pieces
-each dialect spells its own way (seconds from a timestamp, a checkpoint id's
-time, a rejection's reason) come from console/store/sqlite_insight.py and
-postgres_insight.py; the rest is spelled alike by SQLite and PostgreSQL.
+so the page reads a few hundred rows whatever the size of the log. They read
+rc_decision_facts, a narrow copy of the log kept by triggers, whose times are
+whole seconds decoded once per decision (console/store/sqlite_insight.py and
+postgres_insight.py spell it per dialect); the queries here are spelled alike
+by SQLite and PostgreSQL.
 Reads go through the index reader's snapshots (console/inbox.py): the caller's
 own thread, one read transaction for every figure.
 """
@@ -24,8 +25,6 @@ import console.store.postgres_reads as postgres_reads
 from console.wording import workflow_title
 
 DAY_S = 86400
-# Rows that are not a reviewer's decision on a pause: starts and the demo reset (console/demo.RESET_ACTION).
-NOT_DECISIONS = ("start", "reset demo data")
 # The reviewer's choice, in plain words; anything that was not applied is "Not applied".
 OUTCOMES = {
     "Approved": ("approve", "accept", "continue"),
@@ -39,7 +38,6 @@ OUTCOME_ORDER = (*OUTCOMES, OTHER_ANSWER, NOT_APPLIED)
 AGE_BUCKETS = (("Under 1 hour", 0), ("1 to 4 hours", 3600), ("4 to 24 hours", 4 * 3600),
                ("1 to 3 days", DAY_S), ("3 to 7 days", 3 * DAY_S), ("Over a week", 7 * DAY_S))
 TOP_REASONS = 10
-REASON_CHARS = 200  # reasons are grouped on their first 200 characters
 NO_REASON = "(no reason given)"
 EVERYONE_ELSE = "Everyone else"
 
@@ -108,10 +106,9 @@ def _named(scope: Scope, p: str) -> tuple[str, list]:
 
 
 def _decisions(q: ActivityQuery, scope: Scope, p: str) -> tuple[str, list]:
-    """The decisions the filters select, as a WHERE clause."""
-    where = [f"action NOT IN ({', '.join(p for _ in NOT_DECISIONS)})", "outcome != 'pending'",
-             f"decided_at >= {p}", f"decided_at < {p}"]
-    params: list = [*NOT_DECISIONS, q.start.isoformat(), (q.end + dt.timedelta(days=1)).isoformat()]
+    """The decisions the filters select, as a WHERE clause over rc_decision_facts."""
+    where = ["outcome != 'pending'", f"day >= {p}", f"day <= {p}"]
+    params: list = [q.start.isoformat(), q.end.isoformat()]
     clause, more = _in("workflow", q.workflows, p)
     where.append(clause)
     params += more
@@ -133,66 +130,59 @@ def _outcome_case(p: str) -> tuple[str, list]:
 
 
 class Queries:
-    """The figures' statements in one dialect (sqlite_insight or postgres_insight)."""
+    """The figures' statements in one dialect (sqlite_insight or postgres_insight), over rc_decision_facts:
+    one narrow row per decision, with its day, its times in whole seconds and its reason (kept by triggers)."""
 
     def __init__(self, dialect: ModuleType) -> None:
         self.d = dialect
 
     def totals(self, q: ActivityQuery, scope: Scope) -> tuple[str, list]:
         where, params = _decisions(q, scope, self.d.P)
-        return f"SELECT COUNT(*) FROM rc_decisions WHERE {where}", params
+        return f"SELECT COUNT(*) FROM rc_decision_facts WHERE {where}", params
 
     def by_outcome(self, q: ActivityQuery, scope: Scope) -> tuple[str, list]:
         where, params = _decisions(q, scope, self.d.P)
         case, case_params = _outcome_case(self.d.P)
-        return (f"SELECT substr(decided_at, 1, 10), {case}, COUNT(*) FROM rc_decisions WHERE {where} GROUP BY 1, 2",
-                case_params + params)
+        return f"SELECT day, {case}, COUNT(*) FROM rc_decision_facts WHERE {where} GROUP BY 1, 2", case_params + params
 
     def by_reviewer(self, q: ActivityQuery, scope: Scope) -> tuple[str, list]:
         where, params = _decisions(q, scope, self.d.P)
         named, named_params = _named(scope, self.d.P)
         # Names this person may not see are grouped as NULL: the team's total, never a person.
-        return (f"SELECT substr(decided_at, 1, 10), CASE WHEN {named} THEN reviewer END, "
-                f"CASE WHEN {named} THEN reviewer_verified END, COUNT(*) FROM rc_decisions WHERE {where} "
-                "GROUP BY 1, 2, 3", named_params + named_params + params)
+        return (f"SELECT day, CASE WHEN {named} THEN reviewer END, CASE WHEN {named} THEN reviewer_verified END, "
+                f"COUNT(*) FROM rc_decision_facts WHERE {where} GROUP BY 1, 2, 3", named_params + named_params + params)
 
     def speed(self, q: ActivityQuery, scope: Scope) -> tuple[str, list]:
         """Median and 90th percentile (nearest rank) of pause-to-decision seconds, per workflow."""
         where, params = _decisions(q, scope, self.d.P)
-        start = self.d.pause_start("checkpoint_id")
         return (
-            "WITH t AS (SELECT COALESCE(workflow, '') AS workflow, "
-            f"{self.d.unix('decided_at')} - {start} AS s FROM rc_decisions "
-            f"WHERE {where} AND outcome = 'applied' AND {start} IS NOT NULL), "
-            "r AS (SELECT workflow, CASE WHEN s < 0 THEN 0 ELSE s END AS s, "
-            "ROW_NUMBER() OVER (PARTITION BY workflow ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY workflow) AS n FROM t) "
+            "WITH t AS (SELECT COALESCE(workflow, '') AS workflow, CASE WHEN decided < began THEN 0 "
+            f"ELSE decided - began END AS s FROM rc_decision_facts WHERE {where} AND outcome = 'applied' "
+            "AND began IS NOT NULL), "
+            "r AS (SELECT workflow, s, ROW_NUMBER() OVER (PARTITION BY workflow ORDER BY s) AS rn, "
+            "COUNT(*) OVER (PARTITION BY workflow) AS n FROM t) "
             "SELECT workflow, MAX(n), MIN(CASE WHEN 2 * rn >= n THEN s END), MIN(CASE WHEN 10 * rn >= 9 * n THEN s END) "
             "FROM r GROUP BY workflow", params)
 
     def reasons(self, q: ActivityQuery, scope: Scope) -> tuple[str, list]:
         where, params = _decisions(q, scope, self.d.P)
         named, named_params = _named(scope, self.d.P)  # reasons are a person's words: shown as their names are
-        reason = f"substr(COALESCE(trim({self.d.reason('answer')}), ''), 1, {REASON_CHARS})"
-        return (f"SELECT reason, n FROM (SELECT {reason} AS reason, COUNT(*) AS n FROM rc_decisions WHERE {where} "
-                f"AND outcome = 'applied' AND action = 'reject' AND {named} GROUP BY 1) AS reasons "
+        return (f"SELECT reason, n FROM (SELECT COALESCE(reason, '') AS reason, COUNT(*) AS n FROM rc_decision_facts "
+                f"WHERE {where} AND outcome = 'applied' AND action = 'reject' AND {named} GROUP BY 1) AS reasons "
                 f"ORDER BY n DESC, reason{self.d.TEXT_ORDER} LIMIT {TOP_REASONS}", params + named_params)
 
-    def pauses(self, q: ActivityQuery) -> tuple[str, list, str, list]:
-        """Pauses begun and ended per UTC day: answered ones from the log (begun when their checkpoint
-        was saved, ended at their first applied decision), and the ones waiting now from the index."""
+    def pauses(self, q: ActivityQuery) -> tuple[str, list]:
+        """Pauses by (UTC day begun, UTC day ended): answered ones from the log (begun when their checkpoint
+        was saved, ended by their first applied decision), and the ones waiting now from the index (never
+        ended). A pause ended before the range nets to zero there, so only later answers are read."""
         p = self.d.P
-        start = self.d.pause_start("checkpoint_id")
         clause, wf = _in("workflow", q.workflows, p)
-        answered = (f"SELECT {start} AS began, MIN({self.d.unix('decided_at')}) AS ended FROM rc_decisions "
-                    f"WHERE outcome = 'applied' AND action NOT IN ({', '.join(p for _ in NOT_DECISIONS)}) AND {clause} "
-                    f"AND {start} IS NOT NULL GROUP BY thread_id, checkpoint_id")
-        waiting = (f"SELECT {self.d.unix_of_real('waiting_since')} AS began, NULL AS ended FROM rc_threads "
+        answered = (f"SELECT began / {DAY_S} AS b, decided / {DAY_S} AS e FROM rc_decision_facts "
+                    f"WHERE first_answer = 1 AND day >= {p} AND began IS NOT NULL AND {clause}")
+        waiting = (f"SELECT {self.d.unix_of_real('waiting_since')} / {DAY_S} AS b, NULL AS e FROM rc_threads "
                    f"WHERE status = 'waiting' AND waiting_since IS NOT NULL AND {clause}")
-        both = f"{answered} UNION ALL {waiting}"
-        params = [*NOT_DECISIONS, *wf, *wf]
-        began = f"SELECT began / {DAY_S}, COUNT(*) FROM ({both}) AS pauses GROUP BY 1"
-        ended = f"SELECT ended / {DAY_S}, COUNT(*) FROM ({both}) AS pauses WHERE ended IS NOT NULL GROUP BY 1"
-        return began, params, ended, params
+        return (f"SELECT b, e, COUNT(*) FROM ({answered} UNION ALL {waiting}) AS pauses GROUP BY 1, 2",
+                [q.start.isoformat(), *wf, *wf])
 
     def ages(self, q: ActivityQuery, now: float) -> tuple[str, list]:
         p = self.d.P
@@ -207,10 +197,10 @@ class Queries:
     def choices(self, scope: Scope) -> tuple[str, list, str, list]:
         """Workflows with decisions or threads; reviewers this person may see by name."""
         named, params = _named(scope, self.d.P)
-        workflows = ("SELECT workflow FROM rc_decisions WHERE workflow IS NOT NULL GROUP BY workflow "
+        workflows = ("SELECT workflow FROM rc_decision_facts WHERE workflow IS NOT NULL GROUP BY workflow "
                      "UNION SELECT workflow FROM rc_counts WHERE workflow != '' AND n > 0")
-        reviewers = (f"SELECT reviewer, reviewer_verified FROM rc_decisions WHERE action NOT IN ('start', 'reset demo data') "
-                     f"AND {named} GROUP BY 1, 2 ORDER BY reviewer{self.d.TEXT_ORDER}, 2 DESC")
+        reviewers = (f"SELECT reviewer, reviewer_verified FROM rc_decision_facts WHERE {named} "
+                     f"GROUP BY 1, 2 ORDER BY reviewer{self.d.TEXT_ORDER}, 2 DESC")
         return workflows, [], reviewers, params
 
 
@@ -224,15 +214,15 @@ def reviewer_label(name: str | None, verified) -> str:
     return name if verified else f"{name} (unverified)"
 
 
-def _backlog(began: list, ended: list, q: ActivityQuery) -> pd.DataFrame:
+def _backlog(pauses: list, q: ActivityQuery) -> pd.DataFrame:
     """Threads waiting at the end of each day of the range: pauses begun by then, minus those ended by then."""
     first, last = q.start.toordinal(), q.end.toordinal()
     epoch = dt.date(1970, 1, 1).toordinal()
     delta: dict[int, int] = {}
-    for day, n in began:
-        delta[int(day) + epoch] = delta.get(int(day) + epoch, 0) + int(n)
-    for day, n in ended:
-        delta[int(day) + epoch] = delta.get(int(day) + epoch, 0) - int(n)
+    for began, ended, n in pauses:
+        delta[int(began) + epoch] = delta.get(int(began) + epoch, 0) + int(n)
+        if ended is not None:
+            delta[int(ended) + epoch] = delta.get(int(ended) + epoch, 0) - int(n)
     running = sum(n for day, n in delta.items() if day < first)
     rows = []
     for day in range(first, last + 1):
@@ -253,8 +243,7 @@ def read(reader, q: ActivityQuery, scope: Scope, registry, now: float | None = N
         reviewer_rows = rows(sql.by_reviewer(q, scope))
         speed_rows = rows(sql.speed(q, scope))
         reason_rows = rows(sql.reasons(q, scope))
-        began_sql, began_params, ended_sql, ended_params = sql.pauses(q)
-        began, ended = rows((began_sql, began_params)), rows((ended_sql, ended_params))
+        pauses = rows(sql.pauses(q))
         age_rows = dict(rows(sql.ages(q, now)))
     ages = pd.DataFrame([(label, int(age_rows.get(n, 0))) for n, (label, _) in enumerate(AGE_BUCKETS)],
                         columns=["age", "threads"])
@@ -274,7 +263,7 @@ def read(reader, q: ActivityQuery, scope: Scope, registry, now: float | None = N
                                       key=lambda r: (r[0], r[1] == EVERYONE_ELSE, r[1])),
                                columns=["day", "reviewer", "decisions"])
     reasons = pd.DataFrame([(r or NO_REASON, int(n)) for r, n in reason_rows], columns=["reason", "decisions"])
-    return Activity(decisions=total, waiting_now=int(ages["threads"].sum()), backlog=_backlog(began, ended, q),
+    return Activity(decisions=total, waiting_now=int(ages["threads"].sum()), backlog=_backlog(pauses, q),
                     ages=ages, speed=speed, by_outcome=by_outcome, by_reviewer=by_reviewer, reasons=reasons)
 
 

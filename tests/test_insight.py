@@ -198,3 +198,21 @@ def test_each_csv_holds_the_charts_numbers(fixture_app):
     assert list(read["by_reviewer"]["reviewer"])[:2] == ["Ann (unverified)", "Bob (unverified)"]
     assert read["reasons"].to_dict("records") == [{"reason": "Too long", "decisions": 2},
                                                  {"reason": "Wrong tone", "decisions": 1}]
+
+
+def test_real_decisions_are_counted_and_an_older_log_is_backfilled(make_console, store):
+    from tests.conftest import answer
+
+    app = make_console(seed_demo=True)
+    assert answer(app, "demo-content_approval-1", "approve").status == "applied"
+    assert answer(app, "demo-content_approval-2", "reject", reason="Off topic").status == "applied"
+    today = ActivityQuery(start=TODAY, end=TODAY)
+    f = insight.read(app.reader, today, ADMIN, app.registry)
+    assert f.by_outcome.groupby("outcome")["decisions"].sum().to_dict() == {"Approved": 1, "Rejected": 1}
+    assert f.reasons.to_dict("records") == [{"reason": "Off topic", "decisions": 1}]
+    assert list(f.speed["decisions"]) == [2]  # paused at the demo's seeding, answered now: a known pause time
+    app.close()
+    with raw_connect(store) as conn:  # a log written by a console from before the facts table
+        conn.execute("DROP TABLE rc_decision_facts")
+    again = make_console(seed_demo=False)
+    assert insight.read(again.reader, today, ADMIN, again.registry).by_outcome.equals(f.by_outcome)

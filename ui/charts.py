@@ -39,6 +39,16 @@ def _choices(_app, database: str, scope: Scope, version: tuple):
     return insight.choices(_app.reader, scope, _app.registry)
 
 
+@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _log(_app, database: str, reviewer, version: tuple):
+    return _app.decision_log(reviewer=reviewer)
+
+
+def decision_log(app, reviewer) -> pd.DataFrame:
+    """The log table's rows (up to 5,000, through the bridge): read once per version, not on every rerun."""
+    return _log(app, _database(app), reviewer, app.index_version())
+
+
 def activity(app, query: ActivityQuery, scope: Scope) -> Activity:
     """The figures, shared by every session until the log or the index changes (Console.index_version)."""
     return _read(app, _database(app), query, scope, app.index_version())
@@ -156,7 +166,20 @@ def csv_of(name: str, activity: Activity) -> pd.DataFrame:
     return getattr(activity, name)
 
 
-def show(title: str, name: str, chart_of, activity: Activity, caption: str, empty: str) -> None:
+@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _spec(name: str, frame: pd.DataFrame) -> dict:
+    """The chart as a Vega-Lite spec with its data inline, made once per set of numbers: Altair's
+    schema validation alone costs tens of milliseconds a chart, on every rerun otherwise."""
+    spec = CHARTS[name](frame).to_dict(validate=False)
+    spec.pop("config", None)  # Altair's default view size; Streamlit's theme sizes the chart
+    return spec
+
+
+CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "by_outcome": outcome_chart,
+          "by_reviewer": reviewer_chart, "reasons": reasons_chart}
+
+
+def show(title: str, name: str, activity: Activity, caption: str, empty: str) -> None:
     """One chart under its title, the sentence that says what it counts, and its CSV download."""
     frame = getattr(activity, name)
     with st.container(border=True, key=f"chart-{name}"):
@@ -165,5 +188,5 @@ def show(title: str, name: str, chart_of, activity: Activity, caption: str, empt
         if frame.empty:
             st.caption(inert(empty))
         else:
-            st.altair_chart(chart_of(frame), width="stretch")
+            st.vega_lite_chart(spec=_spec(name, frame), width="stretch")
         render.csv_download(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from console import insight
 from console.wording import with_titles
-from ui import charts, render, runtime
+from ui import cached, charts, render, runtime
 from ui.text import visible
 
 app = runtime.console()
@@ -45,38 +45,38 @@ with runtime.plain_errors():
     else:
         left, right = st.columns(2)
         with left:
-            charts.show("Threads waiting over time", "backlog", charts.backlog_chart, figures,
+            charts.show("Threads waiting over time", "backlog", figures,
                         "Threads waiting for a reviewer at the end of each day, counted from the decision log and "
                         "the inbox.", "No thread waited on these dates.")
         with right:
-            charts.show("How long the waiting threads have waited", "ages", charts.ages_chart, figures,
+            charts.show("How long the waiting threads have waited", "ages", figures,
                         "Threads waiting now, by how long ago they paused.", "No thread waits now.")
         left, right = st.columns(2)
         with left:
-            charts.show("Decisions per day, by outcome", "by_outcome", charts.outcome_chart, figures,
+            charts.show("Decisions per day, by outcome", "by_outcome", figures,
                         "What reviewers decided each day. Not applied: refused or failed attempts.",
                         "No decision on these dates.")
         with right:
-            charts.show("Decisions per day, by reviewer", "by_reviewer", charts.reviewer_chart, figures,
+            charts.show("Decisions per day, by reviewer", "by_reviewer", figures,
                         "Who decided each day.", "No decision on these dates.")
         left, right = st.columns(2)
         with left:
-            charts.show("Time to decision", "speed", charts.speed_chart, figures,
+            charts.show("Time to decision", "speed", figures,
                         "From the moment a thread paused to the decision that answered it: half of the decisions "
                         "took less than the median, nine in ten less than the 90th percentile.",
                         "No applied decision on these dates.")
         with right:
-            charts.show("Most common rejection reasons", "reasons", charts.reasons_chart, figures,
+            charts.show("Most common rejection reasons", "reasons", figures,
                         "The reasons given when rejecting, the ten most frequent.", "No rejection on these dates.")
     st.divider()
 
-    counts = with_titles(app.counts(), app.registry)
+    counts = with_titles(cached.counts(app), app.registry)
     if not counts.empty:
         st.subheader("Threads by workflow and status")
         st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
                      width="stretch")
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = app.decision_log(reviewer=None if everyone else reviewer)
+    log = charts.decision_log(app, None if everyone else reviewer)
     st.subheader("Decision log" if everyone else "Your decisions")
     if log.empty:
         st.caption("No decision has been made yet.")
