@@ -6,7 +6,7 @@ import streamlit as st
 
 from console import insight
 from console.wording import with_titles
-from ui import cached, charts, render, runtime
+from ui import cached, charts, runtime
 from ui.text import visible
 
 app = runtime.console()
@@ -76,12 +76,12 @@ with runtime.plain_errors():
         st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
                      width="stretch")
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = charts.decision_log(app, None if everyone else reviewer)
+    log, table = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
     if log.empty:
         st.caption("No decision has been made yet.")
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
-        shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(render.visible_table(with_titles(shown, app.registry)), hide_index=True, width="stretch")
-    render.csv_download(log, "decisions.csv", "activity-csv")
+        shown = table[log["outcome"].isin(outcomes)] if outcomes else table
+        st.dataframe(shown, hide_index=True, width="stretch")
+    charts.csv_button(log, "decisions.csv", "activity-csv")
