@@ -24,15 +24,20 @@ HEIGHT = 260
 OUTCOME_COLOURS = {"Approved": "#59a14f", "Edited": "#4e79a7", "Rejected": "#e15759",
                    "Changes requested": "#f28e2b", "Other answer": "#b07aa1", "Not applied": "#bab0ac"}
 REASON_LABEL_PX = 320
+LOG_ROWS = 500  # decisions shown in the log table (its CSV holds every one read)
 
 
 def _database(app) -> str:
     return app.settings.database_url or str(app.settings.db_path)
 
 
-@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _read(_app, database: str, query: ActivityQuery, scope: Scope, version: tuple) -> Activity:
-    return insight.read(_app.reader, query, scope, _app.registry)
+# st.cache_resource, not cache_data: these are read, never changed, by the page, and cache_data would
+# unpickle a copy on every rerun (~25 ms for the log's 5,000 rows). A cleared cache is only read again.
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _read(_app, database: str, query: ActivityQuery, scope: Scope, version: tuple) -> tuple[Activity, dict]:
+    figures = insight.read(_app.reader, query, scope, _app.registry)
+    specs = {name: _spec(name, getattr(figures, name)) for name in CHARTS if not getattr(figures, name).empty}
+    return figures, specs
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -40,7 +45,7 @@ def _choices(_app, database: str, scope: Scope, version: tuple):
     return insight.choices(_app.reader, scope, _app.registry)
 
 
-@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _log(_app, database: str, reviewer, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
     log = _app.decision_log(reviewer=reviewer)
     return log, render.visible_table(with_titles(log, _app.registry))
@@ -54,12 +59,13 @@ def decision_log(app, reviewer) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Download as CSV") -> None:
     """A CSV download made when clicked, not on every rerun (the log's CSV takes ~150 ms to write)."""
-    st.download_button(label, lambda: render.csv_bytes(frame), file_name=name, mime="text/csv", key=key,
+    st.download_button(inert(label), lambda: render.csv_bytes(frame), file_name=name, mime="text/csv", key=key,
                        disabled=frame.empty)
 
 
-def activity(app, query: ActivityQuery, scope: Scope) -> Activity:
-    """The figures, shared by every session until the log or the index changes (Console.index_version)."""
+def activity(app, query: ActivityQuery, scope: Scope) -> tuple[Activity, dict]:
+    """The figures and their charts' specs, shared by every session until the log or the index changes
+    (Console.index_version)."""
     return _read(app, _database(app), query, scope, app.index_version())
 
 
@@ -175,7 +181,6 @@ def csv_of(name: str, activity: Activity) -> pd.DataFrame:
     return getattr(activity, name)
 
 
-@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _spec(name: str, frame: pd.DataFrame) -> dict:
     """The chart as a Vega-Lite spec with its data inline, made once per set of numbers: Altair's
     schema validation alone costs tens of milliseconds a chart, on every rerun otherwise."""
@@ -188,8 +193,9 @@ CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "b
           "by_reviewer": reviewer_chart, "reasons": reasons_chart}
 
 
-def show(title: str, name: str, activity: Activity, caption: str, empty: str) -> None:
+def show(title: str, name: str, read: tuple[Activity, dict], caption: str, empty: str) -> None:
     """One chart under its title, the sentence that says what it counts, and its CSV download."""
+    activity, specs = read
     frame = getattr(activity, name)
     with st.container(border=True, key=f"chart-{name}"):
         st.subheader(inert(title))  # the titles and captions are this module's literals; inert all the same
@@ -197,5 +203,5 @@ def show(title: str, name: str, activity: Activity, caption: str, empty: str) ->
         if frame.empty:
             st.caption(inert(empty))
         else:
-            st.vega_lite_chart(spec=_spec(name, frame), width="stretch")
+            st.vega_lite_chart(spec=specs[name], width="stretch")
         csv_button(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")

@@ -7,7 +7,7 @@ import streamlit as st
 from console import insight
 from console.wording import with_titles
 from ui import cached, charts, runtime
-from ui.text import visible
+from ui.text import inert, visible
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -34,7 +34,8 @@ with runtime.plain_errors():
                                 format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
     query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
-    figures = charts.activity(app, query, scope)
+    read = charts.activity(app, query, scope)
+    figures = read[0]
     if not scope.everyone:
         st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
     if figures.empty:
@@ -45,28 +46,28 @@ with runtime.plain_errors():
     else:
         left, right = st.columns(2)
         with left:
-            charts.show("Threads waiting over time", "backlog", figures,
+            charts.show("Threads waiting over time", "backlog", read,
                         "Threads waiting for a reviewer at the end of each day, counted from the decision log and "
                         "the inbox.", "No thread waited on these dates.")
         with right:
-            charts.show("How long the waiting threads have waited", "ages", figures,
+            charts.show("How long the waiting threads have waited", "ages", read,
                         "Threads waiting now, by how long ago they paused.", "No thread waits now.")
         left, right = st.columns(2)
         with left:
-            charts.show("Decisions per day, by outcome", "by_outcome", figures,
+            charts.show("Decisions per day, by outcome", "by_outcome", read,
                         "What reviewers decided each day. Not applied: refused or failed attempts.",
                         "No decision on these dates.")
         with right:
-            charts.show("Decisions per day, by reviewer", "by_reviewer", figures,
+            charts.show("Decisions per day, by reviewer", "by_reviewer", read,
                         "Who decided each day.", "No decision on these dates.")
         left, right = st.columns(2)
         with left:
-            charts.show("Time to decision", "speed", figures,
+            charts.show("Time to decision", "speed", read,
                         "From the moment a thread paused to the decision that answered it: half of the decisions "
                         "took less than the median, nine in ten less than the 90th percentile.",
                         "No applied decision on these dates.")
         with right:
-            charts.show("Most common rejection reasons", "reasons", figures,
+            charts.show("Most common rejection reasons", "reasons", read,
                         "The reasons given when rejecting, the ten most frequent.", "No rejection on these dates.")
     st.divider()
 
@@ -83,5 +84,7 @@ with runtime.plain_errors():
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
         shown = table[log["outcome"].isin(outcomes)] if outcomes else table
-        st.dataframe(shown, hide_index=True, width="stretch")
+        if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
+            st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
+        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch")
     charts.csv_button(log, "decisions.csv", "activity-csv")
