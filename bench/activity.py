@@ -65,14 +65,14 @@ def build(path: Path, decisions: int) -> None:
     rows = []
     for n in range(decisions):
         decided = now - rng.uniform(0, DAYS * 86400)
-        paused = decided - rng.expovariate(1 / 5400)  # an hour and a half on average
+        paused = decided - rng.expovariate(1 / (6 * 3600))  # six hours on average
         action = rng.choices([a for a, _ in ACTIONS], [w for _, w in ACTIONS])[0]
         answer = {"approved": action != "reject"} | ({"reason": rng.choice(REASONS)} if action == "reject" else {})
         outcome = "applied" if rng.random() > 0.03 else "refused"
         when = dt.datetime.fromtimestamp(decided, dt.timezone.utc).isoformat(timespec="milliseconds")
         rows.append((when, rng.choice(REVIEWERS), f"bench-{n}", rng.choice(WORKFLOWS), uuid6_at(paused, rng), action,
                      json.dumps(answer), outcome, when))
-    waiting = [(f"waiting-{n}", rng.choice(WORKFLOWS), now - rng.expovariate(1 / 86400)) for n in range(WAITING)]
+    waiting = [(f"waiting-{n}", rng.choice(WORKFLOWS), now - rng.expovariate(1 / (4 * 86400))) for n in range(WAITING)]
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "

@@ -35,8 +35,8 @@ OUTCOMES = {
 OTHER_ANSWER, NOT_APPLIED = "Other answer", "Not applied"
 OUTCOME_ORDER = (*OUTCOMES, OTHER_ANSWER, NOT_APPLIED)
 # Ages of what waits now: (label, lower bound in seconds), youngest first.
-AGE_BUCKETS = (("Under 1 hour", 0), ("1 to 4 hours", 3600), ("4 to 24 hours", 4 * 3600),
-               ("1 to 3 days", DAY_S), ("3 to 7 days", 3 * DAY_S), ("Over a week", 7 * DAY_S))
+AGE_BUCKETS = (("Under 1 h", 0), ("1–4 h", 3600), ("4–24 h", 4 * 3600),
+               ("1–3 days", DAY_S), ("3–7 days", 3 * DAY_S), ("Over 7 days", 7 * DAY_S))
 TOP_REASONS = 10
 NO_REASON = "(no reason given)"
 EVERYONE_ELSE = "Everyone else"

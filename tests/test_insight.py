@@ -102,7 +102,7 @@ def test_every_figure_matches_the_hand_count(fixture_app):
     assert list(f.backlog["waiting"]) == [1, 2, 2, 2]
     assert list(f.backlog["day"]) == [day(0), day(1), day(2), day(3)]
     assert dict(zip(f.ages["age"], f.ages["threads"])) == {
-        "Under 1 hour": 0, "1 to 4 hours": 0, "4 to 24 hours": 1, "1 to 3 days": 1, "3 to 7 days": 0, "Over a week": 0}
+        "Under 1 h": 0, "1–4 h": 0, "4–24 h": 1, "1–3 days": 1, "3–7 days": 0, "Over 7 days": 0}
     # Content approval: 600, 1800, 7200 s → median (rank 2) 1800, p90 (rank 3) 7200. Gated: 7200, 86400 → 7200, 86400.
     assert f.speed.to_dict("records") == [
         {"workflow": title[A], "decisions": 3, "median_s": 1800.0, "p90_s": 7200.0},

@@ -104,10 +104,10 @@ def backlog_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def ages_chart(frame: pd.DataFrame) -> alt.Chart:
-    order = list(frame["age"])
+    order = list(frame["age"])  # youngest first, top to bottom
     return alt.Chart(frame, height=HEIGHT).mark_bar(color="#f28e2b").encode(
-        x=alt.X("age:N", title="Waiting for", sort=order, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("threads:Q", title="Threads", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("age:N", title="Waiting for", sort=order, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X("threads:Q", title="Threads", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("age:N", title="Waiting for"), alt.Tooltip("threads:Q", title="Threads")],
     )
 
@@ -125,8 +125,8 @@ def speed_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def speed_chart(frame: pd.DataFrame) -> alt.Chart:
     long, unit = speed_frame(frame)
     measures = ["Median", "90th percentile"]
-    return alt.Chart(long, height=max(HEIGHT // 2, 70 * len(frame))).mark_bar().encode(
-        y=alt.Y("workflow:N", title=None, axis=alt.Axis(labelLimit=260)),
+    return alt.Chart(long, height=max(180, 110 + 50 * len(frame))).mark_bar().encode(
+        y=alt.Y("workflow:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         yOffset=alt.YOffset("measure:N", sort=measures),
         x=alt.X("time:Q", title=f"Time to decision ({unit})"),
         color=alt.Color("measure:N", title=None, sort=measures,
@@ -137,14 +137,19 @@ def speed_chart(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
+def _legend_room(entries: int, columns: int) -> int:
+    """Pixels the chart grows by for a legend below it: Streamlit fits legend and plot into the height."""
+    return 24 + 18 * -(-entries // columns)
+
+
 def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
     present = [o for o in OUTCOME_COLOURS if o in set(frame["outcome"])]
-    return alt.Chart(_days(frame), height=HEIGHT).mark_bar().encode(
+    return alt.Chart(_days(frame), height=HEIGHT + _legend_room(len(present), 3)).mark_bar().encode(
         x=_day_axis(),
         y=alt.Y("sum(decisions):Q", title="Decisions", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("outcome:N", title="Decision", sort=present,
                         scale=alt.Scale(domain=present, range=[OUTCOME_COLOURS[o] for o in present]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=160)),
         order=alt.Order("outcome_rank:Q"),
         tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("outcome:N", title="Decision"),
                  alt.Tooltip("decisions:Q", title="Decisions")],
@@ -152,19 +157,20 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def reviewer_chart(frame: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(_days(frame), height=HEIGHT).mark_bar().encode(
+    height = HEIGHT + _legend_room(frame["reviewer"].nunique(), 2)
+    return alt.Chart(_days(frame), height=height).mark_bar().encode(
         x=_day_axis(),
         y=alt.Y("sum(decisions):Q", title="Decisions", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("reviewer:N", title="Reviewer", scale=alt.Scale(scheme="tableau10"),
-                        legend=alt.Legend(orient="bottom", labelLimit=200)),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=125)),
         tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("reviewer:N", title="Reviewer"),
                  alt.Tooltip("decisions:Q", title="Decisions")],
     )
 
 
 def reasons_chart(frame: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(frame, height=max(HEIGHT // 2, 32 * len(frame))).mark_bar(color="#e15759").encode(
-        y=alt.Y("reason:N", title=None, sort="-x", axis=alt.Axis(labelLimit=REASON_LABEL_PX)),
+    return alt.Chart(frame, height=max(HEIGHT // 2, 40 + 30 * len(frame))).mark_bar(color="#e15759").encode(
+        y=alt.Y("reason:N", title=None, sort="-x", axis=alt.Axis(labelLimit=REASON_LABEL_PX, labelOverlap=False)),
         x=alt.X("decisions:Q", title="Rejections", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("decisions:Q", title="Rejections")],
     )
@@ -198,7 +204,7 @@ def show(title: str, name: str, read: tuple[Activity, dict], caption: str, empty
     activity, specs = read
     frame = getattr(activity, name)
     with st.container(border=True, key=f"chart-{name}"):
-        st.subheader(inert(title))  # the titles and captions are this module's literals; inert all the same
+        st.markdown(f"#### {inert(title)}")  # the titles and captions are the page's literals; inert all the same
         st.caption(inert(caption))
         if frame.empty:
             st.caption(inert(empty))

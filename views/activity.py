@@ -26,10 +26,12 @@ with runtime.plain_errors():
     else:  # a reviewer picks between the team's totals and their own figures (console/insight.Scope)
         people = [None] + ([(scope.name, scope.verified)] if scope.name else [])
         everyone_word = "The whole team"
-    person = pick_reviewer.selectbox(
-        "Reviewer", people, key="activity-reviewer",
-        format_func=lambda p: everyone_word if p is None else "Only me" if not scope.everyone
-        else visible(insight.reviewer_label(*p)))
+    # Options by position: a None option would read as "nothing chosen" and show the placeholder.
+    chosen_person = pick_reviewer.selectbox(
+        "Reviewer", range(len(people)), key="activity-reviewer",
+        format_func=lambda n: everyone_word if people[n] is None else "Only me" if not scope.everyone
+        else visible(insight.reviewer_label(*people[n])))
+    person = people[chosen_person or 0]
     days = pick_days.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
                                 format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
@@ -50,7 +52,7 @@ with runtime.plain_errors():
                         "Threads waiting for a reviewer at the end of each day, counted from the decision log and "
                         "the inbox.", "No thread waited on these dates.")
         with right:
-            charts.show("How long the waiting threads have waited", "ages", read,
+            charts.show("Age of the waiting threads", "ages", read,
                         "Threads waiting now, by how long ago they paused.", "No thread waits now.")
         left, right = st.columns(2)
         with left:
