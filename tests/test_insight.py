@@ -216,3 +216,23 @@ def test_real_decisions_are_counted_and_an_older_log_is_backfilled(make_console,
         conn.execute("DROP TABLE rc_decision_facts")
     again = make_console(seed_demo=False)
     assert insight.read(again.reader, today, ADMIN, again.registry).by_outcome.equals(f.by_outcome)
+
+
+def test_answers_sent_together_end_one_pause(make_console, store):
+    """Two interrupts of one checkpoint answered in one resume: two decisions, one pause in the backlog,
+    whether they finish in one statement (PostgreSQL fires the row triggers at its end) or the later one first."""
+    app = make_console(seed_demo=False)
+    p = "%s" if store.startswith("postgresql:") else "?"
+    with raw_connect(store) as conn:
+        for thread in ("t9", "t10"):
+            for interrupt in ("i1", "i2"):
+                conn.execute(
+                    "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
+                    f"interrupt_id, action, answer, outcome) VALUES ({', '.join([p] * 10)})",
+                    (iso(at(1, 10)), "Ann", 0, thread, A, uuid6_at(at(0, 20)), interrupt, "approve", "{}", "pending"))
+        conn.execute("UPDATE rc_decisions SET outcome = 'applied' WHERE thread_id = 't9'")
+        conn.execute("UPDATE rc_decisions SET outcome = 'applied' WHERE thread_id = 't10' AND interrupt_id = 'i2'")
+        conn.execute("UPDATE rc_decisions SET outcome = 'applied' WHERE thread_id = 't10' AND interrupt_id = 'i1'")
+    f = figures(app, end=D0 + dt.timedelta(days=1))
+    assert list(f.backlog["waiting"]) == [2, 0]  # two pauses, not four, at the end of day 0
+    assert list(f.speed["decisions"]) == [4] and list(f.speed["median_s"]) == [14 * 3600]

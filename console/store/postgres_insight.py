@@ -34,7 +34,7 @@ _COLUMNS = "id, day, decided, began, first_answer, workflow, reviewer, reviewer_
 def _first(row: str) -> str:
     return (f"(CASE WHEN {row}.outcome = 'applied' AND NOT EXISTS (SELECT 1 FROM rc_decisions e "
             f"WHERE e.thread_id = {row}.thread_id AND e.checkpoint_id = {row}.checkpoint_id AND e.outcome = 'applied' "
-            f"AND e.id <> {row}.id) THEN 1 ELSE 0 END)")
+            f"AND e.id < {row}.id) THEN 1 ELSE 0 END)")
 
 
 def _values(row: str) -> str:
@@ -76,6 +76,11 @@ BEGIN
         INSERT INTO rc_decision_facts({_COLUMNS}) VALUES ({_values("NEW")}) ON CONFLICT (id) DO NOTHING;
     ELSIF NEW.outcome IS DISTINCT FROM OLD.outcome THEN
         UPDATE rc_decision_facts SET outcome = NEW.outcome, first_answer = {_first("NEW")} WHERE id = NEW.id;
+        -- the later answers sent with it (sqlite_insight._FIRST): this trigger runs after the whole statement
+        IF NEW.outcome = 'applied' THEN
+            UPDATE rc_decision_facts SET first_answer = 0 WHERE id IN (SELECT e.id FROM rc_decisions e
+                WHERE e.thread_id = NEW.thread_id AND e.checkpoint_id = NEW.checkpoint_id AND e.id > NEW.id);
+        END IF;
     END IF;
     RETURN NULL;
 END $$;

@@ -48,9 +48,13 @@ _FACT = {
     "reason": (f"CASE WHEN NEW.action = 'reject' AND json_valid(NEW.answer) "
                f"THEN substr(COALESCE(trim({reason('NEW.answer')}), ''), 1, 200) END"),
 }
-# The first applied decision on its pause (another answer sent with it counts the pause once).
+# The first (smallest id) applied decision on its pause: answers sent together count their pause once,
+# in whatever order they finish (the update trigger takes the mark off the later ones).
 _FIRST = ("(NEW.outcome = 'applied' AND NOT EXISTS (SELECT 1 FROM rc_decisions e WHERE e.thread_id = NEW.thread_id "
-          "AND e.checkpoint_id = NEW.checkpoint_id AND e.outcome = 'applied' AND e.id != NEW.id))")
+          "AND e.checkpoint_id = NEW.checkpoint_id AND e.outcome = 'applied' AND e.id < NEW.id))")
+_NOT_FIRST_AFTER = ("UPDATE rc_decision_facts SET first_answer = 0 WHERE NEW.outcome = 'applied' AND id IN "
+                    "(SELECT e.id FROM rc_decisions e WHERE e.thread_id = NEW.thread_id "
+                    "AND e.checkpoint_id = NEW.checkpoint_id AND e.id > NEW.id)")
 _COLUMNS = "id, day, decided, began, first_answer, workflow, reviewer, reviewer_verified, action, outcome, reason"
 
 
@@ -90,6 +94,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS rc_decision_fact_update AFTER UPDATE OF outcome ON rc_decisions
 WHEN NEW.outcome IS NOT OLD.outcome BEGIN
     UPDATE rc_decision_facts SET outcome = NEW.outcome, first_answer = {_FIRST} WHERE id = NEW.id;
+    {_NOT_FIRST_AFTER};
 END;
 INSERT OR IGNORE INTO rc_decision_facts({_COLUMNS})
     SELECT {_values("d")} FROM rc_decisions d
