@@ -50,6 +50,10 @@ def activity(store, monkeypatch, tmp_path):
     st.cache_resource.clear()
 
 
+def reviewer_box(at):
+    return next(s for s in at.selectbox if s.label == "Reviewer")
+
+
 def chart_titles(at) -> list[str]:
     return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
 
@@ -92,7 +96,7 @@ def test_a_reviewer_sees_the_team_as_totals(activity):
     assert data["Most common rejection reasons"].to_dict("records") == [{"reason": "Too long", "decisions": 1}]
     assert "You see your own decisions by name; other reviewers' decisions count in the team's totals." in \
         [c.value for c in at.caption]
-    choices = at.selectbox(key="activity-reviewer")
+    choices = reviewer_box(at)
     assert list(choices.options) == ["The whole team", "Only me"]  # no other reviewer to pick
     at = choices.set_value(1).run()
     assert sum(chart_data(at)["Decisions per day, by outcome"]["decisions"]) == 3
@@ -109,11 +113,11 @@ def test_filters_narrow_every_chart(activity):
     assert list(data["Threads waiting over time"]["waiting"])[-4:] == [0, 0, 1, 1]
     assert list(data["Time to decision"]["workflow"].unique()) == [title]
     at = at.multiselect(key="activity-workflows").set_value([]).run()
-    reviewers = at.selectbox(key="activity-reviewer")
+    reviewers = reviewer_box(at)
     assert list(reviewers.options) == ["Everyone", "Ann (unverified)", "Bob (unverified)"]
     at = reviewers.set_value(2).run()
     assert sum(chart_data(at)["Decisions per day, by outcome"]["decisions"]) == 3
-    at = at.selectbox(key="activity-reviewer").set_value(0).run()
+    at = reviewer_box(at).set_value(0).run()
     at = at.date_input(key="activity-days").set_value((D0, D0)).run()
     data = chart_data(at)
     assert list(data["Threads waiting over time"]["waiting"]) == [1]

@@ -9,6 +9,21 @@ from console.wording import with_titles
 from ui import cached, charts, runtime
 from ui.text import inert, visible
 
+# (title, figure, what it counts, what it says with nothing to draw), two a row.
+CHARTS = (
+    ("Threads waiting over time", "backlog", "Threads waiting for a reviewer at the end of each day, counted from "
+     "the decision log and the inbox.", "No thread waited on these dates."),
+    ("Age of the waiting threads", "ages", "Threads waiting now, by how long ago they paused.", "No thread waits now."),
+    ("Decisions per day, by outcome", "by_outcome", "What reviewers decided each day. Not applied: refused or failed "
+     "attempts.", "No decision on these dates."),
+    ("Decisions per day, by reviewer", "by_reviewer", "Who decided each day.", "No decision on these dates."),
+    ("Time to decision", "speed", "From the moment a thread paused to the decision that answered it: half of the "
+     "decisions took less than the median, nine in ten less than the 90th percentile.",
+     "No applied decision on these dates."),
+    ("Most common rejection reasons", "reasons", "The reasons given when rejecting, the ten most frequent.",
+     "No rejection on these dates."),
+)
+
 app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Activity")
@@ -26,9 +41,10 @@ with runtime.plain_errors():
     else:  # a reviewer picks between the team's totals and their own figures (console/insight.Scope)
         people = [None] + ([(scope.name, scope.verified)] if scope.name else [])
         everyone_word = "The whole team"
-    # Options by position: a None option would read as "nothing chosen" and show the placeholder.
+    # Options by position: a None option would read as "nothing chosen" and show the placeholder. The key
+    # follows the scope: typing a name changes the choices, and a kept key kept the old ones on screen.
     chosen_person = pick_reviewer.selectbox(
-        "Reviewer", range(len(people)), key="activity-reviewer",
+        "Reviewer", range(len(people)), key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}",
         format_func=lambda n: everyone_word if people[n] is None else "Only me" if not scope.everyone
         else visible(insight.reviewer_label(*people[n])))
     person = people[chosen_person or 0]
@@ -46,31 +62,10 @@ with runtime.plain_errors():
                 "decision takes in each workflow, decisions per day by outcome and by reviewer, and the most common "
                 "reasons for rejecting.")
     else:
-        left, right = st.columns(2)
-        with left:
-            charts.show("Threads waiting over time", "backlog", read,
-                        "Threads waiting for a reviewer at the end of each day, counted from the decision log and "
-                        "the inbox.", "No thread waited on these dates.")
-        with right:
-            charts.show("Age of the waiting threads", "ages", read,
-                        "Threads waiting now, by how long ago they paused.", "No thread waits now.")
-        left, right = st.columns(2)
-        with left:
-            charts.show("Decisions per day, by outcome", "by_outcome", read,
-                        "What reviewers decided each day. Not applied: refused or failed attempts.",
-                        "No decision on these dates.")
-        with right:
-            charts.show("Decisions per day, by reviewer", "by_reviewer", read,
-                        "Who decided each day.", "No decision on these dates.")
-        left, right = st.columns(2)
-        with left:
-            charts.show("Time to decision", "speed", read,
-                        "From the moment a thread paused to the decision that answered it: half of the decisions "
-                        "took less than the median, nine in ten less than the 90th percentile.",
-                        "No applied decision on these dates.")
-        with right:
-            charts.show("Most common rejection reasons", "reasons", read,
-                        "The reasons given when rejecting, the ten most frequent.", "No rejection on these dates.")
+        for pair in (CHARTS[0:2], CHARTS[2:4], CHARTS[4:6]):  # two charts a row
+            for column, (title, name, caption, empty) in zip(st.columns(2), pair):
+                with column:
+                    charts.show(title, name, read, caption, empty)
     st.divider()
 
     counts = with_titles(cached.counts(app), app.registry)

@@ -33,7 +33,8 @@ def test_every_chart_is_drawn(page, activity_server):
     page.set_viewport_size({"width": 1280, "height": 2300})  # the whole page in one screenshot
     person = Reviewer(page, activity_server)
     person.goto("/activity")
-    person.sign_in("Lead")
+    person.sign_in("Lead")  # demo mode: an administrator, who picks among every reviewer
+    person.expect(person.main().get_by_role("combobox", name="Reviewer")).to_have_value("Everyone")
     for title in CHARTS:
         person.expect(person.main().get_by_role("heading", name=title)).to_be_visible()
     person.expect(person.main().get_by_test_id("stVegaLiteChart")).to_have_count(len(CHARTS))
