@@ -33,7 +33,7 @@ ENV = r"(?:[A-Z_][A-Z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S+)\s+)*"
 PROGRAM = re.compile(rf"^{ENV}(\S+)")
 LOOKS_LIKE_A_COMMAND = re.compile(rf"^{ENV}(?:\.venv/bin/\S+|python3?|pip3?|streamlit|psql|createuser|createdb)(?:\s|$)")
 PLACEHOLDERS = ("…", "path/to/", "db.internal", "postgresql://", "<")
-BENCH_TINY = {"--threads": "1000", "--n": "3", "--sessions": "1", "--duration": "3"}  # 1000: the benches assert a full 50-row first page
+BENCH_TINY = {"--threads": "1000", "--n": "3", "--sessions": "1", "--duration": "3", "--decisions": "1000", "--repeat": "3"}  # 1000: the benches assert a full 50-row first page
 
 
 def blocks(lang: str) -> list[str]:

@@ -18,14 +18,19 @@ from ui.text import inert, visible
 SHOWN = ("decided_at", "reviewer", "workflow", "thread_id", "action", "what changed", "outcome", "detail")
 
 
-def decision_table(frame: pd.DataFrame, registry: Mapping) -> None:
-    """The log as a table: when, who, which workflow (its title) and thread, what was done and changed, how it ended."""
+def shown_table(frame: pd.DataFrame, registry: Mapping) -> pd.DataFrame:
+    """The log as a reviewer reads it: when, who, which workflow (its title) and thread, what was done and
+    changed, how it ended; hidden characters marked."""
     shown = with_titles(frame, registry)
     shown = shown[[c for c in SHOWN if c in shown.columns]].copy()
     if "decided_at" in shown.columns:  # 2026-01-05T09:30:00.123+00:00 → 2026-01-05 09:30:00
         shown["decided_at"] = shown["decided_at"].map(lambda t: str(t)[:19].replace("T", " "))
-    shown = shown.rename(columns={"decided_at": "when (UTC)"})
-    st.dataframe(render.visible_table(shown), hide_index=True, width="stretch")
+    return render.visible_table(shown.rename(columns={"decided_at": "when (UTC)"}))
+
+
+def decision_table(frame: pd.DataFrame, registry: Mapping) -> None:
+    """The log as a table (see shown_table)."""
+    st.dataframe(shown_table(frame, registry), hide_index=True, width="stretch")
 
 
 def _stored(text) -> list[dict] | None:

@@ -14,6 +14,7 @@ import time
 
 from console.errors import DatabaseUnavailable
 from console.store.db import EVERY_THREAD, Db
+from console.store.postgres_insight import FACTS_SCHEMA
 from console.store.records import INDEX_VERSION, SCHEMA_VERSION
 
 log = logging.getLogger("review_console")
@@ -200,6 +201,7 @@ async def setup(db: Db) -> None:
         await db.run("BEGIN")
         try:
             await db.driver.script(SCHEMA)
+            await db.driver.script(FACTS_SCHEMA)  # the Activity page's narrow copy of the log (console/insight.py)
             row = await db.one(GET_META, {"key": "schema_version"})
             if row is None or int(row[0]) < SCHEMA_VERSION:
                 await db.run(SET_META, {"key": "schema_version", "value": str(SCHEMA_VERSION)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from console.store.db import EVERY_THREAD, Db
+from console.store.sqlite_insight import FACTS_SCHEMA
 from console.store.records import INDEX_VERSION, SCHEMA_VERSION
 
 SCHEMA = """
@@ -168,6 +169,7 @@ COUNT_MARK_TRIGGERS = (
 async def setup(db: Db) -> None:
     """Create or upgrade the console's tables; a fresh index re-derives every thread."""
     await db.driver.script(SCHEMA)
+    await db.driver.script(FACTS_SCHEMA)  # the Activity page's narrow copy of the log (console/insight.py)
     columns = {r[1] for r in await db.all("PRAGMA table_info(rc_claims)")}
     if "writes_mark" not in columns:  # tables made by an earlier console
         await db.run("ALTER TABLE rc_claims ADD COLUMN writes_mark INTEGER")
