@@ -21,6 +21,8 @@ from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
+from console import insight
+from console.insight import Activity, ActivityQuery, Scope
 from console.indexer import BACKLOG_BATCH, DERIVE_BATCH, Indexer
 from console.notify import Notifier
 from console.read_cache import ReadCache
@@ -354,6 +356,14 @@ class Console:
             rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
             self._decision_rows.put(key, rows)
         return rows
+
+    def activity(self, query: ActivityQuery, scope: Scope) -> Activity:
+        """The Activity page's figures, from aggregates (console/insight.py)."""
+        return insight.read(self.reader, query, scope, self.registry)
+
+    def activity_choices(self, scope: Scope) -> tuple[dict[str, str], list[tuple[str, bool]]]:
+        """The workflows and reviewers the Activity filters offer to this scope."""
+        return insight.choices(self.reader, scope, self.registry)
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)

@@ -204,8 +204,8 @@ def test_real_decisions_are_counted_and_an_older_log_is_backfilled(make_console,
     from tests.conftest import answer
 
     app = make_console(seed_demo=True)
-    assert answer(app, "demo-content_approval-1", "approve").status == "applied"
-    assert answer(app, "demo-content_approval-2", "reject", reason="Off topic").status == "applied"
+    assert answer(app, "demo-0001", "approve").status == "applied"
+    assert answer(app, "demo-0002", "reject", reason="Off topic").status == "applied"
     today = ActivityQuery(start=TODAY, end=TODAY)
     f = insight.read(app.reader, today, ADMIN, app.registry)
     assert f.by_outcome.groupby("outcome")["decisions"].sum().to_dict() == {"Approved": 1, "Rejected": 1}

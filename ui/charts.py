@@ -11,9 +11,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from console import insight
 from console.insight import Activity, ActivityQuery, Scope
-from ui import decision_log, render
+from ui import render
+from ui.decision_log import shown_table
 from ui.text import inert
 
 READ_TTL_S = 60  # ages and "today" move with the clock, not with the log's version
@@ -34,20 +34,20 @@ def _database(app) -> str:
 # unpickle a copy on every rerun (~25 ms for the log's 5,000 rows). A cleared cache is only read again.
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _read(_app, database: str, query: ActivityQuery, scope: Scope, version: tuple) -> tuple[Activity, dict]:
-    figures = insight.read(_app.reader, query, scope, _app.registry)
+    figures = _app.activity(query, scope)
     specs = {name: _spec(name, getattr(figures, name)) for name in CHARTS if not getattr(figures, name).empty}
     return figures, specs
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _choices(_app, database: str, scope: Scope, version: tuple):
-    return insight.choices(_app.reader, scope, _app.registry)
+    return _app.activity_choices(scope)
 
 
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _log(_app, database: str, reviewer, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
     log = _app.decision_log(reviewer=reviewer)
-    return log, decision_log.shown_table(log, _app.registry)
+    return log, shown_table(log, _app.registry)
 
 
 def decision_log(app, reviewer) -> tuple[pd.DataFrame, pd.DataFrame]:

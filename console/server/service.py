@@ -20,7 +20,9 @@ from console.bridge import Bridge
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.decisions import Decisions
 from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, NotAllowed, ThreadNotFound
-from console.inbox import InboxPage, InboxQuery
+from console import insight
+from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
+from console.insight import Activity, ActivityQuery, Scope
 from console.policy import PolicyError, load_policy
 from console.runs import Progress
 from console.server import client as sdk
@@ -87,6 +89,9 @@ class ServerConsole:
             self.bridge.close(self._close_async)
             raise
         self.parts = Decisions(self.registry, {}, None, self.store, None, None, None, self.policy)
+        # The Activity page's figures come from the console's own decision log (its index stays empty here).
+        self.reader = (postgres_reader(settings.database_url, settings.busy_timeout_s) if settings.database_url
+                       else sqlite_reader(settings.db_path, settings.busy_timeout_s))
         self.decisions = ServerDecisions(self)
         self.reads = ServerInbox(self)
         self.recovery = ServerRecovery(self)
@@ -113,6 +118,8 @@ class ServerConsole:
     def close(self) -> None:
         if getattr(self, "recovery", None) is not None:
             self.recovery.stop()
+        if getattr(self, "reader", None) is not None:
+            self.reader.close()
         self.bridge.close(self._close_async)
 
     def store_call(self, coro):
@@ -161,6 +168,12 @@ class ServerConsole:
 
     def index_backlog(self) -> int:
         return 0  # nothing to index: the server answers each search itself
+
+    def activity(self, query: ActivityQuery, scope: Scope) -> Activity:
+        return insight.read(self.reader, query, scope, self.registry)
+
+    def activity_choices(self, scope: Scope) -> tuple[dict[str, str], list[tuple[str, bool]]]:
+        return insight.choices(self.reader, scope, self.registry)
 
     def filter_choices(self) -> dict[str, list[str]]:
         return {"workflows": sorted(self.registry), "kinds": ["interrupt", "paused"], "nodes": []}
