@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from console.store.records import SCHEMA_VERSION
 from tests.conftest import ROOT
 
 SUPPORT = "examples.support_reply:build?interrupt_before=send_reply"
@@ -40,7 +41,7 @@ def test_an_existing_database_reports_its_schema_version(tmp_path, make_console,
     else:
         make_console(seed_demo=False).close()
         code, out = run_check(tmp_path, REVIEW_CONSOLE_DB=store)
-    assert code == 0 and "reachable and writable" in out and "Database schema: version 1, current" in out, out
+    assert code == 0 and "reachable and writable" in out and f"Database schema: version {SCHEMA_VERSION}, current" in out, out
 
 
 @pytest.mark.parametrize("env, expected", [

@@ -7,6 +7,7 @@ No browser: three clients speak Streamlit's own protocol (bench/streamlit_sessio
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import sqlite3
 import time
@@ -78,7 +79,9 @@ def test_clear_cache_from_any_client_leaves_a_run_in_flight_to_finish(tmp_path):
         finally:
             starter.close()
         port = int(server.url.rsplit(":", 1)[1])
-        asyncio.run(_journey(port, tmp_path))
+        # A thread of its own: a browser test before this one may have left Playwright's loop running here.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _journey(port, tmp_path)).result()
         with sqlite3.connect(server.db_path) as conn:
             log = conn.execute("SELECT action, reviewer, outcome FROM rc_decisions WHERE thread_id = ? ORDER BY id",
                                (THREAD,)).fetchall()

@@ -112,7 +112,7 @@ def test_an_edit_is_confirmed_with_its_diff_and_the_log_keeps_it(person):
     box = person.main().locator("[class*='st-key-confirm-']").first
     _shot(person, "edit-diff-confirm", box)
     person.submit("Confirm and send")
-    person.see("finished", exact=False)
+    person.see("The workflow finished", exact=False)  # the outcome, not the hidden progress lines
     person.main().get_by_text("Decisions on this thread", exact=True).click()
     person.see("What each edit changed", exact=True)
     log = person.main().get_by_test_id("stExpander").filter(has_text="Decisions on this thread")
