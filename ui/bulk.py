@@ -51,9 +51,7 @@ def results(app) -> None:
         rows = [{"thread_id": r.thread_id, "result": "approved" if r.applied else "refused", "why": r.why} for r in done]
         rows += [{"thread_id": i.thread_id, "result": "not offered", "why": i.why_not} for i in not_offered]
         st.dataframe(render.visible_table(pd.DataFrame(rows)), hide_index=True, width="stretch", key="bulk-summary-table")
-        if st.button("Done", key="bulk-done"):
-            st.session_state.pop(keys.BULK_RESULTS, None)
-            st.rerun(scope="fragment")
+        st.button("Done", key="bulk-done", on_click=st.session_state.pop, args=(keys.BULK_RESULTS, None))
 
 
 def select_and_approve(app, rows: pd.DataFrame, table: dict, reviewer) -> None:
