@@ -54,11 +54,13 @@ def test_bulk_approval_applies_the_unchanged_refuses_the_changed_and_skips_what_
     assert not [d for d in at.dataframe if "result" in d.value.columns]
 
 
-def test_a_changed_selection_is_checked_again(app):
+def test_the_checked_list_replaces_the_table_until_approved_or_given_up(app):
     at = app.run()
     next(t for t in at.toggle if t.label == "Select several to approve").set_value(True)
     at = click(tick(at.run(), APPROVABLE[:2]), "Check the 2 selected")
     assert "Approve 2 threads" in [b.label for b in at.button]
+    assert not [d for d in at.dataframe if "kind of pause" in d.value.columns]  # no ticks to move under the list
+    at = click(at, "Back to the selection")
     at = tick(at, APPROVABLE[:1])
     assert "Check the 1 selected" in [b.label for b in at.button] and "Approve 2 threads" not in [b.label for b in at.button]
 

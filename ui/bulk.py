@@ -36,7 +36,7 @@ def _plan_table(plan) -> pd.DataFrame:
                           "approve?": "yes" if i.action else "no: " + i.why_not} for i in plan])
 
 
-def results(app) -> None:
+def results() -> None:
     """The last bulk approval's summary, in plain words: applied and refused, and why."""
     held = st.session_state.get(keys.BULK_RESULTS)
     if not held:
@@ -55,21 +55,23 @@ def results(app) -> None:
 
 
 def select_and_approve(app, rows: pd.DataFrame, table: dict, reviewer) -> None:
-    """The inbox table with several rows selectable, and the approval of the ticked ones."""
-    results(app)
-    event = st.dataframe(**table, key=table_key(), on_select="rerun", selection_mode="multi-row")
-    ids = [rows.iloc[i]["thread_id"] for i in event.selection.rows][:MAX_THREADS]
+    """The inbox table with several rows selectable, and the approval of the ticked ones (results: the summary)."""
     plan = st.session_state.get(keys.BULK_PLAN)
-    if plan is not None and [i.thread_id for i in plan] != ids:  # the ticks changed: check again
-        st.session_state.pop(keys.BULK_PLAN)
-        plan = None
+    if plan is not None:
+        # The checked list replaces the table until approved or cancelled: the inbox refreshes itself,
+        # and ticks (row positions) would then point at other threads than the ones checked.
+        _confirm(app, plan, reviewer)
+        return
+    event = st.dataframe(**table, key=table_key(), on_select="rerun", selection_mode="multi-row")
+    ids = [rows.iloc[i]["thread_id"] for i in event.selection.rows if i < len(rows)][:MAX_THREADS]
     if not ids:
         st.caption("Tick the threads to approve together. Only those a plain approval answers (no input, nothing to "
                    "check) are approved; each is checked again just before.")
         return
-    if plan is None:
-        st.button(inert(f"Check the {len(ids)} selected"), key="bulk-check", on_click=_check, args=(app, ids), type="primary")
-        return
+    st.button(inert(f"Check the {len(ids)} selected"), key="bulk-check", on_click=_check, args=(app, ids), type="primary")
+
+
+def _confirm(app, plan, reviewer) -> None:
     offered = sum(1 for i in plan if i.action)
     st.caption(inert(f"{offered} of {len(plan)} can be approved here. Each is checked again just before it is applied: "
                      "one that changed since this list was made is refused, not approved."))
@@ -79,4 +81,4 @@ def select_and_approve(app, rows: pd.DataFrame, table: dict, reviewer) -> None:
     with st.container(horizontal=True):
         st.button(inert(f"Approve {offered} threads"), key="bulk-approve", type="primary", disabled=not offered or reviewer is None,
                   on_click=_approve, args=(app, reviewer))
-        st.button("Cancel", key="bulk-cancel", on_click=_cancel)
+        st.button("Back to the selection", key="bulk-cancel", on_click=_cancel)

@@ -124,7 +124,7 @@ def shortcut_buttons(app, view: ThreadView, can_decide: bool, reviewer) -> None:
     if len(actions) > 1:  # the radio exists only when there is a choice
         for action, word, key in ((reject, "Reject…", "reject"), (edit, "Edit…", "edit")):
             if action is not None:
-                row.button(word, key=f"queue-{key}", shortcut=SHORTCUTS[key], disabled=not can_decide,
+                row.button(inert(word), key=f"queue-{key}", shortcut=SHORTCUTS[key], disabled=not can_decide,
                            on_click=_choose, args=(view, interrupt_id, action.label))
     if row.button("Next waiting thread", key="queue-next", shortcut=SHORTCUTS["next"], icon=":material/skip_next:"):
         _open_next(app, view, reviewer)

@@ -53,6 +53,7 @@ def waiting_threads(query: InboxQuery) -> None:
         if backlog > BACKLOG_NOTE:
             st.info(inert(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
                           "finishes; it fills in by itself."))
+        bulk.results()  # the last bulk approval's summary, even when it emptied the list
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
         page = cached.inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
         if page.total == 0:
