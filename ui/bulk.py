@@ -7,7 +7,7 @@ import streamlit as st
 
 from console.bulk import MAX_THREADS
 from ui import keys, render
-from ui.text import inert
+from ui.text import inert, visible
 
 GENERATION = keys.INBOX_BULK_TABLE + ":generation"
 
@@ -50,7 +50,10 @@ def results() -> None:
         st.text(f"{len(applied)} approved, {len(refused)} refused, {len(not_offered)} not offered, of {selected} selected.")
         rows = [{"thread_id": r.thread_id, "result": "approved" if r.applied else "refused", "why": r.why} for r in done]
         rows += [{"thread_id": i.thread_id, "result": "not offered", "why": i.why_not} for i in not_offered]
-        st.dataframe(render.visible_table(pd.DataFrame(rows)), hide_index=True, width="stretch", key="bulk-summary-table")
+        st.dataframe(render.visible_table(pd.DataFrame(rows)), hide_index=True, width="stretch", key="bulk-summary-table",
+                     column_config={"why": st.column_config.TextColumn("why", width="large")})
+        for r in refused:  # the reasons in full, not cut by the table's width
+            st.text(visible(f"Refused, {r.thread_id}: {r.why}"))
         st.button("Done", key="bulk-done", on_click=st.session_state.pop, args=(keys.BULK_RESULTS, None))
 
 

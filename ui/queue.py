@@ -159,7 +159,8 @@ def ownership(app, view: ThreadView, reviewer) -> None:
         if holder is not None:
             st.text(("You: " if mine else "") + holder.sentence())  # text: a reviewer's name is their own words
         if reviewer is not None and (holder is None or mine):
-            st.selectbox("For", CLAIM_MINUTES, index=1, key=keys.CLAIM_MINUTES, format_func=lambda m: f"{m} min", width=110)
+            st.selectbox("Claim for", CLAIM_MINUTES, index=1, key=keys.CLAIM_MINUTES, format_func=lambda m: f"for {m} min",
+                         width=130, label_visibility="collapsed")
             st.button("I'm on it" if not mine else "Keep it longer", key="queue-claim", icon=":material/front_hand:",
                       on_click=_claim, args=(app, view.thread_id, reviewer))
         if mine and not holder.assigned:

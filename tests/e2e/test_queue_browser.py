@@ -10,7 +10,7 @@ from tests.e2e.conftest import ROOT, Reviewer, running_app
 
 pytestmark = pytest.mark.e2e
 
-QUEUE = [f"queue-{n}" for n in range(1, 7)]
+QUEUE = [f"queue-{n:02d}" for n in range(1, 21)]  # issue 16: "work through 20 threads without returning to the inbox"
 CLAIMED = "claim-1"
 BULK = ["bulk-1", "bulk-2", "bulk-3"]
 DOCS = ROOT / "docs" / "screenshots"
@@ -24,7 +24,7 @@ def _prepare(db_path):
     app = Console(Settings(db_path=db_path, seed_demo=False, offline_token_delay=0))
     try:
         for thread_id in QUEUE + [CLAIMED] + BULK:
-            outcome = list(app.start("content_approval", f"a short post, number {thread_id[-1]}", Person("Seeder"), thread_id))[-1]
+            outcome = list(app.start("content_approval", f"a short post, number {thread_id.split('-')[1]}", Person("Seeder"), thread_id))[-1]
             assert outcome.status == "started", outcome.message
     finally:
         app.close()
@@ -49,7 +49,8 @@ def ann(page, queue_server, request):
 
 
 def doc_shot(person, name):
-    """The screenshot the README shows, from the same screen the journey checks."""
+    """The screenshot the README shows, from the same screen the journey checks (settled: nothing stale)."""
+    person.idle()
     path = person.screenshot(name)
     shutil.copyfile(path, DOCS / f"{name}.png")
 
@@ -76,6 +77,8 @@ def test_work_through_the_queue_with_the_keyboard_without_going_back(ann):
         if n == 0:
             ann.see("Keyboard: A approves now")
             doc_shot(ann, "queue-thread")
+        ann.idle()  # a key pressed while the page is still drawn is not heard by the new buttons
+        ann.expect(ann.main().get_by_role("button", name=re.compile("^Approve now"))).to_be_enabled()
         no_focus(ann)
         ann.page.keyboard.press("a")  # approve
         ann.see("Done. The workflow finished (published).")
@@ -103,6 +106,16 @@ def test_a_claim_is_seen_from_a_second_browser(ann, browser, queue_server):
         bob.expect(bob.main().get_by_role("button", name=re.compile("^I'm on it"))).to_have_count(0)
         bob.expect(bob.main().get_by_role("button", name=re.compile("^Approve now"))).to_be_enabled()  # advice only: Bob can still decide
         doc_shot(bob, "queue-claim")
+        box = bob.main().get_by_role("textbox", name="Add a comment")
+        box.fill("I'll leave this one to **Ann**: she knows the product.")
+        bob.submit("Post comment")
+        comment = bob.show(bob.main().get_by_test_id("stText").filter(
+            has_text="I'll leave this one to **Ann**: she knows the product."))  # as typed: not Markdown
+        bob.expect(bob.main().get_by_text("No comment yet.")).to_have_count(0)
+        bob.expect(box).to_have_value("")
+        bob.idle()
+        comment.scroll_into_view_if_needed()
+        bob.main().locator("[data-testid=stExpander]", has_text="Add a comment").screenshot(path=str(DOCS / "queue-comments.png"))
         bob.navigate("Inbox")
         search(bob, CLAIMED)
         bob.see("1 waiting · page 1 of 1")
@@ -110,6 +123,9 @@ def test_a_claim_is_seen_from_a_second_browser(ann, browser, queue_server):
         assert row[1] == CLAIMED and row[2].startswith("Ann until "), row
     finally:
         context.close()
+    ann.goto(f"/thread?thread_id={CLAIMED}")  # Ann's page, reloaded, shows Bob's comment
+    ann.show(ann.main().get_by_test_id("stText").filter(has_text="I'll leave this one to **Ann**: she knows the product."))
+    ann.show(ann.main().get_by_test_id("stText").filter(has_text="Bob (unverified) · "))
 
 
 def test_bulk_approval_refuses_the_thread_changed_meanwhile_and_applies_the_others(ann, queue_server):
