@@ -85,3 +85,18 @@ def test_the_decision_guard_refuses_what_the_check_let_through(demo):
     from console import bulk as core
     result = core.approve_one(item, view, demo.decide, ANN)  # `view` as it was: the check passes
     assert not result.applied and "already answered by Bob" in result.why
+
+
+def test_an_approval_that_needs_input_is_not_offered(demo):
+    """A team's own format whose Approve asks for a note: bulk approval leaves it to its page."""
+    import dataclasses
+
+    from console import bulk as core
+    from console.formats import Action, Field
+
+    view = demo.thread(APPROVABLE[0])
+    pending = view.interrupts[0]
+    asks = dataclasses.replace(pending.request, actions=(Action("approve", "Approve", (Field("note", "Note", required=True),)),))
+    item = core.plan_item(view.thread_id, dataclasses.replace(view, interrupts=[dataclasses.replace(pending, request=asks)]))
+    assert item.action is None and item.why_not == "Approving it needs input from you: open it."
+    assert core.plan_item(view.thread_id, view).action == "approve"
