@@ -100,3 +100,36 @@ def test_an_approval_that_needs_input_is_not_offered(demo):
     item = core.plan_item(view.thread_id, dataclasses.replace(view, interrupts=[dataclasses.replace(pending, request=asks)]))
     assert item.action is None and item.why_not == "Approving it needs input from you: open it."
     assert core.plan_item(view.thread_id, view).action == "approve"
+
+
+def test_two_bulk_approvals_at_the_same_moment_apply_each_thread_once(make_console):
+    """Two reviewers on two console processes approve the same twelve threads at once, in opposite orders."""
+    import threading
+
+    first, second = make_console(seed_demo=False), make_console(seed_demo=False)
+    ids = [f"race-{n:02d}" for n in range(12)]
+    for thread_id in ids:
+        assert list(first.start("content_approval", "a post", ANN, thread_id))[-1].status == "started"
+    plans = {"Ann": first.bulk_plan(ids), "Bob": second.bulk_plan(list(reversed(ids)))}
+    results: dict[str, list] = {}
+    ready = threading.Barrier(2)
+
+    def approve(console_, who, reviewer):
+        ready.wait()
+        results[who] = console_.bulk_approve(plans[who], reviewer)
+
+    workers = [threading.Thread(target=approve, args=(first, "Ann", ANN)), threading.Thread(target=approve, args=(second, "Bob", BOB))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(300)
+    tried = sum(len(r) for r in results.values())
+    applied = [r.thread_id for rs in results.values() for r in rs if r.applied]
+    by_check = sum(1 for rs in results.values() for r in rs if not r.applied and r.why.startswith("It changed after"))
+    print(f"bulk race: {tried} tried, {len(applied)} applied, {tried - len(applied)} refused "
+          f"({by_check} by the check against what was seen, {tried - len(applied) - by_check} by the decision guard)")
+    assert tried == 24 and sorted(applied) == ids  # each thread once, by one of the two
+    log = first.decision_log()
+    approvals = log[(log["action"] == "approve") & log["thread_id"].isin(ids)]
+    assert sorted(approvals[approvals["outcome"] == "applied"]["thread_id"]) == ids  # the log agrees: once each
+    assert set(approvals[approvals["outcome"] != "applied"]["outcome"]) <= {"refused"}
