@@ -66,7 +66,7 @@ def waiting_threads(query: InboxQuery) -> None:
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
-            column_order=["workflow", "thread_id", "on it", "waiting at", "kind of pause", "waiting for", "preview"],  # long text last
+            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "on it", "preview"],  # long text last
         )
         if st.session_state.get(keys.INBOX_BULK):
             bulk.select_and_approve(app, page.rows, table, reviewer)

@@ -120,7 +120,7 @@ def test_a_claim_is_seen_from_a_second_browser(ann, browser, queue_server):
         search(bob, CLAIMED)
         bob.see("1 waiting · page 1 of 1")
         row = bob.grid_rows(bob.main().get_by_test_id("stDataFrame").first, 1)[0]
-        assert row[1] == CLAIMED and row[2].startswith("Ann until "), row
+        assert row[1] == CLAIMED and row[5].startswith("Ann until "), row
     finally:
         context.close()
     ann.goto(f"/thread?thread_id={CLAIMED}")  # Ann's page, reloaded, shows Bob's comment
