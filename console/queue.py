@@ -10,7 +10,7 @@ from console.inbox import IN_DECISION, SORTS, IndexReader, InboxQuery, _where
 from console.queue_filter import not_others_clause, not_others_params
 from console.store import queue_sql
 
-CLAIM_MINUTES = (15, 30, 60, 120)  # what "I'm on it" offers; a claim is advice, so it always ends
+CLAIM_MINUTES = 30  # how long "I'm on it" lasts (again to keep it longer); a claim is advice, so it always ends
 MAX_CLAIM_MINUTES = 8 * 60
 
 

@@ -70,7 +70,6 @@ INBOX_BULK = "inbox_bulk_mode"  # the inbox's "select several to approve" toggle
 INBOX_BULK_TABLE = "inbox_bulk_table"
 BULK_PLAN = "bulk_plan"  # the selected threads as checked (console.bulk.BulkItem), before the reviewer confirms
 BULK_RESULTS = "bulk_results"  # the last bulk approval's results, shown once
-CLAIM_MINUTES = "claim_minutes"
 COMMENT_BOX = "comment_box"
 
 

@@ -140,7 +140,7 @@ def shortcut_buttons(app, view: ThreadView, can_decide: bool, reviewer) -> None:
 
 def _claim(app, thread_id: str, reviewer) -> None:
     try:
-        holder = app.claim(thread_id, reviewer, st.session_state.get(keys.CLAIM_MINUTES, 30))
+        holder = app.claim(thread_id, reviewer, CLAIM_MINUTES)
     except ConsoleError as exc:  # a callback's error would otherwise be a stack trace
         st.session_state[keys.QUEUE_NOTE] = str(exc)
         return
@@ -155,18 +155,19 @@ def ownership(app, view: ThreadView, reviewer) -> None:
         return
     holder = app.holder(view.thread_id, view.workflow)
     mine = reviewer is not None and holder is not None and holder.reviewer == reviewer.name
-    with st.container(horizontal=True, key="queue-ownership", vertical_alignment="bottom"):
-        if holder is not None:
-            st.text(("You: " if mine else "") + holder.sentence())  # text: a reviewer's name is their own words
-        if reviewer is not None and (holder is None or mine):
-            st.selectbox("Claim for", CLAIM_MINUTES, index=1, key=keys.CLAIM_MINUTES, format_func=lambda m: f"for {m} min",
-                         width=130, label_visibility="collapsed")
-            st.button("I'm on it" if not mine else "Keep it longer", key="queue-claim", icon=":material/front_hand:",
-                      on_click=_claim, args=(app, view.thread_id, reviewer))
-        if mine and not holder.assigned:
-            st.button("Let it go", key="queue-release", on_click=app.release, args=(view.thread_id, reviewer))
-    if reviewer is not None and app.role(reviewer, view.workflow) == "admin":
-        _assign_area(app, view, reviewer)
+    # One outer container whatever is inside: signing in then adds no element above the decision form,
+    # whose widgets would otherwise be drawn anew (an open drop-down there would close under the click).
+    with st.container(key="queue-ownership-area"):
+        with st.container(horizontal=True, key="queue-ownership", vertical_alignment="center"):
+            if holder is not None:
+                st.text(("You: " if mine else "") + holder.sentence())  # text: a reviewer's name is their own words
+            if reviewer is not None and (holder is None or mine):
+                st.button("I'm on it" if not mine else "Keep it 30 min longer", help="For 30 minutes.",
+                          key="queue-claim", icon=":material/front_hand:", on_click=_claim, args=(app, view.thread_id, reviewer))
+            if mine and not holder.assigned:
+                st.button("Let it go", key="queue-release", on_click=app.release, args=(view.thread_id, reviewer))
+        if reviewer is not None and app.role(reviewer, view.workflow) == "admin":
+            _assign_area(app, view, reviewer)
 
 
 def _assign(app, view: ThreadView, admin) -> None:

@@ -59,7 +59,8 @@ def waiting_threads(query: InboxQuery) -> None:
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
-        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · choose a row to open the thread"))
+        how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
+        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · {how}"))
         table = dict(
             data=render.visible_table(queue.with_holders(with_titles(page.rows.drop(columns=["since"]), app.registry), page.rows,
                                                                 app.holders())),
