@@ -5,7 +5,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from console.wording import with_titles
 from ui import cached, keys, runtime
 from ui.text import inert, visible
 
@@ -30,12 +29,11 @@ navigation = st.navigation(pages)
 def waiting_per_workflow() -> None:
     """Refreshes itself, so a decision made further down this run shows within seconds."""
     with runtime.plain_errors():
-        counts = cached.counts(app)
-        waiting = counts[counts["status"] == "waiting"]
-        if not waiting.empty:
+        waiting = cached.waiting_per_workflow(app)  # one shared table per index version
+        if waiting is not None:
             st.caption("Waiting per workflow")
             # Titles are longer than ids: the count gets a fixed narrow column, so it stays in view.
-            st.dataframe(with_titles(waiting[["workflow", "threads"]], app.registry), hide_index=True, width="stretch",
+            st.dataframe(waiting, hide_index=True, width="stretch",
                          column_config={"workflow": st.column_config.TextColumn("workflow", width=170),
                                         "threads": st.column_config.NumberColumn("threads", width=60)})
 

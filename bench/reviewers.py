@@ -160,15 +160,21 @@ def prepare(db: Path, threads: int) -> None:
     """Build (bench/inbox.py's builder) when missing, then index it fully, as a console's first start would."""
     import console  # noqa: F401  (strict checkpoint decoding before langgraph loads)
     from bench.inbox import build
-    from console.service import Console
     from console.settings import Settings
 
     if not db.exists():
         began = time.perf_counter()
         build(db, threads)
         print(f"built {threads:,} threads in {time.perf_counter() - began:.0f} s: {db}", flush=True)
+    index_fully(Settings(db_path=db, seed_demo=False))
+
+
+def index_fully(settings) -> None:
+    """Open a console on the database and wait until its index has no backlog, as a first start would."""
+    from console.service import Console
+
     began = time.perf_counter()
-    app = Console(Settings(db_path=db, seed_demo=False))
+    app = Console(settings)
     try:
         while app.index_backlog() > 0:
             time.sleep(0.2)

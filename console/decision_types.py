@@ -20,6 +20,11 @@ class Reviewer:
         return self.name if self.verified else f"{self.name} (unverified)"
 
 
+# Who applies a deadline's default decision. Recognised by identity (`is`), never by name: a person
+# who types this name is a typed, unverified name like any other.
+DEADLINE_REVIEWER = Reviewer("the console (deadline passed)", verified=True)
+
+
 @dataclass(frozen=True)
 class DecisionRequest:
     thread_id: str

@@ -18,13 +18,13 @@ from typing import Any
 from langgraph.errors import is_invalid_resume
 from langgraph.types import Command
 
-from console import formats as payloads
-from console import wording
-from console.formats import response_schema as schema_form
-from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
+from console import formats, wording
+from console.formats import response_schema
+from console.decision_types import DEADLINE_REVIEWER, DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.errors import DatabaseBusy, InvalidAnswer, NotAllowed, ThreadNotFound
 from console.indexer import Indexer
 from console.jsonable import to_jsonable
+from console.policy import needed_role
 from console.recovery import LOCKED_MID_RUN, STEP_RAN_UNSAVED, STOPPED_MID_RUN, Recovery
 from console.runs import Progress, run_with_progress
 from console.store import LATEST, Claim, Refusal, is_busy
@@ -53,6 +53,9 @@ class Decisions:
         # The same reviewer's same answer, sent again while the first is running (a double click):
         # it waits for the first and is told its outcome. Made and read on the bridge loop only.
         self._in_flight: dict[tuple, asyncio.Future] = {}
+        # Told of every outcome (the notifier: a failed decision). Called, never awaited: a listener
+        # schedules its own work, so it can never hold a decision up.
+        self.listeners: list = []
 
     # ---- who may do what ------------------------------------------------------------------
 
@@ -62,6 +65,8 @@ class Decisions:
         return self.policy.role(reviewer.email, reviewer.groups, workflow)
 
     def allows(self, reviewer: Reviewer | None, workflow: str | None, action: str) -> bool:
+        if reviewer is DEADLINE_REVIEWER:  # the policy file's own default decision: a reviewer's actions, no admin's
+            return needed_role(action) == "reviewer"
         return reviewer is not None and self.policy.allows(reviewer.email, reviewer.groups, workflow, action)
 
     async def refuse(self, reviewer: Reviewer, record: dict, workflow: str | None, action: str) -> NotAllowed:
@@ -87,8 +92,15 @@ class Decisions:
             raise await self.refuse(reviewer, {"thread_id": req.thread_id, "checkpoint_id": req.checkpoint_id,
                                                "interrupt_id": req.interrupt_id}, workflow, req.action)
         if req.together:  # the several-answers path, kept apart
-            return await decide_together(self, req, reviewer, emit)
-        return await self._decide(req, reviewer, emit, view)  # read once: it is part of every click's time
+            outcome = await decide_together(self, req, reviewer, emit)
+        else:
+            outcome = await self._decide(req, reviewer, emit, view)  # read once: it is part of every click's time
+        for listener in self.listeners:
+            try:
+                listener(req, reviewer, workflow, outcome)
+            except Exception:  # a listener's fault is logged, never the decision's
+                log.exception("an outcome listener failed")
+        return outcome
 
     def record(self, reviewer: Reviewer, view: ThreadView, req: DecisionRequest) -> dict:
         return {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": view.thread_id,
@@ -139,9 +151,11 @@ class Decisions:
                 # Answered already (maybe outside the console): the claim step gives the refusal.
                 record["checkpoint_id"] = req.checkpoint_id
                 return None, None
-            answer = payloads.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
+            answer = formats.build_answer(pending.value, req.action, req.inputs, pending.response_schema)
             _refuse_non_finite(req.inputs, answer)
             record["answer"] = to_jsonable(answer)
+            # The diff the reviewer confirmed, kept in the log (None: this answer edits nothing).
+            record["changes"] = formats.edit_changes(pending.value, req.action, req.inputs, pending.response_schema)
             if isinstance(pending.request.draft, str) and isinstance(answer, dict) and "draft" in answer:
                 record["text_before"], record["text_after"] = pending.request.draft, answer["draft"]
             return Command(resume={pending.id: answer}), None
@@ -152,11 +166,12 @@ class Decisions:
                 raise InvalidAnswer("This thread has no failed step to retry.")
             return None, None
         if req.action == "edit_state":
-            update = payloads.build_state_update(to_jsonable(view.values), req.inputs)
+            update = formats.build_state_update(to_jsonable(view.values), req.inputs)
             _refuse_non_finite(req.inputs, update)
             record["answer"] = to_jsonable(update)
+            record["changes"] = formats.state_edit_changes(to_jsonable(view.values), req.inputs)
             before = {k: to_jsonable(view.values.get(k)) for k in update}
-            record["text_before"], record["text_after"] = payloads.dumps(before), payloads.dumps(update)
+            record["text_before"], record["text_after"] = formats.dumps(before), formats.dumps(update)
             return None, update
         raise InvalidAnswer("That action is not offered for this thread.")
 
@@ -340,5 +355,5 @@ def _invalid_answer_sentence(exc: BaseException) -> str | None:
     """An answer refused by the interrupt's response_schema (or its validators), naming the field."""
     if not is_invalid_resume(exc):
         return None
-    sentence = schema_form.refusal_sentence(exc)
+    sentence = response_schema.refusal_sentence(exc)
     return sentence.rstrip(".") if sentence else None

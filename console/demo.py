@@ -10,6 +10,7 @@ from langgraph.types import Command
 from console.errors import DatabaseBusy, NotAllowed
 from workflows.models import instant_tokens
 from workflows.registry import DEMO_WORKFLOWS
+from workflows.spec import WorkflowSpec
 
 # On every checkpoint a seeding run writes (config metadata is copied to each of them):
 # how a reset tells demo threads from a team's own, whatever their ids.
@@ -19,13 +20,21 @@ RESET_THREAD = "demo-data"  # the decision log's thread id for reset records (no
 _ROUND = re.compile(r"^demo-r(\d+)-")
 
 
-def demo_thread_id(workflow: str, n: int, round_: int = 1) -> str:
-    """First seed: demo-content_approval-1 (the ids links and tests know); after a reset: demo-r2-…"""
-    return f"demo-{workflow}-{n}" if round_ == 1 else f"demo-r{round_}-{workflow}-{n}"
+def demo_thread_id(n: int, round_: int = 1) -> str:
+    """The n-th seeded thread: demo-0001 (the ids links and tests know); after a reset demo-r2-0001, …
+
+    Plain numbers, not the workflow's id: a thread id is on every screen, and the reviewer reads the
+    workflow's title next to it."""
+    return f"demo-{n:04d}" if round_ == 1 else f"demo-r{round_}-{n:04d}"
+
+
+def _seeds() -> list[tuple[WorkflowSpec, int, str]]:
+    """(workflow, its n-th demo input, text) in seeding order (DEMO_WORKFLOWS' order, then each one's inputs)."""
+    return [(spec, i, text) for spec in DEMO_WORKFLOWS for i, text in enumerate(spec.demo_inputs, start=1)]
 
 
 def seeded_ids(round_: int = 1) -> list[str]:
-    return [demo_thread_id(spec.name, i, round_) for spec in DEMO_WORKFLOWS for i in range(1, len(spec.demo_inputs) + 1)]
+    return [demo_thread_id(n, round_) for n in range(1, len(_seeds()) + 1)]
 
 
 async def seed_demo(graphs: dict, round_: int = 1) -> list[str]:
@@ -33,19 +42,18 @@ async def seed_demo(graphs: dict, round_: int = 1) -> list[str]:
     token = instant_tokens.set(True)
     written = []
     try:
-        for spec in DEMO_WORKFLOWS:
+        for n, (spec, i, text) in enumerate(_seeds(), start=1):
             graph = graphs[spec.name]
-            for i, text in enumerate(spec.demo_inputs, start=1):
-                thread_id = demo_thread_id(spec.name, i, round_)
-                config = {"configurable": {"thread_id": thread_id},
-                          "metadata": {"workflow": spec.name, "workflow_version": spec.version, "started_by": "demo",
-                                       "seeded_by": SEEDED_BY}}
-                await graph.ainvoke(spec.make_input(text), config, durability="sync")
-                written.append(thread_id)
-                if i == 2 and spec.name in ("gated_publication", "two_stage_review"):  # a second pause further on
-                    snapshot = await graph.aget_state(config)
-                    answer = Command(resume={snapshot.interrupts[0].id: {"approved": False, "changes": "Make it friendlier."}}) if snapshot.interrupts else None
-                    await graph.ainvoke(answer, config, durability="sync")
+            thread_id = demo_thread_id(n, round_)
+            config = {"configurable": {"thread_id": thread_id},
+                      "metadata": {"workflow": spec.name, "workflow_version": spec.version, "started_by": "demo",
+                                   "seeded_by": SEEDED_BY}}
+            await graph.ainvoke(spec.make_input(text), config, durability="sync")
+            written.append(thread_id)
+            if i == 2 and spec.name in ("gated_publication", "two_stage_review"):  # a second pause further on
+                snapshot = await graph.aget_state(config)
+                answer = Command(resume={snapshot.interrupts[0].id: {"approved": False, "changes": "Make it friendlier."}}) if snapshot.interrupts else None
+                await graph.ainvoke(answer, config, durability="sync")
     finally:
         instant_tokens.reset(token)
     return written
@@ -63,7 +71,7 @@ class ResetResult:
 
 def may_reset(app, reviewer) -> bool:
     """Admins, or anyone named in demo sign-in mode (where every typed name is trusted alike)."""
-    if reviewer is None:
+    if reviewer is None or app.settings.server_url:  # a LangGraph Server's threads are not the console's demo data
         return False
     return app.settings.auth_mode == "demo" or app.role(reviewer, None) == "admin"
 
@@ -78,9 +86,9 @@ async def _input_checkpoints(saver, metadata: dict) -> dict[str, dict]:
 
 
 async def find_demo_threads(app) -> list[str]:
-    """The threads the demo seeded: marked `seeded_by`, or (seeded before the mark existed)
-    id demo-<demo workflow>-<n>, started_by "demo", and no start record: every thread the
-    console starts for a person has one, so a team's thread named demo-… is never taken."""
+    """The threads the demo seeded: marked `seeded_by`, or (seeded before the mark existed, under
+    the ids of then) id demo-<demo workflow>-<n>, started_by "demo", and no start record: every
+    thread the console starts for a person has one, so a team's thread named demo-… is never taken."""
     marked = await _input_checkpoints(app.saver, {"seeded_by": SEEDED_BY})
     found = {t for t in marked if t.startswith("demo-")}
     names = "|".join(re.escape(spec.name) for spec in DEMO_WORKFLOWS)

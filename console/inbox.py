@@ -66,6 +66,7 @@ class InboxPage:
     total: int
     page: int
     pages: int
+    read_at: float | None = None  # when the rows were read from a LangGraph Server (None: the console's own index)
 
 
 NUL_IN_SEARCH = ("The search contains an invisible NUL character (it sometimes comes with pasted text), "
@@ -100,12 +101,27 @@ def _only_counted_by_table(q: InboxQuery) -> bool:
     return not (q.nodes or q.kinds or q.min_age_s or q.search.strip() or q.mine)
 
 
-def page_sql(q: InboxQuery, now: float, dialect: ModuleType = sqlite_reads) -> tuple[str, list, str, list]:
-    """The page's rows and its total, in `dialect`'s spelling (sqlite_reads or postgres_reads)."""
+def _overdue_first(deadlines, now: float, p: str) -> tuple[str, list]:
+    """ORDER BY's first term when deadlines are set: 0 for an overdue thread (its workflow's cutoff passed), else 1."""
+    named, star = deadlines.cutoffs(now)
+    real = f"CAST({p} AS DOUBLE PRECISION)"  # typed, so PostgreSQL takes a NULL cutoff too (SQLite reads it as REAL)
+    cases = " ".join(f"WHEN {p} THEN {real}" for _ in named)
+    params = [v for pair in named for v in pair]
+    cutoff = f"CASE workflow {cases} ELSE {real} END" if named else real
+    return f"CASE WHEN waiting_since <= {cutoff} THEN 0 ELSE 1 END, ", params + [star]
+
+
+def page_sql(q: InboxQuery, now: float, dialect: ModuleType = sqlite_reads, deadlines=None) -> tuple[str, list, str, list]:
+    """The page's rows and its total, in `dialect`'s spelling (sqlite_reads or postgres_reads).
+    With `deadlines` (console/deadlines.Deadlines), overdue waiting threads come first."""
     p = dialect.P
     where, params = _where(q, now, dialect)
     direction = "ASC" if q.oldest_first else "DESC"
     order = ", ".join(f"{c} {direction}" for c in SORTS.get(q.sort, SORTS["waiting time"]))
+    order_params: list = []
+    if deadlines and q.status == "waiting":
+        first, order_params = _overdue_first(deadlines, now, p)
+        order = first + order
     size = max(1, min(int(q.page_size), MAX_PAGE_SIZE))
     offset = (max(1, int(q.page)) - 1) * size
     rows_sql = (
@@ -123,7 +139,7 @@ def page_sql(q: InboxQuery, now: float, dialect: ModuleType = sqlite_reads) -> t
     else:
         count_sql = f"SELECT COUNT(*) AS n FROM rc_threads WHERE {where} AND thread_id NOT IN ({IN_DECISION})"
         count_params = list(params)
-    return rows_sql, params + [size, offset], count_sql, count_params
+    return rows_sql, params + order_params + [size, offset], count_sql, count_params
 
 
 def humanize_age(seconds: float) -> str:
@@ -137,13 +153,14 @@ def humanize_age(seconds: float) -> str:
     return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
 
 
-def to_frame(rows: list[tuple], now: float | None = None) -> pd.DataFrame:
+def to_frame(rows: list[tuple], now: float | None = None, deadlines=None) -> pd.DataFrame:
     """At most one page of rows, built column by column in plain Python (no per-column
-    pandas map/to_datetime calls beyond one: their fixed cost dominates at 50 rows)."""
+    pandas map/to_datetime calls beyond one: their fixed cost dominates at 50 rows).
+    With `deadlines`, a "due" column: "due in 2 h", "overdue", or empty for a workflow without one."""
     now = time.time() if now is None else now
     cols = list(zip(*rows)) if rows else [()] * len(ROW_COLUMNS)
     thread_id, workflow, node, kind, preview, since, _error = cols
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "workflow": [w or "unknown" for w in workflow],
         "thread_id": list(thread_id),
         "waiting at": [n or "" for n in node],
@@ -152,12 +169,17 @@ def to_frame(rows: list[tuple], now: float | None = None) -> pd.DataFrame:
         "waiting for": [humanize_age(now - s) if s is not None else "" for s in since],
         "since": pd.to_datetime(pd.Series(since, dtype="float64"), unit="s", utc=True),
     }, columns=COLUMNS)
+    if deadlines:
+        frame.insert(frame.columns.get_loc("waiting for") + 1, "due",
+                     [deadlines.words(w, s, now) for w, s in zip(workflow, since)])
+    return frame
 
 
-def page_of(rows: list[tuple], total: int, q: InboxQuery) -> InboxPage:
+def page_of(rows: list[tuple], total: int, q: InboxQuery, now: float | None = None, deadlines=None) -> InboxPage:
     size = max(1, min(int(q.page_size), MAX_PAGE_SIZE))
     pages = max(1, -(-total // size))
-    return InboxPage(rows=to_frame(rows), total=total, page=min(max(1, q.page), pages), pages=pages)
+    shown = deadlines if q.status == "waiting" else None  # a finished or failed thread is due nothing
+    return InboxPage(rows=to_frame(rows, now, shown), total=total, page=min(max(1, q.page), pages), pages=pages)
 
 
 def _distinct(column: str, status: str) -> str:
@@ -175,6 +197,7 @@ class IndexReader:
 
     def __init__(self, snapshots, dialect: ModuleType) -> None:
         self.snapshots, self.dialect = snapshots, dialect
+        self.deadlines = None  # console/deadlines.Deadlines, set by the Console when the policy has any
 
     def snapshot(self):
         return self.snapshots.snapshot()
@@ -183,11 +206,12 @@ class IndexReader:
         self.snapshots.close()
 
     def page(self, q: InboxQuery, now: float | None = None) -> InboxPage:
-        rows_sql, rows_params, count_sql, count_params = page_sql(q, time.time() if now is None else now, self.dialect)
+        now = time.time() if now is None else now
+        rows_sql, rows_params, count_sql, count_params = page_sql(q, now, self.dialect, self.deadlines)
         with self.snapshot() as conn:
             rows = conn.execute(rows_sql, rows_params).fetchall()
             total = conn.execute(count_sql, count_params).fetchone()[0]
-        return page_of(rows, int(total), q)
+        return page_of(rows, int(total), q, now, self.deadlines)
 
     def counts(self) -> pd.DataFrame:
         with self.snapshot() as conn:

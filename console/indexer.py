@@ -8,6 +8,8 @@ from console.threads import ThreadView
 from console.threads_reader import ThreadReader
 
 DERIVE_BATCH = 100
+BACKLOG_BATCH = 500  # while a backlog lasts (a first start): fewer claims, mark reads and transactions per thread
+YIELD_EVERY = 20  # preloaded reads never wait: let the loop serve the pages' calls between a few of them
 
 
 class Indexer:
@@ -43,17 +45,21 @@ class Indexer:
             if only is not None:
                 bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
             else:
-                bound, thread_ids = await self.store.marked_batch(limit)
+                bound, thread_ids = await self.store.claim_marked(limit)  # not the threads another replica derives
             if not thread_ids:
                 return 0
             fresh = fresh or {}
             stale = [t for t in thread_ids if t not in fresh]
             running = await self.store.pending_decision_threads(stale) if stale else set()
+            # The batch's latest checkpoints in one pass: per-thread saver reads were mostly thread hops.
+            preloaded = await self.reader.preload(stale)
             rows, gone = [], []
-            for thread_id in thread_ids:
+            for n, thread_id in enumerate(thread_ids, start=1):
                 # One at a time: overlapping reads was measured no faster (the GIL and the
                 # saver's lock serialise them), and it keeps the loop responsive between reads.
-                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running)
+                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running, preloaded)
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
                 if view is None:
                     gone.append(thread_id)
                 else:

@@ -17,6 +17,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console import bulk, queue
 from console.bridge import Bridge, StreamResult
 from console.comments import Comments, comments_frame
+from console.deadlines import DeadlineError, DeadlineTimer, load_deadlines
 from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
 from console.errors import (ConfigurationError, ConsoleError, DatabaseBusy, DatabaseUnavailable, NotAllowed, ThreadNotFound,
@@ -24,13 +25,20 @@ from console.errors import (ConfigurationError, ConsoleError, DatabaseBusy, Data
 from console.policy import PolicyError, load_policy
 from console.queue import Assignments, Holder
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
-from console.indexer import DERIVE_BATCH, Indexer
+from console import insight
+from console.insight import Activity, ActivityQuery, Scope
+from console.indexer import BACKLOG_BATCH, DERIVE_BATCH, Indexer
+from console.notify import Notifier
+from console.read_cache import ReadCache
 from console.recovery import Recovery
+from console.formats import diff
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
 from console.store import Store, is_busy, open_postgres
-from console.threads import ThreadView, check_thread_id, history
+from console.store.outbox import Outbox
+from console.threads import ThreadView, check_thread_id
+from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, history_table
 from console.threads_reader import ThreadReader
 from console.start_input import InputField, input_fields
 from workflows.registry import WorkflowProblem, load_registry
@@ -46,6 +54,7 @@ TICK_S = 0.1  # the deriver's pace while threads keep changing
 IDLE_TICK_S = 1.0
 TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
 RECOVERY_S = 5.0
+VIEWS_KEPT = 500  # thread views, histories and decision lists kept for every session (a few MB)
 
 
 def _check_database_file(path: Path, create: bool = True) -> None:
@@ -69,6 +78,17 @@ def _check_database_file(path: Path, create: bool = True) -> None:
         raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
 
 
+def decision_frame(rows: list[dict], reviewer: Reviewer | None = None) -> pd.DataFrame:
+    """Log rows as the pages show them: one reviewer's, or all; typed (demo) names marked as unverified."""
+    if reviewer is not None:
+        rows = [r for r in rows if r["reviewer"] == reviewer.name]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
+        frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
+    return frame
+
+
 class Console:
     """Holds the parts (thread reader, indexer, recovery, decisions) and turns each page call into one bridge call."""
 
@@ -79,14 +99,19 @@ class Console:
         try:
             # Typed demo names are all trusted alike; signed-in people see only, until granted more.
             self.policy = load_policy(self.settings.policy_path, "admin" if self.settings.auth_mode == "demo" else "viewer")
-        except PolicyError as exc:
+            self.deadlines = load_deadlines(self.settings.policy_path)
+        except (PolicyError, DeadlineError) as exc:
             raise ConfigurationError(str(exc)) from exc
         self.bridge = Bridge()
         self._background: asyncio.Task | None = None
+        # Shared by every session of this process; keys name exactly what was read (see thread()).
+        self._views, self._histories, self._decision_rows = ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT), ReadCache(VIEWS_KEPT)
         if self.settings.database_url:
             self.reader = postgres_reader(self.settings.database_url, self.settings.busy_timeout_s)
         else:
             self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
+        self.reader.deadlines = self.deadlines  # the inbox's "due" column and its overdue-first order
+        self._deadline_pass: asyncio.Task | None = None
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
@@ -118,6 +143,12 @@ class Console:
         self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
+        self.time_travel = TimeTravel(self.decisions)
+        self.outbox = Outbox(self.store.db, bool(self.settings.database_url))
+        await self.outbox.setup()
+        self.notifier = Notifier(self.settings.notify_urls, self.settings.base_url, self.outbox, self.registry)
+        self.decisions.listeners.append(self.notifier.on_outcome)
+        self.timer = DeadlineTimer(self.deadlines, self.outbox, self.threads, self.decisions, self.notifier, self.registry)
         await self.recovery.recover_orphans()
         self.assignments, self.comments = Assignments(self.store), Comments(self.store)
         await self.assignments.setup()  # rc_assignments and rc_comments (console/store/queue_sql.py)
@@ -152,8 +183,9 @@ class Console:
             raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
 
     async def _close_async(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
+        for task in (self._background, self._deadline_pass):
+            if task is not None:
+                task.cancel()
         if self.store is not None:
             await self.store.close()
         if self._saver_conn is not None:
@@ -167,13 +199,14 @@ class Console:
 
     async def _keep_fresh(self) -> None:
         """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
-        last_beat = last_recovery = last_trigger_check = time.monotonic()
-        idle = TICK_S
+        last_beat = last_recovery = last_trigger_check = last_deadlines = time.monotonic()
+        idle, batch = TICK_S, DERIVE_BATCH
         while True:
             try:
-                derived = await self.indexer.derive()
-                # A full batch means a backlog (backfill, a burst elsewhere): go on at once,
-                # after yielding so the loop serves other calls between batches.
+                derived = await self.indexer.derive(limit=batch)
+                # A full batch means a backlog (backfill, a burst elsewhere): go on at once, in
+                # larger batches, after yielding so the loop serves other calls between batches.
+                batch = BACKLOG_BATCH if derived >= batch else DERIVE_BATCH
                 if derived >= DERIVE_BATCH:
                     await asyncio.sleep(0)
                 else:
@@ -191,11 +224,38 @@ class Console:
                 if now - last_recovery >= RECOVERY_S:
                     last_recovery = now
                     await self.recovery.recover_orphans()
+                if now - last_deadlines >= self.settings.deadline_check_s:
+                    last_deadlines = now
+                    self._start_deadline_pass()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a busy database now is fine later
                 log.exception("background refresh failed")
                 await asyncio.sleep(TICK_S)
+
+    def _start_deadline_pass(self) -> None:
+        """A pass of the deadline timer in a task of its own: a default decision's run must not hold up the deriver."""
+        if not (self.deadlines or self.notifier.enabled):
+            return
+        if self._deadline_pass is None or self._deadline_pass.done():
+            self._deadline_pass = asyncio.get_running_loop().create_task(self._deadline_pass_safely())
+
+    async def _deadline_pass_safely(self) -> None:
+        try:
+            await self.timer.tick()
+        except Exception:  # a busy database now is fine at the next pass
+            log.exception("deadline pass failed")
+
+    def run_deadlines(self, now: float | None = None):
+        """One pass of the deadline timer now (tests and tools; the console runs it by itself every few seconds)."""
+        return self.bridge.run(self.timer.tick(now), self.settings.run_timeout_s)
+
+    def notifications(self) -> list[dict]:
+        """The outbox's rows, oldest first (tests and tools)."""
+        async def rows():
+            await self.notifier.settled()
+            return await self.outbox.rows()
+        return self.bridge.run(rows(), self.settings.call_timeout_s)
 
     # ---- reading threads -------------------------------------------------------------
 
@@ -209,7 +269,16 @@ class Console:
                 size = await self.store.thread_bytes(thread_id)
                 if size > self.settings.large_thread_bytes:
                     raise ThreadTooLarge(thread_id, size, await self.store.thread_row(thread_id))
-            return await self.threads.load(thread_id)
+            # Twenty reviewers on one thread read it once: the stamp names every row the view is
+            # read from, so an unchanged stamp is the same view (read before the view, so a change
+            # between the two is keyed under the old stamp, which no later read sees again).
+            key = (thread_id, await self.store.thread_stamp(thread_id), await self.store.has_pending_decision(thread_id))
+            view = self._views.get(key)
+            if view is None:
+                view = await self.threads.load(thread_id, key[2])
+                if view is not None:
+                    self._views.put(key, view)
+            return view
 
         view = self.bridge.run(load(), self.settings.call_timeout_s)
         if view is None:
@@ -217,19 +286,37 @@ class Console:
         return view
 
     def history(self, view: ThreadView) -> pd.DataFrame:
-        """Checkpoints of a thread already loaded (`thread()`), newest first, with the decisions taken at each."""
+        """Saved steps of a thread already loaded (`thread()`), newest first, in words, with the decisions taken at each."""
         if view.workflow not in self.graphs:
             return pd.DataFrame()
-        rows = self.bridge.run(history(self.graphs[view.workflow], view), self.settings.call_timeout_s)
-        frame = pd.DataFrame(rows)
-        decisions = self.bridge.run(self.store.decisions(view.thread_id), self.settings.call_timeout_s)
-        if not frame.empty:
-            by_checkpoint = {}
-            for d in decisions:
-                if d["outcome"] == "applied" and d["result_checkpoint_id"]:
-                    by_checkpoint.setdefault(d["checkpoint_id"], f"{d['action']} by {d['reviewer']}")
-            frame["decision"] = frame["checkpoint_id"].map(lambda c: by_checkpoint.get(c, ""))
-        return frame
+        return pd.DataFrame(history_table(self._steps(view), self._decisions_of(view.thread_id)))
+
+    def _steps(self, view: ThreadView) -> list:
+        """The thread's saved steps behind its latest checkpoint: those never change, so they are
+        shared by every session, per latest checkpoint (a fork makes a new latest one)."""
+        key = (view.thread_id, view.checkpoint_id, tuple(p.node for p in view.interrupts))
+        rows = self._histories.get(key)
+        if rows is None:
+            rows = self.bridge.run(self.time_travel.steps(view), self.settings.call_timeout_s)
+            if rows and rows[0].checkpoint_id == view.checkpoint_id:  # not moved on since the view was read
+                self._histories.put(key, rows)
+        return rows
+
+    def reopen_choices(self, view: ThreadView) -> dict[str, str]:
+        """The saved steps an administrator may reopen this thread from: checkpoint id → a label in words."""
+        if view.workflow not in self.graphs:
+            return {}
+        return {r.checkpoint_id: f"Step {r.step}: {r.what}; then waited for {r.waits}"
+                + ("" if r.current else " (an earlier branch)") for r in self._steps(view) if r.reopenable}
+
+    def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
+        """Which steps a reopen from that saved step runs again (InvalidAnswer if it cannot be reopened)."""
+        return self.bridge.run(self.time_travel.plan(view, checkpoint_id), self.settings.call_timeout_s)
+
+    def reopen(self, request: ReopenRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
+        """Reopen a thread from an earlier saved step (admins); yields live progress, then the Outcome."""
+        return self._unwrap(self.bridge.stream(lambda emit: self.time_travel.reopen(request, reviewer, emit),
+                                               self.settings.run_timeout_s))
 
     # The inbox reads the index directly (console/inbox.py): no bridge hop, no derive on
     # the way. The background deriver keeps the index within ~1 s of the saver's tables;
@@ -262,13 +349,27 @@ class Console:
 
     def decision_log(self, thread_id: str | None = None, reviewer: Reviewer | None = None) -> pd.DataFrame:
         """Decisions, newest first; typed (demo) names are marked as unverified."""
-        rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
-        if reviewer is not None:
-            rows = [r for r in rows if r["reviewer"] == reviewer.name]
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
-        return frame
+        rows = self._decisions_of(thread_id) if thread_id else self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+        return decision_frame(rows, reviewer)
+
+    def _decisions_of(self, thread_id: str) -> list[dict]:
+        """One thread's decisions, read once per change of the decision log (the thread page asks
+        twice a rerun: its history and its log). Rows change only while pending, so the log's newest
+        id and its pending count name every state of it (index_version's last two)."""
+        key = (thread_id, *self.index_version()[1:])
+        rows = self._decision_rows.get(key)
+        if rows is None:
+            rows = self.bridge.run(self.store.decisions(thread_id), self.settings.call_timeout_s)
+            self._decision_rows.put(key, rows)
+        return rows
+
+    def activity(self, query: ActivityQuery, scope: Scope) -> Activity:
+        """The Activity page's figures, from aggregates (console/insight.py)."""
+        return insight.read(self.reader, query, scope, self.registry)
+
+    def activity_choices(self, scope: Scope) -> tuple[dict[str, str], list[tuple[str, bool]]]:
+        """The workflows and reviewers the Activity filters offer to this scope."""
+        return insight.choices(self.reader, scope, self.registry)
 
     def filter_choices(self) -> dict[str, list[str]]:
         return self._read(self.reader.filter_choices)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -56,10 +56,28 @@ class Settings:
     proxy_header: str = "X-Forwarded-Email"
     # Permission policy file (TOML); without one, demo users are admins and signed-in users viewers.
     policy_path: str = ""
+    # Where notifications go: apprise URLs (json://…, slack://…, mailto://…), separated by spaces
+    # (not commas: an e-mail URL may list several recipients with them).
+    notify_urls: tuple[str, ...] = ()
+    # The console's address as reviewers reach it, for the deep links in notifications.
+    base_url: str = "http://localhost:8501"
+    # How often the deadline timer looks for due threads and sends waiting notifications (seconds).
+    deadline_check_s: float = 15.0
+    # A LangGraph Server (http://127.0.0.1:2024) whose threads the console reads and answers through
+    # langgraph-sdk instead of a local saver; empty = the local checkpoint database.
+    server_url: str = ""
+    # Its API key (sent as X-Api-Key), and/or one "Name: value" header for a proxy in front of it.
+    server_api_key: str = field(default="", repr=False)
+    server_header: str = field(default="", repr=False)
+    # Only threads whose metadata holds these pairs (JSON object), e.g. {"team": "billing"}.
+    server_metadata: str = ""
 
     @property
     def database_label(self) -> str:
         """Where the checkpoints are, for people: the file, or PostgreSQL's host:port/db (never a password)."""
+        if self.server_url:
+            from console.server.client import describe_server
+            return f"LangGraph Server {describe_server(self.server_url)}"
         if self.database_url:
             from console.store.postgres_driver import describe_url
             return f"PostgreSQL {describe_url(self.database_url)}"
@@ -72,16 +90,19 @@ def load_settings() -> Settings:
         for part in os.environ.get("REVIEW_CONSOLE_WORKFLOWS", "").split(",")
         if part.strip()
     )
-    configured = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
+    explicit = os.environ.get("REVIEW_CONSOLE_DB", "").strip()
+    server = os.environ.get("REVIEW_CONSOLE_SERVER", "").strip()
+    # With a server, the database holds only the console's own claims and log, apart from local demo checkpoints.
+    configured = explicit or ("data/server-console.db" if server else "")
     url = configured if configured.split(":", 1)[0].lower() in ("postgres", "postgresql") else ""
-    seed_demo = _flag("REVIEW_CONSOLE_DEMO", not url)
+    seed_demo = _flag("REVIEW_CONSOLE_DEMO", not url and not server)
     # Demo workflows are shown exactly when demo threads may be seeded, unless said otherwise;
     # without them there is nothing to seed.
     demo_workflows = _flag("REVIEW_CONSOLE_DEMO_WORKFLOWS", seed_demo)
     return Settings(
         db_path=Path(configured or "data/checkpoints.db"),
         database_url=url,
-        create_db=_flag("REVIEW_CONSOLE_CREATE_DB", not configured or seed_demo),
+        create_db=_flag("REVIEW_CONSOLE_CREATE_DB", not explicit or seed_demo),
         extra_workflows=workflows,
         seed_demo=seed_demo and demo_workflows,
         demo_workflows=demo_workflows,
@@ -94,4 +115,11 @@ def load_settings() -> Settings:
         auth_mode=os.environ.get("REVIEW_CONSOLE_AUTH", "demo").strip().lower() or "demo",
         proxy_header=os.environ.get("REVIEW_CONSOLE_PROXY_HEADER", "").strip() or "X-Forwarded-Email",
         policy_path=os.environ.get("REVIEW_CONSOLE_POLICY", "").strip(),
+        notify_urls=tuple(u for u in os.environ.get("REVIEW_CONSOLE_NOTIFY", "").split() if u),
+        base_url=os.environ.get("REVIEW_CONSOLE_BASE_URL", "").strip() or "http://localhost:8501",
+        deadline_check_s=_float("REVIEW_CONSOLE_DEADLINE_CHECK", 15.0),
+        server_url=server,
+        server_api_key=os.environ.get("REVIEW_CONSOLE_SERVER_API_KEY", "").strip(),
+        server_header=os.environ.get("REVIEW_CONSOLE_SERVER_HEADER", "").strip(),
+        server_metadata=os.environ.get("REVIEW_CONSOLE_SERVER_METADATA", "").strip(),
     )

@@ -17,6 +17,11 @@ from console.threads import check_thread_id
 log = logging.getLogger("review_console")
 
 
+def new_thread_id() -> str:
+    """A short random id with no workflow id in it: the id is on every screen, the workflow's title beside it."""
+    return f"thread-{uuid.uuid4().hex[:10]}"
+
+
 async def start_thread(parts: "Decisions", workflow: str, inputs: dict | str, reviewer: Reviewer, thread_id: str | None, emit) -> Outcome:
     """`parts`: the decision path's registry, graphs, saver, store, reader and indexer (a start is logged like a decision)."""
     spec = parts.registry.get(workflow)
@@ -26,7 +31,7 @@ async def start_thread(parts: "Decisions", workflow: str, inputs: dict | str, re
     if thread_id:
         thread_id = check_thread_id(thread_id)
     else:
-        thread_id = f"{workflow}-{uuid.uuid4().hex[:10]}"
+        thread_id = new_thread_id()
     record = {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
               "workflow": workflow, "checkpoint_id": "", "interrupt_id": "start", "action": "start",
               "answer": {"input": inputs}}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console import formats as payloads
+from console import formats
 from console import wording
 from console.jsonable import shorten, to_jsonable
 from console.errors import ThreadNotFound, ThreadUnreadable
@@ -43,7 +43,7 @@ class PendingInterrupt:
     id: str
     node: str  # the step that asks; inside a subgraph "parent:child" (node names cannot hold ":")
     value: Any
-    request: payloads.ReviewRequest
+    request: formats.ReviewRequest
     response_schema: dict | None = None
 
 
@@ -61,9 +61,10 @@ class ThreadView:
     created_at: str | None
     values: dict[str, Any]
     interrupts: list[PendingInterrupt] = field(default_factory=list)
-    static_request: payloads.ReviewRequest | None = None
+    static_request: formats.ReviewRequest | None = None
     error: str | None = None
     error_node: str | None = None
+    error_type: str | None = None  # the exception's type name, for the page's Details only
     step_titles: dict[str, str] = field(default_factory=dict)  # node → the title the workflow gives it
 
     @property
@@ -79,14 +80,14 @@ class ThreadView:
     @property
     def preview(self) -> str:
         if self.error:
-            return shorten(f"Error: {self.error}", payloads.PREVIEW_CHARS)
+            return shorten(f"Error: {self.error}", formats.PREVIEW_CHARS)
         if self.interrupts:
             return self.interrupts[0].request.preview
         if self.static_request is not None:
             return self.static_request.preview
         for key in ("final", "draft"):
             if isinstance(self.values.get(key), str):
-                return shorten(self.values[key], payloads.PREVIEW_CHARS)
+                return shorten(self.values[key], formats.PREVIEW_CHARS)
         return ""
 
     def index_row(self) -> dict[str, Any]:
@@ -164,9 +165,11 @@ async def _with_subgraph_steps(graph, config: dict, snapshot):
     return snapshot
 
 
-async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False) -> ThreadView | None:
-    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt."""
-    config = {"configurable": {"thread_id": thread_id}}
+async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: bool = False,
+                    saver=None) -> ThreadView | None:
+    """Raises ThreadUnreadable (a sentence) for saved data that does not decode, or decodes to no interrupt.
+    `saver`: a PreloadedSaver lent to the graph for this read (the indexer's batches)."""
+    config = saver.config(thread_id) if saver is not None else {"configurable": {"thread_id": thread_id}}
     snapshot = await decoded(graph.aget_state(config), thread_id)
     if not snapshot.config.get("configurable", {}).get("checkpoint_id"):
         return None
@@ -189,7 +192,8 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
     failed = [t for t in snapshot.tasks if t.error is not None]
     if failed:
         view.status = "failed"
-        view.error = str(failed[0].error)
+        # LangGraph saves repr(exc): the reviewer reads the message; the type waits under Details.
+        view.error, view.error_type = wording.split_error(str(failed[0].error))
         view.error_node = failed[0].name
     for task in (await _with_subgraph_steps(graph, config, snapshot)).tasks:
         for item in task.interrupts:
@@ -200,7 +204,7 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
                 schema = getattr(item, "response_schema", None)
                 schema = schema if isinstance(schema, dict) else None
                 view.interrupts.append(PendingInterrupt(item.id, _asking_step(task, item.id), item.value,
-                                                        payloads.describe(item.value, schema), schema))
+                                                        formats.describe(item.value, schema), schema))
     if view.status != "failed" and snapshot.next:
         view.status = "waiting"
         if view.interrupts:
@@ -214,7 +218,7 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
                 view.pause_kind, node = "after", sorted(after)[0]
             else:
                 view.pause_kind = "paused"
-            view.static_request = payloads.describe_static_pause(
+            view.static_request = formats.describe_static_pause(
                 to_jsonable(values), wording.step_label(node, view.step_titles), view.pause_kind)
     if running and view.status != "finished":
         view.status = "running"

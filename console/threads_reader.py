@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from console import wording
+from console.preloaded_saver import PreloadedSaver
 from console.threads import ThreadView, decoded, load_view, workflow_from_checkpoint
 
 log = logging.getLogger("review_console")
@@ -25,20 +26,29 @@ class ThreadReader:
         self._node_sets = {name: set(g.nodes) - {"__start__"} for name, g in graphs.items()}
         self._workflow_of: dict[str, str] = {}
 
-    async def load(self, thread_id: str, running: bool | None = None) -> ThreadView | None:
+    async def preload(self, thread_ids: list[str]) -> PreloadedSaver | None:
+        """The latest checkpoint rows of many threads, read in one pass (None where the store cannot)."""
+        rows = await self.store.latest_rows(thread_ids) if thread_ids else None
+        return None if rows is None else PreloadedSaver(self.saver, rows)
+
+    async def load(self, thread_id: str, running: bool | None = None, saver: PreloadedSaver | None = None) -> ThreadView | None:
         """The thread as it stands, or None when it does not exist. `running`: a decision is in flight
-        on it (None: ask the decision log)."""
+        on it (None: ask the decision log). `saver`: rows preloaded for a batch (`preload`)."""
         if running is None:
             running = await self.store.has_pending_decision(thread_id)
+        if saver is not None and thread_id not in saver.rows:
+            return None  # no checkpoint in the namespace the console reads: the thread is gone
         name = self._workflow_of.get(thread_id)
+        if name is None and saver is not None and saver.workflow(thread_id) in self.graphs:
+            name = saver.workflow(thread_id)  # a first start: the metadata names it, no checkpoint decoded twice
         if name is not None:
             # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
-            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running, saver=saver)
             if view is not None:
                 return view
             self._workflow_of.pop(thread_id, None)
         config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
-        latest = await decoded(self.saver.aget_tuple(config), thread_id)
+        latest = await decoded((saver or self.saver).aget_tuple(config), thread_id)
         if latest is None:
             return None
         name, _ = workflow_from_checkpoint(latest, self._node_sets)
@@ -51,12 +61,12 @@ class ThreadReader:
                 checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
                 values={}, error=self._not_loaded(name),
             )
-        return await load_view(self.graphs[name], self.registry[name], thread_id, running=running)
+        return await load_view(self.graphs[name], self.registry[name], thread_id, running=running, saver=saver)
 
-    async def load_safely(self, thread_id: str, running: bool) -> ThreadView | dict | None:
+    async def load_safely(self, thread_id: str, running: bool, saver: PreloadedSaver | None = None) -> ThreadView | dict | None:
         """As `load`, but an unreadable thread becomes an index row saying so (it must not stop the index)."""
         try:
-            return await self.load(thread_id, running)
+            return await self.load(thread_id, running, saver)
         except Exception as exc:
             log.warning("thread %s cannot be read: %r", thread_id, exc)
             return {

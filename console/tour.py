@@ -12,11 +12,8 @@ class Step:
     title: str
     sentences: tuple[str, str]  # what the pattern is; what to do on the thread it opens
     guide: str  # the pattern's name in the LangGraph guide, for the presenter
-    workflow: str | None  # the demo workflow a fresh thread is started of; None: not ready yet
+    workflow: str  # the demo workflow a fresh thread is started of
     topic: str = ""  # the new thread's input
-    # Time travel will open a thread's history instead of starting a thread: the page it goes to,
-    # once the decision path offers it (issue 18, item 4). Until then the step says it is coming.
-    coming: bool = False
 
 
 STEPS: tuple[Step, ...] = (
@@ -49,9 +46,9 @@ STEPS: tuple[Step, ...] = (
           "Open it, restart the console (stop it and run the same command again), then reload the page: the thread waits at the same question."),
          "checkpointer", "content_approval", "a thread that outlives a restart"),
     Step("time_travel", "Go back to an earlier step",
-         ("Every saved step of a thread can be reopened, to try a different answer from that point on.",
-          "This part of the tour is coming soon; until then, each thread's History lists its saved steps."),
-         "checkpoint history and fork", None, coming=True),
+         ("Every saved step of a thread is kept, so an administrator can reopen the thread from an earlier one and try a different answer.",
+          "Open it and approve the post; then, under History, reopen it from the step that waited for review: the question is asked again."),
+         "get_state_history, then aupdate_state on an old checkpoint and resume", "content_approval", "going back in time"),
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -174,6 +176,32 @@ def final_status(values: Any) -> str | None:
 def _finished(view: "ThreadView") -> str:
     status = final_status(view.values)
     return f"The workflow finished{f' ({status})' if status else ''}."
+
+
+def _dotted(node: ast.AST) -> bool:
+    """A class name as repr writes it: Name or package.module.Name."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def split_error(text: str) -> tuple[str, str | None]:
+    """A saved step error, as LangGraph keeps it (`repr(exc)`: "RuntimeError('The printer is offline.')"),
+    split into its message and its type name: the page says the message, the type only under Details.
+    Read with ast, never evaluated; any other text is its own message."""
+    try:
+        call = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return text, None
+    if not (isinstance(call, ast.Call) and _dotted(call.func) and not call.keywords):
+        return text, None
+    try:
+        args = [ast.literal_eval(a) for a in call.args]
+    except ValueError:
+        return text, None
+    name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr
+    message = " ".join(str(a) for a in args).strip()
+    return message or "(the step gave no message)", name
 
 
 def stopped_in(view: "ThreadView | None") -> str:

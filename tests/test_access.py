@@ -46,13 +46,13 @@ def test_policy_roles_by_email_domain_group_and_workflow(policy_file):
 def test_a_viewer_calling_decide_directly_is_refused_and_logged(make_console, policy_file):
     console_ = make_console(auth_mode="oidc", policy_path=str(policy_file))
     with pytest.raises(NotAllowed, match="viewer"):
-        answer(console_, "demo-content_approval-1", "approve", reviewer=VIEWER)
-    assert console_.thread("demo-content_approval-1").status == "waiting"
-    row = console_.decision_log("demo-content_approval-1").iloc[0]
+        answer(console_, "demo-0001", "approve", reviewer=VIEWER)
+    assert console_.thread("demo-0001").status == "waiting"
+    row = console_.decision_log("demo-0001").iloc[0]
     assert row["outcome"] == "refused" and row["detail"].startswith("not allowed")
-    assert answer(console_, "demo-content_approval-1", "approve", reviewer=EDITOR).status == "applied"
+    assert answer(console_, "demo-0001", "approve", reviewer=EDITOR).status == "applied"
     with pytest.raises(NotAllowed):
-        answer(console_, "demo-gated_publication-1", "continue", reviewer=EDITOR)
+        answer(console_, "demo-0003", "continue", reviewer=EDITOR)
     with pytest.raises(NotAllowed):
         list(console_.start("gated_publication", "x", EDITOR))
 
@@ -72,7 +72,7 @@ def test_a_viewers_refused_start_is_logged(make_console, policy_file):
 
 def test_retry_is_for_admins(make_console, policy_file):
     console_ = make_console(auth_mode="oidc", policy_path=str(policy_file))
-    view = console_.thread("demo-content_approval-2")
+    view = console_.thread("demo-0002")
     request = DecisionRequest(view.thread_id, view.checkpoint_id, None, "retry")
     with pytest.raises(NotAllowed):
         list(console_.decide(request, EDITOR))
@@ -91,14 +91,14 @@ def signed_in(at, reviewer):
 
 
 def test_viewer_sees_the_thread_and_why_there_are_no_actions(oidc_app):
-    at = open_thread(signed_in(oidc_app, VIEWER), "demo-content_approval-1")
+    at = open_thread(signed_in(oidc_app, VIEWER), "demo-0001")
     assert not at.exception
     assert "your role (viewer) does not let you decide" in texts(at)
     assert next(b for b in at.button if b.label == "Approve").disabled
 
 
 def test_reviewer_decides_and_the_log_names_them(oidc_app):
-    at = open_thread(signed_in(oidc_app, EDITOR), "demo-content_approval-1")
+    at = open_thread(signed_in(oidc_app, EDITOR), "demo-0001")
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)
     at.switch_page("views/activity.py").run()
@@ -107,7 +107,7 @@ def test_reviewer_decides_and_the_log_names_them(oidc_app):
 
 
 def test_admin_can_decide_anywhere(oidc_app):
-    at = open_thread(signed_in(oidc_app, ADMIN), "demo-gated_publication-1")
+    at = open_thread(signed_in(oidc_app, ADMIN), "demo-0003")
     at = submit(at, "Continue")
     assert "now waits for your next decision: a check before “Publish article” runs." in texts(at)
 
@@ -116,6 +116,6 @@ def test_signed_out_user_is_asked_to_sign_in(oidc_app):
     oidc_app.user = {"is_logged_in": False}
     at = oidc_app.run()
     assert any(b.label == "Sign in" for b in at.sidebar.button)
-    at = open_thread(at, "demo-content_approval-1")
+    at = open_thread(at, "demo-0001")
     assert "Sign in to decide." in texts(at)
     assert next(b for b in at.button if b.label == "Approve").disabled

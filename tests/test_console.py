@@ -20,44 +20,44 @@ def test_first_start_seeds_every_kind_of_pause(demo):
     page = demo.inbox()
     assert page.total == 13  # 6 of the first three workflows, 7 of the interrupt-format workflows
     kinds = dict(zip(page.rows["thread_id"], page.rows["kind of pause"]))
-    assert kinds["demo-content_approval-1"] == "asks a question"
-    assert kinds["demo-gated_publication-1"] == "paused after a step"
-    assert kinds["demo-gated_publication-2"] == "paused before a step"
-    assert demo.thread("demo-two_stage_review-2").interrupts[0].request.step == 2
+    assert kinds["demo-0001"] == "asks a question"
+    assert kinds["demo-0003"] == "paused after a step"
+    assert kinds["demo-0004"] == "paused before a step"
+    assert demo.thread("demo-0006").interrupts[0].request.step == 2
 
 
 def test_approve_publishes_and_leaves_the_inbox(demo):
-    outcome = answer(demo, "demo-content_approval-1", "approve")
+    outcome = answer(demo, "demo-0001", "approve")
     assert outcome.status == "applied"
-    view = demo.thread("demo-content_approval-1")
+    view = demo.thread("demo-0001")
     assert view.status == "finished" and view.values["status"] == "published"
     assert view.values["final"] == view.values["draft"]
-    assert "demo-content_approval-1" not in waiting_ids(demo)
+    assert "demo-0001" not in waiting_ids(demo)
 
 
 def test_reject_needs_a_reason_and_records_it(demo):
     with pytest.raises(InvalidAnswer, match="Reason"):
-        answer(demo, "demo-content_approval-1", "reject", reason="  ")
-    assert demo.thread("demo-content_approval-1").status == "waiting"  # nothing was claimed or sent
-    outcome = answer(demo, "demo-content_approval-1", "reject", reason="Off brand")
+        answer(demo, "demo-0001", "reject", reason="  ")
+    assert demo.thread("demo-0001").status == "waiting"  # nothing was claimed or sent
+    outcome = answer(demo, "demo-0001", "reject", reason="Off brand")
     view = outcome.view
     assert view.status == "finished" and view.values["status"] == "rejected"
     assert view.values["reason"] == "Off brand" and "final" not in view.values
 
 
 def test_edit_publishes_the_edited_text_and_logs_before_and_after(demo):
-    before = demo.thread("demo-content_approval-2").interrupts[0].request.draft
+    before = demo.thread("demo-0002").interrupts[0].request.draft
     with pytest.raises(InvalidAnswer, match="empty"):
-        answer(demo, "demo-content_approval-2", "edit", draft="   ")
-    answer(demo, "demo-content_approval-2", "edit", draft="Our new hours: 9 to 5.")
-    view = demo.thread("demo-content_approval-2")
+        answer(demo, "demo-0002", "edit", draft="   ")
+    answer(demo, "demo-0002", "edit", draft="Our new hours: 9 to 5.")
+    view = demo.thread("demo-0002")
     assert view.values["final"] == "Our new hours: 9 to 5."
-    row = demo.decision_log("demo-content_approval-2").iloc[0]
+    row = demo.decision_log("demo-0002").iloc[0]
     assert (row["text_before"], row["text_after"], row["outcome"]) == (before, "Our new hours: 9 to 5.", "applied")
 
 
 def test_static_pauses_continue_and_edit_state(demo):
-    thread = "demo-gated_publication-1"
+    thread = "demo-0003"
     assert demo.thread(thread).pause_kind == "after"
     answer(demo, thread, "continue")
     view = demo.thread(thread)
@@ -70,13 +70,13 @@ def test_static_pauses_continue_and_edit_state(demo):
 
 
 def test_state_edit_at_the_first_gate_flows_into_the_next_step(demo):
-    answer(demo, "demo-gated_publication-1", "edit_state", draft="Short text.")
-    view = demo.thread("demo-gated_publication-1")
+    answer(demo, "demo-0003", "edit_state", draft="Short text.")
+    view = demo.thread("demo-0003")
     assert view.pause_kind == "before" and view.values["draft"].startswith("Short text.")
 
 
 def test_two_stage_review_answers_each_interrupt_in_order(demo):
-    thread = "demo-two_stage_review-1"
+    thread = "demo-0005"
     first = demo.thread(thread)
     assert first.interrupts[0].request.step == 1
     assert [a.key for a in first.interrupts[0].request.actions] == ["approve", "request_changes", "edit"]
@@ -108,20 +108,20 @@ def test_start_a_thread_runs_to_its_first_pause(demo):
 
 def test_restart_keeps_everything_and_can_resume(make_console, db_path):
     first = make_console()
-    answer(first, "demo-content_approval-1", "approve")
+    answer(first, "demo-0001", "approve")
     before = waiting_ids(first)
     first.close()
     second = make_console()
     assert waiting_ids(second) == before
-    assert second.thread("demo-content_approval-1").status == "finished"
+    assert second.thread("demo-0001").status == "finished"
     assert len(second.decision_log()) == 1
-    answer(second, "demo-two_stage_review-2", "approve")
-    assert second.thread("demo-two_stage_review-2").status == "finished"
+    answer(second, "demo-0006", "approve")
+    assert second.thread("demo-0006").status == "finished"
 
 
 def test_two_sessions_at_once_through_one_bridge(demo):
     """Two reviewers click at the same moment: different threads both apply; the same thread applies once."""
-    views = {t: demo.thread(t) for t in ("demo-content_approval-1", "demo-content_approval-2")}
+    views = {t: demo.thread(t) for t in ("demo-0001", "demo-0002")}
     results = {}
 
     def click(name, thread_id, reviewer):
@@ -139,8 +139,8 @@ def test_two_sessions_at_once_through_one_bridge(demo):
 
 
 def test_a_stale_decision_is_refused_with_who_answered(demo):
-    seen = demo.thread("demo-content_approval-1")
-    answer(demo, "demo-content_approval-1", "reject", reviewer=BOB, reason="No")
+    seen = demo.thread("demo-0001")
+    answer(demo, "demo-0001", "reject", reviewer=BOB, reason="No")
     items = list(demo.decide(DecisionRequest(seen.thread_id, seen.checkpoint_id, seen.interrupts[0].id, "approve"), ANN))
     assert items[-1].status == "refused"
     assert "Bob" in items[-1].message and "not applied" in items[-1].message
@@ -160,13 +160,13 @@ def test_unknown_thread_id(demo):
 
 def test_inbox_filters_search_sort_and_pages(demo):
     assert demo.inbox(InboxQuery(workflows=("gated_publication",))).total == 2
-    assert demo.inbox(InboxQuery(kinds=("before",))).rows["thread_id"].tolist() == ["demo-gated_publication-2"]
-    assert demo.inbox(InboxQuery(search="price change")).rows["thread_id"].tolist() == ["demo-two_stage_review-2"]
+    assert demo.inbox(InboxQuery(kinds=("before",))).rows["thread_id"].tolist() == ["demo-0004"]
+    assert demo.inbox(InboxQuery(search="price change")).rows["thread_id"].tolist() == ["demo-0006"]
     assert demo.inbox(InboxQuery(search="100%_")).total == 0  # LIKE wildcards are taken literally
     first_three = ("content_approval", "gated_publication", "two_stage_review")
     page = demo.inbox(InboxQuery(workflows=first_three, sort="thread id", oldest_first=False, page_size=4, page=2))
     assert page.total == 6 and page.pages == 2
-    assert page.rows["thread_id"].tolist() == ["demo-content_approval-2", "demo-content_approval-1"]
+    assert page.rows["thread_id"].tolist() == ["demo-0002", "demo-0001"]
 
 
 def test_database_path_problems_are_plain_sentences(tmp_path):

@@ -12,10 +12,10 @@ from ui import keys
 
 
 def test_a_click_on_what_someone_else_already_answered_is_refused_with_reload(app, db_path):
-    at = open_thread(app, "demo-content_approval-1")  # Ann opens the thread …
+    at = open_thread(app, "demo-0001")  # Ann opens the thread …
     other = Console(settings_for(str(db_path), seed_demo=False, offline_token_delay=0))
     try:  # … Bob, in another console process, approves it first
-        view = other.thread("demo-content_approval-1")
+        view = other.thread("demo-0001")
         list(other.decide(DecisionRequest(view.thread_id, view.checkpoint_id, view.interrupts[0].id, "approve"), BOB))
     finally:
         other.close()
@@ -77,7 +77,7 @@ def test_a_thread_left_half_way_by_a_crash_warns_before_continuing(app, db_path,
 def test_a_very_large_thread_opens_only_when_asked(app, monkeypatch):
     """Decoding a huge checkpoint costs seconds and gigabytes: the page asks first, then shows it all."""
     monkeypatch.setenv("REVIEW_CONSOLE_LARGE_THREAD_MB", "0.0001")  # every demo thread counts as large (100 bytes)
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     assert not at.exception
     assert "MB of saved data" in texts(at) and "Please review this post" not in texts(at)
     assert "the new reviewer console" in texts(at)  # the preview, from the index

@@ -369,7 +369,7 @@ def test_decision_across_workflow_versions_is_refused_and_flagged(make_console, 
 
 
 def test_a_second_click_on_step_one_of_two_questions_on_one_checkpoint_is_refused(demo):
-    seen = demo.thread("demo-two_stage_review-1")
+    seen = demo.thread("demo-0005")
     answer(demo, seen.thread_id, "approve", reviewer=BOB)  # step 1 → step 2, same checkpoint
     now = demo.thread(seen.thread_id)
     assert now.interrupts[0].request.step == 2
@@ -396,7 +396,7 @@ def test_a_start_left_pending_by_a_dead_console_is_settled_by_whether_the_thread
 
 @pytest.mark.sqlite_only  # opens the SQLite file itself (or is about SQLite files)
 def test_a_dead_consoles_answer_to_one_of_two_parallel_questions_is_not_taken_for_the_other(demo):
-    thread = "demo-parallel_review-1"
+    thread = "demo-0012"
     view = demo.thread(thread)
     a, b = view.interrupts
     bob = list(demo.decide(DecisionRequest(thread, view.checkpoint_id, b.id, "approve"), BOB))[-1]

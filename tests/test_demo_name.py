@@ -17,7 +17,7 @@ def remembered(app, monkeypatch):
 
 @pytest.mark.sqlite_only  # the sign-in is the same on either store
 def test_a_remembered_name_fills_the_field_and_stays_unverified(remembered):
-    at = open_thread(remembered, "demo-content_approval-1")
+    at = open_thread(remembered, "demo-0001")
     assert not at.exception
     assert at.sidebar.text_input(key=keys.REVIEWER_NAME).value == "Ann Example"
     assert "Demo mode: your name is not verified." in [c.value.split(" This")[0] for c in at.sidebar.caption]

@@ -28,7 +28,7 @@ def test_reset_keeps_a_teams_threads_and_their_decisions(demo):
     start(demo, "two_stage_review", "our look-alike", "demo-content_approval-9")
     start(demo, "content_approval", "answered by the team", "team-answered")
     assert answer(demo, "team-answered", "approve").status == "applied"
-    assert answer(demo, "demo-content_approval-1", "approve").status == "applied"  # done on a demo thread
+    assert answer(demo, "demo-0001", "approve").status == "applied"  # done on a demo thread
     team = {t: demo.thread(t) for t in ("team-post", "demo-content_approval-9", "team-answered")}
     log_before = demo.decision_log()
 

@@ -51,24 +51,24 @@ def test_plain_dict_answers_keep_their_shape():
 
 
 def test_agent_inbox_offers_only_allowed_actions_and_shows_markdown(demo):
-    request = demo.thread("demo-agent_inbox-1").interrupts[0].request
+    request = demo.thread("demo-0007").interrupts[0].request
     assert request.format == "agent_inbox" and action_keys(request) == ["accept", "edit", "response", "ignore"]
     assert "**Send an email**" in request.description
     assert "house style (`https://example.org/style`)" in safe_markdown(request.description)
-    two = demo.thread("demo-agent_inbox-2").interrupts[0].request
+    two = demo.thread("demo-0008").interrupts[0].request
     assert [action_keys(i) for i in two.items] == [["accept", "edit", "response", "ignore"], ["accept", "edit", "ignore"]]
     assert action_keys(two) == ["decide_each"]
 
 
 def test_agent_inbox_accept(demo):
-    outcome = decide(demo, "demo-agent_inbox-1", "accept")
+    outcome = decide(demo, "demo-0007", "accept")
     values = outcome.view.values
     assert values["responses"] == [{"type": "accept", "args": None}]
     assert values["results"][0].startswith("Email “The team about the spring opening hours” sent")
 
 
 def test_agent_inbox_edit_keeps_types(demo):
-    outcome = decide(demo, "demo-agent_inbox-1", "edit", **{
+    outcome = decide(demo, "demo-0007", "edit", **{
         "arg:to": "ann@example.org\nbob@example.org", "arg:subject": "New hours", "arg:body": "9 to 5", "arg:priority": 1})
     response = outcome.view.values["responses"][0]
     assert response == {"type": "edit", "args": {"action": "send_email", "args": {
@@ -79,20 +79,20 @@ def test_agent_inbox_edit_keeps_types(demo):
 
 def test_agent_inbox_edit_with_a_wrong_value_is_refused_before_sending(demo):
     with pytest.raises(InvalidAnswer, match="“Priority” must be a number"):
-        decide(demo, "demo-agent_inbox-1", "edit", **{"arg:to": "ann@example.org", "arg:priority": "high"})
-    assert demo.thread("demo-agent_inbox-1").status == "waiting"
+        decide(demo, "demo-0007", "edit", **{"arg:to": "ann@example.org", "arg:priority": "high"})
+    assert demo.thread("demo-0007").status == "waiting"
 
 
 def test_agent_inbox_response_and_ignore(demo):
-    outcome = decide(demo, "demo-agent_inbox-1", "response", response="Wait until Monday.")
+    outcome = decide(demo, "demo-0007", "response", response="Wait until Monday.")
     assert outcome.view.values["responses"] == [{"type": "response", "args": "Wait until Monday."}]
     assert outcome.view.values["results"] == ["Not done; the reviewer said: Wait until Monday."]
-    outcome = decide(demo, "demo-agent_inbox-2", "decide_each", items=[{"action": "ignore"}, {"action": "ignore"}])
+    outcome = decide(demo, "demo-0008", "decide_each", items=[{"action": "ignore"}, {"action": "ignore"}])
     assert outcome.view.values["responses"] == [{"type": "ignore", "args": None}] * 2
 
 
 def test_agent_inbox_list_is_answered_item_by_item(demo):
-    thread = "demo-agent_inbox-2"
+    thread = "demo-0008"
     with pytest.raises(InvalidAnswer, match="each of the 2 items"):
         decide(demo, thread, "decide_each", items=[{"action": "accept"}])
     with pytest.raises(InvalidAnswer, match="Item 2"):  # book_room does not allow a response
@@ -113,7 +113,7 @@ def test_agent_inbox_list_is_answered_item_by_item(demo):
 
 
 def test_hitl_shows_every_request_with_its_allowed_decisions(demo):
-    request = demo.thread("demo-tool_approval-1").interrupts[0].request
+    request = demo.thread("demo-0009").interrupts[0].request
     assert request.format == "hitl"
     assert [i.title for i in request.items] == ["The agent wants to run “send_email”", "The agent wants to run “delete_records”"]
     assert [action_keys(i) for i in request.items] == [["approve", "edit", "reject", "respond"], ["approve", "reject"]]
@@ -121,8 +121,8 @@ def test_hitl_shows_every_request_with_its_allowed_decisions(demo):
 
 
 def test_hitl_approve_all_runs_every_tool(demo):
-    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[{"action": "approve"}, {"action": "approve"}])
-    assert logged_answers(demo, "demo-tool_approval-1") == [{"decisions": [{"type": "approve"}, {"type": "approve"}]}]
+    outcome = decide(demo, "demo-0009", "decide_each", items=[{"action": "approve"}, {"action": "approve"}])
+    assert logged_answers(demo, "demo-0009") == [{"decisions": [{"type": "approve"}, {"type": "approve"}]}]
     results = tool_messages(outcome.view)
     assert results["send_email"].content.startswith("Email “The team about the charity run” sent")
     assert results["delete_records"].content == "Deleted the rows of test_records older than 365 days."
@@ -130,12 +130,12 @@ def test_hitl_approve_all_runs_every_tool(demo):
 
 
 def test_hitl_edit_and_reject_in_order(demo):
-    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
+    outcome = decide(demo, "demo-0009", "decide_each", items=[
         {"action": "edit", "inputs": {"arg:to": "board@example.org", "arg:subject": "Run",
                                       "arg:body": "See you there", "arg:priority": 1}},
         {"action": "reject", "inputs": {"message": "Keep the test records."}},
     ])
-    assert logged_answers(demo, "demo-tool_approval-1") == [{"decisions": [
+    assert logged_answers(demo, "demo-0009") == [{"decisions": [
         {"type": "edit", "edited_action": {"name": "send_email", "args": {
             "to": ["board@example.org"], "subject": "Run", "body": "See you there", "priority": 1}}},
         {"type": "reject", "message": "Keep the test records."},
@@ -146,7 +146,7 @@ def test_hitl_edit_and_reject_in_order(demo):
 
 
 def test_hitl_respond_answers_for_the_tool(demo):
-    outcome = decide(demo, "demo-tool_approval-1", "decide_each", items=[
+    outcome = decide(demo, "demo-0009", "decide_each", items=[
         {"action": "respond", "inputs": {"message": "Already sent yesterday."}}, {"action": "reject", "inputs": {}}])
     results = tool_messages(outcome.view)
     assert results["send_email"].content == "Already sent yesterday." and results["send_email"].status == "success"
@@ -170,7 +170,7 @@ def test_hitl_single_request_has_flat_actions(demo):
 
 
 def test_per_call_interrupts_answered_one_at_a_time(demo):
-    thread = "demo-tool_approval_per_call-1"
+    thread = "demo-0010"
     view = demo.thread(thread)
     assert [i.request.format for i in view.interrupts] == ["tool_approval", "tool_approval"]
     assert [action_keys(i.request) for i in view.interrupts] == [["approve", "edit", "reject", "respond"], ["approve", "reject"]]
@@ -186,7 +186,7 @@ def test_per_call_interrupts_answered_one_at_a_time(demo):
 
 
 def test_per_call_answers_sent_together_in_one_resume(demo):
-    thread = "demo-tool_approval_per_call-1"
+    thread = "demo-0010"
     view = demo.thread(thread)
     email, delete = view.interrupts
     edit = {"arg:to": "cfo@example.org", "arg:subject": "Budget", "arg:body": "Attached.", "arg:priority": 3}
@@ -201,7 +201,7 @@ def test_per_call_answers_sent_together_in_one_resume(demo):
 
 
 def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
-    pending = demo.thread("demo-tool_approval_per_call-1").interrupts[0]
+    pending = demo.thread("demo-0010").interrupts[0]
     inputs = {"arg:to": "cfo@example.org", "arg:subject": "s", "arg:body": "b", "arg:priority": 1}
     answer = formats.build_answer(pending.value, "edit", inputs, pending.response_schema)  # checked, and it fits
     assert answer["edited_action"]["args"]["to"] == ["cfo@example.org"]
@@ -214,7 +214,7 @@ def test_per_call_edit_is_checked_against_the_schema_before_sending(demo):
 
 
 def test_typed_form_follows_the_schema(demo):
-    pending = demo.thread("demo-refund_decision-1").interrupts[0]
+    pending = demo.thread("demo-0011").interrupts[0]
     fields = {f.name: f for f in pending.request.action("answer").fields}
     assert pending.request.format == "schema" and pending.request.message == "How should we handle this refund request?"
     assert fields["decision"].kind == "choice" and fields["decision"].choices == ("refund", "partial", "deny")
@@ -226,7 +226,7 @@ def test_typed_form_follows_the_schema(demo):
 
 
 def test_typed_answer_refused_by_the_console_names_the_field(demo):
-    thread = "demo-refund_decision-1"
+    thread = "demo-0011"
     with pytest.raises(InvalidAnswer, match="Please fill in “Decision”"):
         decide(demo, thread, "answer")
     with pytest.raises(InvalidAnswer, match="“Amount” must be at most 500"):
@@ -237,7 +237,7 @@ def test_typed_answer_refused_by_the_console_names_the_field(demo):
 
 
 def test_typed_answer_refused_by_langgraph_can_be_answered_again(demo):
-    thread = "demo-refund_decision-1"
+    thread = "demo-0011"
     before = demo.thread(thread)
     refused = decide(demo, thread, "answer", decision="deny", amount=0)  # passes the schema; the model's validator says no
     assert refused.status == "failed"
@@ -251,7 +251,7 @@ def test_typed_answer_refused_by_langgraph_can_be_answered_again(demo):
 
 
 def test_typed_answer_reaches_the_graph_with_its_types(demo):
-    outcome = decide(demo, "demo-refund_decision-1", "answer", decision="partial", amount=40, notify_customer=True,
+    outcome = decide(demo, "demo-0011", "answer", decision="partial", amount=40, notify_customer=True,
                      tags="damaged\n fragile \n", **{"return_label.carrier": "courier", "return_label.prepaid": False})
     assert outcome.view.values["decision"] == {
         "decision": "partial", "amount": 40.0, "notify_customer": True, "note": "", "tags": ["damaged", "fragile"],
@@ -274,7 +274,7 @@ def test_schema_forms_for_plain_json_schemas():
 
 
 def test_parallel_branches_answered_one_at_a_time(demo):
-    thread = "demo-parallel_review-1"
+    thread = "demo-0012"
     view = demo.thread(thread)
     assert sorted(i.node for i in view.interrupts) == ["brand_check", "legal_check"]
     legal = next(n for n, i in enumerate(view.interrupts) if i.node == "legal_check")
@@ -286,7 +286,7 @@ def test_parallel_branches_answered_one_at_a_time(demo):
 
 
 def test_parallel_branches_answered_together(demo):
-    thread = "demo-parallel_review-1"
+    thread = "demo-0012"
     view = demo.thread(thread)
     a, b = view.interrupts
     request = DecisionRequest(thread, view.checkpoint_id, a.id, "approve", {}, together=((b.id, "reject", {"reason": "Too long"}),))
@@ -296,7 +296,7 @@ def test_parallel_branches_answered_together(demo):
 
 
 def test_together_is_refused_whole_when_one_was_answered_meanwhile(demo):
-    thread = "demo-parallel_review-1"
+    thread = "demo-0012"
     seen = demo.thread(thread)
     a, b = seen.interrupts
     decide(demo, thread, "approve", index=1, reviewer=BOB)  # Bob answers b first
@@ -314,7 +314,7 @@ def test_together_is_refused_whole_when_one_was_answered_meanwhile(demo):
 
 
 def test_string_and_unknown_dict_get_free_form_answers(demo):
-    thread = "demo-open_question-1"
+    thread = "demo-0013"
     request = demo.thread(thread).interrupts[0].request
     assert request.format == "generic" and request.message == "Which venue should we book for the autumn party?"
     after = decide(demo, thread, "answer", text="The town hall", as_json=False)

@@ -39,11 +39,11 @@ def final_text(at):
 def test_demo_threads_of_every_format_have_plain_previews(app):
     at = app.run()
     table = inbox_table(at).set_index("thread_id")
-    for thread in ("demo-agent_inbox-1", "demo-agent_inbox-2", "demo-tool_approval-1", "demo-tool_approval_per_call-1",
-                   "demo-refund_decision-1", "demo-parallel_review-1", "demo-open_question-1"):
+    for thread in ("demo-0007", "demo-0008", "demo-0009", "demo-0010",
+                   "demo-0011", "demo-0012", "demo-0013"):
         preview = table.loc[thread, "preview"]
         assert preview and "**" not in preview and "<" not in preview
-    assert table.loc["demo-agent_inbox-2", "preview"].startswith("2 actions: send_email: Send an email")
+    assert table.loc["demo-0008", "preview"].startswith("2 actions: send_email: Send an email")
 
 
 def test_start_page_starts_every_format(app):
@@ -72,23 +72,23 @@ def test_start_page_starts_every_format(app):
 
 
 def test_agent_inbox_shows_description_safely_and_only_allowed_actions(app):
-    at = open_thread(app, "demo-agent_inbox-1")
+    at = open_thread(app, "demo-0007")
     assert not at.exception
     assert "The agent wants to run “send_email”" in texts(at)
     assert "Style guide: house style (`https://example.org/style`)" in texts(at)
     assert radios(at, "Your decision")[0].options == ["Accept", "Edit", "Respond", "Ignore"]
-    at = open_thread(at, "demo-agent_inbox-2")
+    at = open_thread(at, "demo-0008")
     assert [r.options for r in at.radio] == [["Accept", "Edit", "Respond", "Ignore"], ["Accept", "Edit", "Ignore"]]
 
 
 def test_agent_inbox_accept(app):
-    at = submit(open_thread(app, "demo-agent_inbox-1"), "Accept")
+    at = submit(open_thread(app, "demo-0007"), "Accept")
     assert not at.exception and "Done. The workflow finished (done)." in texts(at)
     assert "Email “The team about the spring opening hours” sent to team@example.org" in final_text(at)
 
 
 def test_agent_inbox_edit_keeps_numbers_and_lists(app):
-    at = open_thread(app, "demo-agent_inbox-1")
+    at = open_thread(app, "demo-0007")
     at = radios(at, "Your decision")[0].set_value("Edit").run()
     widget(at, "To").input("ann@example.org\nbob@example.org")
     widget(at, "Subject").input("Opening hours")
@@ -100,7 +100,7 @@ def test_agent_inbox_edit_keeps_numbers_and_lists(app):
 
 
 def test_agent_inbox_respond_needs_text(app):
-    at = open_thread(app, "demo-agent_inbox-1")
+    at = open_thread(app, "demo-0007")
     at = radios(at, "Your decision")[0].set_value("Respond").run()
     at = submit(at, "Send response")
     assert "Please fill in “Your response”" in texts(at)
@@ -110,14 +110,14 @@ def test_agent_inbox_respond_needs_text(app):
 
 
 def test_agent_inbox_ignore(app):
-    at = open_thread(app, "demo-agent_inbox-1")
+    at = open_thread(app, "demo-0007")
     at = radios(at, "Your decision")[0].set_value("Ignore").run()
     at = submit(at, "Ignore")
     assert "send_email was skipped." in final_text(at)
 
 
 def test_agent_inbox_list_answered_item_by_item(app):
-    at = open_thread(app, "demo-agent_inbox-2")
+    at = open_thread(app, "demo-0008")
     at = radios(at, "Decision on item 2")[0].set_value("Edit").run()
     widget(at, "Attendees").set_value(30)
     widget(at, "Catering").check()
@@ -131,7 +131,7 @@ def test_agent_inbox_list_answered_item_by_item(app):
 
 
 def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
-    at = open_thread(app, "demo-tool_approval-1")
+    at = open_thread(app, "demo-0009")
     assert not at.exception
     shown = texts(at)
     assert "1. The agent wants to run “send_email”" in shown and "2. The agent wants to run “delete_records”" in shown
@@ -139,13 +139,13 @@ def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
 
 
 def test_hitl_approve_all(app):
-    at = click(open_thread(app, "demo-tool_approval-1"), "Send all decisions")
+    at = click(open_thread(app, "demo-0009"), "Send all decisions")
     assert not at.exception and "Done. The workflow finished." in texts(at)
     assert "Deleted the rows of test_records older than 365 days." in final_text(at)  # the agent's last reply
 
 
 def test_hitl_edit_and_reject(app):
-    at = open_thread(app, "demo-tool_approval-1")
+    at = open_thread(app, "demo-0009")
     at = radios(at, "Decision on item 1")[0].set_value("Edit").run()
     widget(at, "Subject").input("Charity run on Sunday")
     at = radios(at, "Decision on item 2")[0].set_value("Reject").run()
@@ -158,7 +158,7 @@ def test_hitl_edit_and_reject(app):
 
 
 def test_hitl_respond_instead(app):
-    at = open_thread(app, "demo-tool_approval-1")
+    at = open_thread(app, "demo-0009")
     at = radios(at, "Decision on item 1")[0].set_value("Respond instead").run()
     at = click(at, "Send all decisions")
     assert "Item 1" in texts(at) and "Please fill in" in texts(at)  # nothing sent without the answer
@@ -171,7 +171,7 @@ def test_hitl_respond_instead(app):
 
 
 def test_per_call_questions_answered_one_at_a_time(app):
-    at = open_thread(app, "demo-tool_approval_per_call-1")
+    at = open_thread(app, "demo-0010")
     assert "2 questions wait at once" in texts(at)
     assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
     at = click(at, "Approve (this question only)", index=1)  # delete_records first
@@ -183,7 +183,7 @@ def test_per_call_questions_answered_one_at_a_time(app):
 
 
 def test_per_call_questions_answered_together(app):
-    at = open_thread(app, "demo-tool_approval_per_call-1")
+    at = open_thread(app, "demo-0010")
     at = radios(at, "Your decision")[0].set_value("Edit").run()
     widget(at, "Priority").set_value(3)
     at = radios(at, "Your decision")[1].set_value("Reject").run()
@@ -200,7 +200,7 @@ def test_per_call_questions_answered_together(app):
 
 
 def test_typed_form_is_built_from_the_schema(app):
-    at = open_thread(app, "demo-refund_decision-1")
+    at = open_thread(app, "demo-0011")
     assert not at.exception and "The workflow asks you to fill in a form" in texts(at)
     assert widget(at, "Decision").options == ["refund", "partial", "deny"]
     amount = widget(at, "Amount")
@@ -212,7 +212,7 @@ def test_typed_form_is_built_from_the_schema(app):
 
 
 def test_typed_answer_refused_by_the_workflow_shows_the_field_and_can_be_sent_again(app):
-    at = open_thread(app, "demo-refund_decision-1")
+    at = open_thread(app, "demo-0011")
     widget(at, "Decision").select("deny")
     at = submit(at, "Send answer")
     assert "“note”: Please say why the refund is denied" in texts(at) and "try again" in texts(at)
@@ -224,7 +224,7 @@ def test_typed_answer_refused_by_the_workflow_shows_the_field_and_can_be_sent_ag
 
 
 def test_typed_answer_partial_refund(app):
-    at = open_thread(app, "demo-refund_decision-1")
+    at = open_thread(app, "demo-0011")
     widget(at, "Decision").select("partial")
     widget(at, "Amount").set_value(40.0)
     widget(at, "Tags").input("damaged\nfragile")
@@ -237,7 +237,7 @@ def test_typed_answer_partial_refund(app):
 
 
 def test_parallel_checks_one_at_a_time(app):
-    at = open_thread(app, "demo-parallel_review-1")
+    at = open_thread(app, "demo-0012")
     assert "2 questions wait at once" in texts(at)
     at = click(at, "Approve (this question only)", index=0)
     assert not at.exception and "2 questions wait at once" not in texts(at) and "Waiting for a reviewer" in texts(at)
@@ -246,7 +246,7 @@ def test_parallel_checks_one_at_a_time(app):
 
 
 def test_parallel_checks_together_with_an_edit(app):
-    at = open_thread(app, "demo-parallel_review-1")
+    at = open_thread(app, "demo-0012")
     at = radios(at, "Your decision")[1].set_value("Edit").run()
     fill(at, "Edited draft", "The book sale: Saturday, 10 to 4.")
     at = confirm(click(at, "Send all answers together"))
@@ -258,7 +258,7 @@ def test_parallel_checks_together_with_an_edit(app):
 
 
 def test_open_questions_take_text_then_json(app):
-    at = open_thread(app, "demo-open_question-1")
+    at = open_thread(app, "demo-0013")
     assert "Which venue should we book for the autumn party?" in texts(at)
     fill(at, "Your answer", "The town hall")
     at = submit(at, "Send answer")

@@ -156,7 +156,7 @@ def test_an_index_of_the_first_layout_is_upgraded(make_console, db_path):
         DROP TABLE rc_counts;
         DROP INDEX rc_threads_by_age; DROP INDEX rc_threads_by_workflow_age;
         CREATE INDEX rc_threads_by_status ON rc_threads(status, waiting_since);
-        DELETE FROM rc_threads WHERE thread_id = 'demo-content_approval-2';
+        DELETE FROM rc_threads WHERE thread_id = 'demo-0002';
         DELETE FROM rc_meta WHERE key = 'index_version';
     """)
     conn.close()

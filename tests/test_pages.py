@@ -58,12 +58,12 @@ def test_choosing_a_row_opens_the_thread(app):
     at.session_state[keys.INBOX_TABLE] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not at.exception
-    assert at.query_params[keys.THREAD_ID] == ["demo-content_approval-1"] or at.query_params[keys.THREAD_ID] == "demo-content_approval-1"
+    assert at.query_params[keys.THREAD_ID] == ["demo-0001"] or at.query_params[keys.THREAD_ID] == "demo-0001"
     assert "Content approval" in texts(at)
 
 
 def test_deep_link_and_unknown_thread(app):
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     assert not at.exception
     assert "Content approval" in texts(at) and "Please review this post" in texts(at)
     at = open_thread(at, "no-such-thread")
@@ -73,7 +73,7 @@ def test_deep_link_and_unknown_thread(app):
 
 
 def test_approve(app):
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     at = submit(at, "Approve")
     assert not at.exception
     assert "Done. The workflow finished (published)." in texts(at)
@@ -81,7 +81,7 @@ def test_approve(app):
 
 
 def test_reject_needs_a_reason(app):
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     at = choose(at, "Reject")
     at = submit(at, "Reject")
     assert "Please fill in “Reason for rejecting”" in texts(at)
@@ -92,7 +92,7 @@ def test_reject_needs_a_reason(app):
 
 
 def test_edit_then_approve(app):
-    at = open_thread(app, "demo-content_approval-2")
+    at = open_thread(app, "demo-0002")
     at = choose(at, "Edit")
     fill(at, "Edited draft", "Open 9 to 5, every day.")
     at = submit(at, "Approve edited version")
@@ -104,7 +104,7 @@ def test_edit_then_approve(app):
 
 
 def test_static_pauses_with_a_state_edit(app):
-    at = open_thread(app, "demo-gated_publication-1")
+    at = open_thread(app, "demo-0003")
     assert "The workflow paused after “Draft article”" in texts(at)
     at = submit(at, "Continue")
     assert "Continued. The workflow now waits for your next decision: a check before “Publish article” runs." in texts(at)
@@ -117,7 +117,7 @@ def test_static_pauses_with_a_state_edit(app):
 
 
 def test_two_stage_review_both_steps(app):
-    at = open_thread(app, "demo-two_stage_review-1")
+    at = open_thread(app, "demo-0005")
     assert "Step 1 of 2" in texts(at)
     at = choose(at, "Request changes")
     fill(at, "What should change?", "Add the date")
@@ -142,13 +142,13 @@ def test_start_a_thread_and_find_it_in_the_inbox(app):
 
 def test_deciding_needs_a_name(app):
     app.session_state[keys.REVIEWER_NAME] = ""
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     assert "Enter your name in the sidebar to decide." in texts(at)
     assert next(b for b in at.button if b.label == "Approve").disabled
 
 
 def test_activity_page_lists_decisions(app):
-    at = open_thread(app, "demo-content_approval-1")
+    at = open_thread(app, "demo-0001")
     submit(at, "Approve")
     at.switch_page(keys.ACTIVITY_PAGE).run()
     assert not at.exception

@@ -134,4 +134,4 @@ def test_the_console_reconnects_after_its_connection_is_cut(make_console, store)
 def answer_ok(demo) -> bool:
     from tests.conftest import answer
 
-    return answer(demo, "demo-content_approval-1", "approve").status == "applied"
+    return answer(demo, "demo-0001", "approve").status == "applied"

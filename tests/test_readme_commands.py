@@ -33,7 +33,7 @@ ENV = r"(?:[A-Z_][A-Z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S+)\s+)*"
 PROGRAM = re.compile(rf"^{ENV}(\S+)")
 LOOKS_LIKE_A_COMMAND = re.compile(rf"^{ENV}(?:\.venv/bin/\S+|python3?|pip3?|streamlit|psql|createuser|createdb)(?:\s|$)")
 PLACEHOLDERS = ("…", "path/to/", "db.internal", "postgresql://", "<")
-BENCH_TINY = {"--threads": "1000", "--n": "3", "--sessions": "1", "--duration": "3"}  # 1000: the benches assert a full 50-row first page
+BENCH_TINY = {"--threads": "1000", "--n": "3", "--sessions": "1", "--duration": "3", "--decisions": "1000", "--repeat": "3"}  # 1000: the benches assert a full 50-row first page
 
 
 def blocks(lang: str) -> list[str]:
@@ -91,6 +91,8 @@ def fresh_clone(tmp_path: Path) -> Path:
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
     (clone / ".venv").symlink_to((ROOT / ".venv").resolve())
+    if (ROOT / ".venv-server").is_dir():  # the LangGraph Server bench starts `langgraph dev` from it
+        (clone / ".venv-server").symlink_to((ROOT / ".venv-server").resolve())
     return clone
 
 

@@ -1,13 +1,17 @@
 """Several console replicas on one database: decisions seen by each other, and applied once between processes."""
 
+import asyncio
 import json
 import subprocess
 import sys
 import time
 from collections import Counter
 
+import pytest
+
+import console.store.index as index_module
 from console.inbox import InboxQuery
-from tests.conftest import ANN, ROOT, answer
+from tests.conftest import ANN, ROOT, answer, raw_connect
 
 THREADS = 8
 
@@ -68,7 +72,7 @@ def test_two_replica_processes_race_and_each_thread_is_decided_once(make_console
 def test_a_decision_on_one_replica_shows_on_the_other(make_console):
     one = make_console(seed_demo=True)
     other = make_console(seed_demo=False)  # another replica: its own bridge, connections and index upkeep
-    thread = "demo-content_approval-1"
+    thread = "demo-0001"
     assert thread in set(other.inbox().rows["thread_id"])
     seen_by_other = other.thread(thread)
     assert answer(one, thread, "approve").status == "applied"
@@ -98,7 +102,7 @@ def test_replicas_starting_together_set_up_the_schema_once(make_console):
         s.start()
     for s in starters:
         s.join(120)
-    assert not errors and len(opened) == 2
+    assert not errors and len(opened) == 2, errors
     assert all(c.inbox().total >= 13 for c in opened)
 
 
@@ -127,3 +131,79 @@ def test_a_postgresql_url_is_the_one_setting(monkeypatch):
     assert settings.database_label == "PostgreSQL db.internal:5433/reviews"  # never the password
     monkeypatch.setenv("REVIEW_CONSOLE_DB", "data/team.db")
     assert load_settings().database_url == ""
+
+
+# ---- PostgreSQL replicas: a turn per thread, each change derived by one replica ------------------
+
+
+def _quiet(console_) -> None:
+    """Stop the background deriver, so the test says which replica derives when."""
+    console_.bridge.loop.call_soon_threadsafe(console_._background.cancel)
+    console_.bridge.run(asyncio.sleep(0))
+
+
+def _counting(console_) -> Counter:
+    """Count the threads this console derives (each a read of the thread through its reader)."""
+    counts: Counter = Counter()
+    load = console_.threads.load_safely
+
+    async def counted(thread_id, *args):
+        counts[thread_id] += 1
+        return await load(thread_id, *args)
+
+    console_.threads.load_safely = counted
+    return counts
+
+
+def _mark(store, thread_ids) -> None:
+    with raw_connect(store) as conn:
+        for t in thread_ids:
+            conn.execute(f"INSERT INTO rc_marks(thread_id) VALUES ('{t}')")
+
+
+@pytest.mark.postgres_only
+def test_a_change_is_derived_by_one_replica_only(make_console, store):
+    first, second = make_console(seed_demo=False), make_console(seed_demo=False)
+    threads = _start_threads(first, THREADS)
+    _until(lambda: second.index_backlog() == 0, "both indexed")
+    _quiet(first), _quiet(second)
+    derived_first, derived_second = _counting(first), _counting(second)
+    _mark(store, threads)
+    bound, mine = first.bridge.run(first.store.claim_marked(100))  # the first replica's pass has begun
+    assert sorted(mine) == sorted(threads)
+    assert second.bridge.run(second.indexer.derive()) == 0  # the second finds them all taken
+    assert first.bridge.run(first.indexer.derive()) == THREADS  # its own claims are its own
+    assert second.bridge.run(second.indexer.derive()) == 0  # derived and released: nothing left to do
+    assert derived_first == Counter(threads) and not derived_second
+    assert second.index_backlog() == 0
+
+
+@pytest.mark.postgres_only
+def test_a_dead_replicas_claims_are_taken_over(make_console, store, monkeypatch):
+    first, second = make_console(seed_demo=False), make_console(seed_demo=False)
+    threads = _start_threads(first, 2)
+    _until(lambda: second.index_backlog() == 0, "both indexed")
+    _quiet(first), _quiet(second)
+    _mark(store, threads)
+    first.bridge.run(first.store.claim_marked(100))  # then it dies: it never derives them
+    monkeypatch.setattr(index_module, "DERIVE_CLAIM_S", -1.0)  # its claims are now old
+    assert second.bridge.run(second.indexer.derive()) == 2
+    assert second.index_backlog() == 0
+
+
+@pytest.mark.postgres_only
+def test_a_decision_does_not_wait_for_another_threads_turn(make_console, store):
+    """One thread's write turn held open elsewhere: a decision on another thread applies; one on
+    that thread reports busy (the lock wait runs out), and applies once the turn is free."""
+    import psycopg
+    from console.store.postgres_driver import THREAD_LOCKS
+
+    console_ = make_console(seed_demo=False, busy_timeout_s=0.5)
+    held, free = _start_threads(console_, 2)
+    with psycopg.connect(store) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (THREAD_LOCKS, held))
+        assert answer(console_, free, "approve").status == "applied"
+        with pytest.raises(Exception, match="busy"):
+            answer(console_, held, "approve")
+        other.rollback()
+    assert answer(console_, held, "approve").status == "applied"

@@ -19,7 +19,7 @@ db, marker = sys.argv[1], sys.argv[2]
 blob = ormsgpack.packb(ormsgpack.Ext(0, ormsgpack.packb(("os", "system", f"touch {marker}"))))
 with sqlite3.connect(db) as conn:
     n = conn.execute("UPDATE writes SET type = 'msgpack', value = ? WHERE channel = '__interrupt__' "
-                     "AND thread_id = 'demo-content_approval-1'", (blob,)).rowcount
+                     "AND thread_id = 'demo-0001'", (blob,)).rowcount
 assert n == 1, n
 """
 
@@ -30,7 +30,7 @@ sys.path.insert(0, sys.argv[3])
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 async def main():
     async with AsyncSqliteSaver.from_conn_string(sys.argv[1]) as saver:
-        config = {"configurable": {"thread_id": "demo-content_approval-1", "checkpoint_ns": ""}}
+        config = {"configurable": {"thread_id": "demo-0001", "checkpoint_ns": ""}}
         await saver.aget_tuple(config)
 asyncio.run(main())
 """
@@ -53,7 +53,7 @@ def test_a_planted_constructor_does_not_run_in_the_console(make_console, db_path
     console_ = make_console()
     console_.inbox()
     try:
-        console_.thread("demo-content_approval-1")
+        console_.thread("demo-0001")
     except Exception:
         pass  # refusing to read it is fine; running it is not
     assert not marker.exists()
@@ -64,7 +64,7 @@ HARDENED = {
     "server": {"headless": True, "enableCORS": True, "enableXsrfProtection": True, "maxUploadSize": 5, "runOnSave": False},
     "client": {"showErrorDetails": "none", "toolbarMode": "viewer"},
     "browser": {"gatherUsageStats": False},
-    "runner": {"magicEnabled": False},
+    "runner": {"magicEnabled": False, "postScriptGC": False},
 }
 
 

@@ -85,10 +85,10 @@ def test_a_question_inside_a_subgraph_is_placed_at_the_step_that_asks(support):
 
 
 def test_each_outcome_has_its_own_sentence(support):
-    outcome = answer(support, "demo-two_stage_review-1", "request_changes", changes="Shorter")
+    outcome = answer(support, "demo-0005", "request_changes", changes="Shorter")
     assert outcome.message == "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."
-    assert answer(support, "demo-two_stage_review-1", "approve").message == "Done. The workflow finished (published)."
-    assert answer(support, "demo-gated_publication-1", "continue").message == (
+    assert answer(support, "demo-0005", "approve").message == "Done. The workflow finished (published)."
+    assert answer(support, "demo-0003", "continue").message == (
         "Continued. The workflow now waits for your next decision: a check before “Publish article” runs.")
     outcome = answer(support, "ticket-7", "edit", draft="This reply will explode.")
     assert outcome.status == "failed" and outcome.message == (
@@ -137,8 +137,8 @@ def test_the_inbox_speaks_in_titles_and_step_names(support_app):
     table = inbox_table(at)
     by_thread = dict(zip(table["thread_id"], table["waiting at"]))
     assert by_thread["ticket-7"] == SUBGRAPH_STEP
-    assert by_thread["demo-tool_approval-1"] == MIDDLEWARE_STEP
-    assert by_thread["demo-tool_approval_per_call-1"] == "Tool calls"
+    assert by_thread["demo-0009"] == MIDDLEWARE_STEP
+    assert by_thread["demo-0010"] == "Tool calls"
     assert dict(zip(table["thread_id"], table["workflow"]))["ticket-7"] == "Customer support desk"
     filters = {m.label: m for m in at.multiselect}
     assert "Customer support desk" in filters["Workflow"].options
@@ -152,7 +152,7 @@ def test_the_inbox_speaks_in_titles_and_step_names(support_app):
     assert sorted(inbox_table(at)["thread_id"]) == ["ticket-7", "ticket-8"]
     at = next(m for m in at.multiselect if m.label == "Workflow").set_value([]).run()
     at = next(m for m in at.multiselect if m.label == "Waiting at").set_value(["HumanInTheLoopMiddleware.after_model"]).run()
-    assert inbox_table(at)["thread_id"].tolist() == ["demo-tool_approval-1"]
+    assert inbox_table(at)["thread_id"].tolist() == ["demo-0009"]
 
 
 def test_the_thread_page_names_the_step_inside_the_subgraph(support_app):
@@ -167,13 +167,13 @@ def test_the_thread_page_names_the_step_inside_the_subgraph(support_app):
 
 
 def test_the_middleware_pause_is_named_by_what_happens_next(support_app):
-    at = open_thread(support_app, "demo-tool_approval-1")
+    at = open_thread(support_app, "demo-0009")
     assert "Waiting for a reviewer · asks a question before the agent's tool calls run" in texts(at)
     assert "HumanInTheLoopMiddleware" not in texts(at)
 
 
 def test_done_is_said_only_when_the_workflow_finished(support_app):
-    at = open_thread(support_app, "demo-two_stage_review-1")
+    at = open_thread(support_app, "demo-0005")
     at = choose(at, "Request changes")
     fill(at, "What should change?", "Shorter")
     at = submit(at, "Request changes")
@@ -192,7 +192,11 @@ def test_an_answer_that_fails_later_says_where(support_app):
     assert not at.exception
     shown = texts(at)
     assert "Your decision was applied, then the workflow stopped with an error in “Send the reply”" in shown
-    assert "Stopped in “Send the reply”: " in shown  # the header, after the reload
+    assert "The step “Send the reply” stopped with an error:" in shown  # the header, after the reload
+    assert "the mail server refused the reply" in shown and "RuntimeError(" not in shown  # no Python repr
+    (details,) = [e for e in at.expander if e.label == "Details"]  # the type name: there only
+    assert [t.value for t in details.text] == ["Kind of error (for the workflow's developer): RuntimeError"]
+    assert shown.count("RuntimeError") == 1
 
 
 def test_activity_shows_titles(support_app):

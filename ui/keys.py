@@ -80,3 +80,11 @@ def inbox_filter_key(name: str) -> str:
 def bulk_table_key(generation: int) -> str:
     """The bulk table's key: a new one after each approval, so the old ticks (now other rows) are gone."""
     return f"{INBOX_BULK_TABLE}:{generation}"
+
+
+# Time travel (ui/history.py)
+PENDING_REOPEN = "pending_reopen"  # a ReopenRequest set by the confirm button's callback, applied by the page body
+
+
+def reopen_key(thread_id: str, what: str) -> str:
+    return f"reopen:{thread_id}:{what}"

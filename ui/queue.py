@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from console.decisions import DecisionRequest
@@ -16,7 +17,7 @@ from console.queue import CLAIM_MINUTES, Holder, holders_by_thread
 from console.threads import ThreadView
 from ui import keys
 from ui.confirm import send_or_confirm
-from ui.text import inert
+from ui.text import inert, visible
 
 # Keys for the decision shortcuts. "R" and "C" are Streamlit's own (rerun, clear cache), so reject is X.
 SHORTCUTS = {"approve": "A", "reject": "X", "edit": "E", "next": "N"}
@@ -47,10 +48,12 @@ def remember(query: InboxQuery) -> None:
     st.session_state[keys.INBOX_QUERY] = query
 
 
-def with_holders(frame: pd.DataFrame, rows: pd.DataFrame, holders: list[Holder]) -> pd.DataFrame:
-    """The shown inbox rows with who is on each ("Ann until 14:05", "Bob (assigned)"); `rows` has the workflow ids."""
+def with_holders(table: pa.Table, rows: pd.DataFrame, holders: list[Holder]) -> pa.Table:
+    """The shared inbox table (ui/cached.shown_inbox) with who is on each row ("Ann until 14:05", "Bob
+    (assigned)"); `rows` are the same rows as read, with the workflow ids. A new column on the shared
+    Arrow table: the other columns are not copied."""
     found = holders_by_thread(holders, list(zip(rows["thread_id"], rows["workflow"])))
-    return frame.assign(**{"on it": [_short(found.get(t)) for t in frame["thread_id"]]})
+    return table.append_column("on it", pa.array([visible(_short(found.get(t))) for t in rows["thread_id"]], pa.string()))
 
 
 def _short(holder: Holder | None) -> str:

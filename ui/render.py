@@ -148,7 +148,14 @@ def thread_header(view: ThreadView) -> None:
         line += f" · next step: {wording.steps_list(view.next_nodes, view.step_titles)}"
     st.markdown(f"**{inert(line)}**")  # step titles come from the workflow: inert
     if view.error:
-        st.error(inert(f"Stopped {wording.stopped_in(view)}: {view.error}" if view.error_node else view.error))
+        if view.error_node:
+            st.error(inert(f"The step “{wording.step_label(view.error_node, view.step_titles)}” stopped with an error:"))
+            st.text(visible(view.error))  # the error's own words, plainly
+        else:
+            st.error(inert(view.error))
+        if view.error_type:
+            with st.expander("Details"):
+                st.text(visible(f"Kind of error (for the workflow's developer): {view.error_type}"))
     if view.version_changed:
         st.warning(inert(
             f"This thread was started with version {view.thread_version} of the workflow; the console now runs "
@@ -388,10 +395,10 @@ def _load_large(thread_id: str) -> None:
     st.session_state[keys.LOAD_LARGE] = thread_id
 
 
-def large_thread_notice(exc) -> None:
+def large_thread_notice(exc, registry) -> None:
     """A thread too large to open unasked: what the index knows, and a button to load it all."""
     row = exc.row
-    st.title(inert(row.get("workflow") or "Thread"))
+    st.title(inert(wording.workflow_title(row.get("workflow"), registry) if row.get("workflow") else "Thread"))
     st.caption(inert(f"Thread {exc.thread_id}"))
     st.warning(inert(exc))
     if row.get("preview"):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from console.decisions import Reviewer
 from console.errors import ConsoleError
+from console.backend import ConsoleBackend
 from console.service import Console
 from console.settings import Settings, load_settings
 from ui import keys
@@ -41,18 +42,26 @@ KEEP_NAME_S = 180 * 86400
 # whatever toolbarMode says, and a cleared cache_resource runs its on_release, which would close the
 # bridge under every run in flight. One console per Settings, so tests with other settings get their
 # own. Closed at interpreter exit (atexit), when no script run is left to strand.
-_consoles: dict[Settings, Console] = {}
+_consoles: dict[Settings, ConsoleBackend] = {}
 _consoles_lock = threading.Lock()
 
 
-def _open_console(settings: Settings) -> Console:
+def _backend(settings: Settings) -> ConsoleBackend:
+    """The local saver's console, or, with REVIEW_CONSOLE_SERVER set, the LangGraph Server's."""
+    if settings.server_url:
+        from console.server.service import ServerConsole
+        return ServerConsole(settings)
+    return Console(settings)
+
+
+def _open_console(settings: Settings) -> ConsoleBackend:
     console_ = _consoles.get(settings)
     if console_ is not None:
         return console_
     with _consoles_lock:  # two first visitors at once must not open two consoles on one database
         if settings not in _consoles:
-            with st.spinner("Opening the checkpoint database…"):
-                _consoles[settings] = Console(settings)  # a failure is not kept: the next visit tries again
+            with st.spinner("Connecting to the LangGraph Server…" if settings.server_url else "Opening the checkpoint database…"):
+                _consoles[settings] = _backend(settings)  # a failure is not kept: the next visit tries again
         return _consoles[settings]
 
 
@@ -66,7 +75,7 @@ def close_consoles() -> None:
         console_.close()
 
 
-def console() -> Console:
+def console() -> ConsoleBackend:
     """The process-wide console; shows a plain message and stops the page when it cannot open."""
     settings = load_settings()
     try:

@@ -1,27 +1,87 @@
-"""Activity: every decision made in this console, with counts, and a CSV download."""
+"""Activity: charts of the backlog, its age and the decisions (filtered, each with a CSV), then every decision made here."""
+
+import datetime as dt
 
 import streamlit as st
 
+from console import insight
 from console.wording import with_titles
-from ui import render, runtime
+from ui import cached, charts, runtime
+from ui.text import inert, visible
+
+# (title, figure, what it counts, what it says with nothing to draw), two a row.
+CHARTS = (
+    ("Threads waiting over time", "backlog", "Threads waiting for a reviewer at the end of each day, counted from "
+     "the decision log and the inbox.", "No thread waited on these dates."),
+    ("Age of the waiting threads", "ages", "Threads waiting now, by how long ago they paused.", "No thread waits now."),
+    ("Decisions per day, by outcome", "by_outcome", "What reviewers decided each day. Not applied: refused or failed "
+     "attempts.", "No decision on these dates."),
+    ("Decisions per day, by reviewer", "by_reviewer", "Who decided each day.", "No decision on these dates."),
+    ("Time to decision", "speed", "From the moment a thread paused to the decision that answered it: half of the "
+     "decisions took less than the median, nine in ten less than the 90th percentile.",
+     "No applied decision on these dates."),
+    ("Most common rejection reasons", "reasons", "The reasons given when rejecting, the ten most frequent.",
+     "No rejection on these dates."),
+)
 
 app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Activity")
 
 with runtime.plain_errors():
-    counts = with_titles(app.counts(), app.registry)
+    scope = insight.scope_for(app, reviewer)
+    titles, reviewers = charts.choices(app, scope)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    pick_workflow, pick_reviewer, pick_days = st.columns(3)
+    chosen = pick_workflow.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
+                                       key="activity-workflows")
+    if scope.everyone:
+        people = [None, *reviewers]
+        everyone_word = "Everyone"
+    else:  # a reviewer picks between the team's totals and their own figures (console/insight.Scope)
+        people = [None] + ([(scope.name, scope.verified)] if scope.name else [])
+        everyone_word = "The whole team"
+    # Options by position: a None option would read as "nothing chosen" and show the placeholder. The key
+    # follows the scope: typing a name changes the choices, and a kept key kept the old ones on screen.
+    chosen_person = pick_reviewer.selectbox(
+        "Reviewer", range(len(people)), key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}",
+        format_func=lambda n: everyone_word if people[n] is None else "Only me" if not scope.everyone
+        else visible(insight.reviewer_label(*people[n])))
+    person = people[chosen_person or 0]
+    days = pick_days.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
+                                format="YYYY-MM-DD", key="activity-days")
+    start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
+    query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
+    read = charts.activity(app, query, scope)
+    figures = read[0]
+    if not scope.everyone:
+        st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
+    if figures.empty:
+        st.info("Nothing to chart for these dates yet. Once threads wait for review and reviewers approve, reject or "
+                "edit them, this page shows how many threads wait each day, how long they have waited, how long a "
+                "decision takes in each workflow, decisions per day by outcome and by reviewer, and the most common "
+                "reasons for rejecting.")
+    else:
+        for pair in (CHARTS[0:2], CHARTS[2:4], CHARTS[4:6]):  # two charts a row
+            for column, (title, name, caption, empty) in zip(st.columns(2), pair):
+                with column:
+                    charts.show(title, name, read, caption, empty)
+    st.divider()
+
+    counts = with_titles(cached.counts(app), app.registry)
     if not counts.empty:
         st.subheader("Threads by workflow and status")
         st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
                      width="stretch")
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = app.decision_log(reviewer=None if everyone else reviewer)
+    log, table = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
     if log.empty:
         st.caption("No decision has been made yet.")
     else:
         outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
-        shown = log[log["outcome"].isin(outcomes)] if outcomes else log
-        st.dataframe(render.visible_table(with_titles(shown, app.registry)), hide_index=True, width="stretch")
-    render.csv_download(log, "decisions.csv", "activity-csv")
+        shown = table[log["outcome"].isin(outcomes)] if outcomes else table
+        if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
+            st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
+        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch")
+    charts.csv_button(log, "decisions.csv", "activity-csv")

@@ -1,11 +1,13 @@
 """Inbox: the threads waiting for a reviewer; choose one to open it."""
 
+import time
+
 import streamlit as st
 
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
-from console.wording import any_step_label, with_titles, workflow_title
-from ui import bulk, cached, keys, queue, render, runtime
+from console.wording import any_step_label, workflow_title
+from ui import bulk, cached, keys, queue, runtime
 from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
@@ -55,19 +57,21 @@ def waiting_threads(query: InboxQuery) -> None:
                           "finishes; it fills in by itself."))
         bulk.results()  # the last bulk approval's summary, even when it emptied the list
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
-        page = cached.inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
+        shown = cached.shown_inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
+        page = shown.page
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
         how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
-        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages} · {how}"))
+        read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
+        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
         table = dict(
-            data=render.visible_table(queue.with_holders(with_titles(page.rows.drop(columns=["since"]), app.registry), page.rows,
-                                                                app.holders())),
+            data=queue.with_holders(shown.table, page.rows, app.holders()),  # the shared table, plus who is on each
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
-            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "on it", "preview"],  # long text last
+            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
+                          *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
         )
         if st.session_state.get(keys.INBOX_BULK):
             bulk.select_and_approve(app, page.rows, table, reviewer)
@@ -101,15 +105,15 @@ def other_threads() -> None:
     with runtime.plain_errors():
         version = app.index_version()
         not_listed_note(version)
-        failed = cached.inbox(app, InboxQuery(status="failed", page_size=100, oldest_first=False), version)
+        shown = cached.shown_inbox(app, InboxQuery(status="failed", page_size=100, oldest_first=False), version,
+                                   drop=("since", "kind of pause"), rename=(("waiting at", "stopped at"),))
+        failed = shown.page
         if not failed.total:
             return
         st.subheader("Stopped with an error")
         st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
                          + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
-        shown = with_titles(failed.rows.drop(columns=["since", "kind of pause"]), app.registry).rename(
-            columns={"waiting at": "stopped at"})
-        event = st.dataframe(render.visible_table(shown), key=keys.FAILED_TABLE,
+        event = st.dataframe(shown.table, key=keys.FAILED_TABLE,
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

@@ -4,10 +4,10 @@ import streamlit as st
 
 from console.errors import ConsoleError, ThreadTooLarge
 from console.threads import check_thread_id
-from console.wording import with_titles
-from ui import comments, keys, queue, render, runtime
+from ui import comments, decision_log, keys, queue, render, runtime
 from ui.text import inert
 from ui.graph import workflow_picture
+from ui.history import apply_pending, history_section
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -29,9 +29,10 @@ try:
             outcome = render.follow_run(app.decide(pending, reviewer))
             if outcome is not None:
                 st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
+    apply_pending(app, reviewer, thread_id)
     view = app.thread(thread_id, load_large=st.session_state.get(keys.LOAD_LARGE) == thread_id)
 except ThreadTooLarge as exc:
-    render.large_thread_notice(exc)
+    render.large_thread_notice(exc, app.registry)
     st.stop()
 except ConsoleError as exc:
     st.title("Thread")
@@ -101,16 +102,15 @@ workflow_picture(app, view)
 with st.expander("State values", expanded=view.status == "finished"):
     render.json_view(view.values, f"values:{thread_id}")
 
+history_section(app, view, reviewer)
 with runtime.plain_errors():
-    with st.expander("History"):
-        history = app.history(view)
-        st.dataframe(render.visible_table(history), hide_index=True, width="stretch")
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:
             st.caption("No decision yet.")
         else:
-            st.dataframe(render.visible_table(with_titles(decisions, app.registry)), hide_index=True, width="stretch")
+            decision_log.decision_table(decisions, app.registry)
+            decision_log.edit_diffs(decisions)
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
         comments.export(app, thread_id, decisions)
     comments.comments_section(app, view, reviewer)

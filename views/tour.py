@@ -20,14 +20,15 @@ for number, step in enumerate(tour.STEPS, start=1):
         st.text(f"{number}. {step.title}")
         st.text(" ".join(step.sentences))
         st.text(f"In the guide: {step.guide}")
-        if step.coming:
-            st.caption("Coming soon.")
+        if step.workflow not in app.registry:  # a LangGraph Server that does not serve the demo workflows
+            st.caption("This step needs the console's demo workflows, which this console does not serve.")
             continue
         title = app.registry[step.workflow].title
         if st.button("Open a new thread", key=keys.tour_key(step.key), disabled=reviewer is None,
                      help="Starts a new thread of this step's demo workflow, then opens it."):
             with runtime.plain_errors():
-                outcome = render.follow_run(app.start(step.workflow, step.topic, reviewer, tour.new_thread_id(step)))
+                outcome = render.follow_run(app.start(step.workflow, step.topic, reviewer,
+                                                     None if app.settings.server_url else tour.new_thread_id(step)))
                 if outcome is not None and outcome.view is not None:
                     st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: outcome.view.thread_id})
                 if outcome is not None:

@@ -27,7 +27,8 @@ from console.jsonable import dumps, to_jsonable
 
 __all__ = [
     "ADAPTERS", "PREVIEW_CHARS", "Action", "allow_renaming", "Field", "PayloadAdapter", "ReviewRequest", "adapter_for", "build_answer",
-    "build_state_update", "coerce", "confirmation", "describe", "describe_static_pause", "dumps", "read_inputs", "register", "state_edit_confirmation",
+    "build_state_update", "coerce", "confirmation", "describe", "describe_static_pause", "dumps", "edit_changes", "read_inputs",
+    "register", "state_edit_changes", "state_edit_confirmation",
 ]
 
 # Specific shapes first; generic last, as it matches anything.
@@ -85,14 +86,8 @@ def _picked(request: ReviewRequest, action: str, inputs: dict[str, Any]) -> list
     return [(item.action(c["action"]), c.get("inputs") or {}) for item, c in zip(request.items, inputs["items"])]
 
 
-def confirmation(value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> dict[str, Any] | None:
-    """What the reviewer sees and confirms before the answer is sent, or None when nothing needs confirming.
-
-    JSON-able: {"answer": the exact resume value, "show_answer": the console guessed its shape,
-    "edited": an edit was made, "changes": diff.changes of every edit (with "item": n in a batch)}. Raises InvalidAnswer as build_answer does.
-    """
-    answer = build_answer(value, action, inputs, schema)
-    request = describe(value, schema)
+def _checked(request: ReviewRequest, action: str, inputs: dict[str, Any]) -> tuple[bool, bool, list[dict[str, Any]]]:
+    """(an edit was made, the console guessed the answer's shape, diff.changes of every edit with "item": n in a batch)."""
     found: list[dict[str, Any]] = []
     edited = guessed = False
     for n, (chosen, raw) in enumerate(_picked(request, action, inputs), start=1):
@@ -100,13 +95,34 @@ def confirmation(value: Any, action: str, inputs: dict[str, Any], schema: dict |
             edited = True
             found += [{**c, "item": n} if request.items else c for c in diff.changes(chosen, raw)]
         guessed = guessed or chosen.confirm
+    return edited, guessed, found
+
+
+def confirmation(value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> dict[str, Any] | None:
+    """What the reviewer sees and confirms before the answer is sent, or None when nothing needs confirming.
+
+    JSON-able: {"answer": the exact resume value, "show_answer": the console guessed its shape,
+    "edited": an edit was made, "changes": diff.changes of every edit (with "item": n in a batch)}. Raises InvalidAnswer as build_answer does.
+    """
+    answer = build_answer(value, action, inputs, schema)
+    edited, guessed, found = _checked(describe(value, schema), action, inputs)
     if not (edited or guessed):
         return None
     return {"answer": to_jsonable(answer), "show_answer": guessed, "edited": edited, "changes": found}
 
 
+def edit_changes(value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> list[dict[str, Any]] | None:
+    """What an edit changes, for the decision log (the same diff the reviewer confirmed); None when `action` edits nothing."""
+    edited, _, found = _checked(describe(value, schema), action, inputs)
+    return found if edited else None
+
+
+def state_edit_changes(values: dict[str, Any], inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a static pause's state edit changes, field by field."""
+    return diff.changes(Action("edit_state", "", state_fields(values)), inputs)
+
+
 def state_edit_confirmation(values: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
     """The same for a static pause's state edit: the update that is saved, and what it changes."""
     update = build_state_update(values, inputs)
-    return {"answer": to_jsonable(update), "show_answer": False, "edited": True,
-            "changes": diff.changes(Action("edit_state", "", state_fields(values)), inputs)}
+    return {"answer": to_jsonable(update), "show_answer": False, "edited": True, "changes": state_edit_changes(values, inputs)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 from typing import Any
 
 from console.errors import InvalidAnswer
@@ -79,3 +80,32 @@ def sentences(found: list[dict[str, Any]]) -> list[str]:
         else:
             lines.append(f"{c['field']}: {_shown(c['before'])} → {_shown(c['after'])}")
     return lines
+
+
+def _line(text: str, limit: int = 80) -> str:
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+def log_sentences(found: list[dict[str, Any]]) -> list[str]:
+    """The changes as the decision log shows them: a long text's changed lines too (difflib's, as confirmed)."""
+    lines = []
+    for c in found:
+        where = f"Item {c['item']}, " if c.get("item") else ""
+        if c.get("kind") == "text":
+            marks = [f"{'removed' if x['op'] == 'removed' else 'added'} {_line(x['text'])}"
+                     for x in c.get("lines") or [] if x.get("op") in ("removed", "added")]
+            lines.append(f"{where}{c['field']}: {', '.join(marks) or 'line breaks changed'}")
+        else:
+            lines.append(where + sentences([c])[0])
+    return lines
+
+
+def log_text(stored: Any) -> str:
+    """rc_decisions.changes (JSON text, written by any console on the database) as one plain cell."""
+    if stored is None or (isinstance(stored, float) and stored != stored):  # no edit (NULL, or NaN in a frame)
+        return ""
+    try:
+        found = json.loads(stored) if isinstance(stored, str) else stored
+        return "; ".join(log_sentences(found)) or "nothing changed"
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):  # a row another program wrote oddly
+        return "(the change could not be read)"

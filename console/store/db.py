@@ -16,6 +16,7 @@ from console.errors import DatabaseBusy
 from console.store.records import is_busy
 
 Params = dict[str, Any] | None
+EVERY_THREAD = object()  # Db.write's default lock: the whole console's write turn
 
 
 class Driver(Protocol):
@@ -28,7 +29,7 @@ class Driver(Protocol):
     async def run(self, sql: str, params: Params) -> int: ...
     async def run_many(self, sql: str, seq: list[dict[str, Any]]) -> None: ...
     async def script(self, sql: str) -> None: ...
-    async def begin_write(self) -> None: ...
+    async def begin_write(self, lock: str | None | object) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
     async def close(self) -> None: ...
@@ -81,13 +82,18 @@ class Db:
             async with self.turn():
                 await self.driver.run_many(sql, seq)
 
-    async def write(self, body: Callable[..., Awaitable[Any]], *args) -> Any:
+    async def write(self, body: Callable[..., Awaitable[Any]], *args, lock: str | None | object = EVERY_THREAD) -> Any:
         """One write transaction that takes the database's write lock at once (SQLite's
         BEGIN IMMEDIATE; PostgreSQL's advisory write turn), so the checks inside `body`
-        and its writes are atomic across connections, processes and replicas."""
+        and its writes are atomic across connections, processes and replicas.
+
+        `lock` (PostgreSQL; SQLite has one write lock per file whatever is asked): a thread id
+        when `body` checks and writes that thread's rows only, so writes on other threads go on
+        at the same time; None when `body` needs no turn at all (row-level upserts); by default
+        a turn that excludes every other write."""
         async with self.turn():
             try:
-                await self.driver.begin_write()
+                await self.driver.begin_write(lock)
             except sqlite3.OperationalError as exc:
                 if is_busy(exc):
                     raise DatabaseBusy("The database is busy with another change. Please try again in a moment.") from exc

@@ -18,7 +18,7 @@ class DecisionLog:
 
     async def claim(self, decision: dict) -> Claim | Refusal:
         """Log the decision and claim the pause it answers, only if the thread still stands there."""
-        return await self.db.write(self._claim, decision)
+        return await self.db.write(self._claim, decision, lock=decision["thread_id"])
 
     async def _claim(self, d: dict) -> Claim | Refusal:
         key = {"thread_id": d["thread_id"], "checkpoint_id": d["checkpoint_id"], "interrupt_id": d.get("interrupt_id") or ""}
@@ -44,6 +44,11 @@ class DecisionLog:
         await self.db.run(self.sql.INSERT_CLAIM, {**key, "decision_id": decision_id, "claimed_at": time.time()})
         return Claim(decision_id)
 
+    async def _thread_of(self, decision_id: int) -> str:
+        """The thread a decision is on: its writes take that thread's turn (console/store/db.py)."""
+        row = await self.db.one(self.sql.THREAD_OF_DECISION, {"decision_id": decision_id})
+        return row[0] if row is not None else ""
+
     async def _insert_decision(self, d: dict, outcome: str, detail: str | None) -> int:
         row = await self.db.one(self.sql.INSERT_DECISION, {
             "decided_at": utc_now(), "reviewer": d["reviewer"], "reviewer_verified": int(bool(d.get("reviewer_verified"))),
@@ -52,12 +57,14 @@ class DecisionLog:
             "answer": json.dumps(d.get("answer"), default=str), "text_before": d.get("text_before"),
             "text_after": d.get("text_after"), "outcome": outcome, "detail": detail,
             "finished_at": None if outcome == "pending" else utc_now(), "owner": self.owner,
+            # An edit's diff, as the reviewer confirmed it: [] is an edit that changed nothing.
+            "changes": None if d.get("changes") is None else json.dumps(d["changes"], default=str),
         })
         return int(row[0])
 
     async def log_refusal(self, decision: dict, reason: str) -> None:
         """A decision refused before any claim (no permission, workflow changed)."""
-        await self.db.write(self._insert_decision, decision, "refused", reason)
+        await self.db.write(self._insert_decision, decision, "refused", reason, lock=decision.get("thread_id") or "")
 
     async def log_event(self, record: dict, outcome: str, detail: str | None = None) -> int:
         """A final record that answers no pause (a reset of the demo data): appended like any decision."""
@@ -76,7 +83,7 @@ class DecisionLog:
                 await self.db.run(self.sql.FINISH, {**params, "result_checkpoint_id": result_checkpoint_id})
             if release:
                 await self.db.run(self.sql.RELEASE_CLAIM, {"decision_id": decision_id})
-        await self.db.write(body)
+        await self.db.write(body, lock=await self._thread_of(decision_id))
 
     async def decisions(self, thread_id: str | None = None, limit: int = 5000) -> list[dict]:
         if thread_id is None:
@@ -100,7 +107,7 @@ class DecisionLog:
             decision_id = await self._insert_decision(record, "pending", None)
             await self.db.run(self.sql.INSERT_START_CLAIM, {**where, "decision_id": decision_id, "claimed_at": time.time()})
             return Claim(decision_id)
-        return await self.db.write(body)
+        return await self.db.write(body, lock=record["thread_id"])
 
     # ---- what a claimed run left in the saver's writes --------------------------------------
 
@@ -159,7 +166,7 @@ class DecisionLog:
                     await self.db.run(self.sql.REWRITE_RESUME, {**write, "type": kind, "value": blob})
                 else:
                     await self.db.run(self.sql.DROP_RESUME, write)
-        await self.db.write(body)
+        await self.db.write(body, lock=thread_id)
 
     # ---- after a crash: what a dead console left pending --------------------------------
 
@@ -173,4 +180,4 @@ class DecisionLog:
             changed = await self.db.run(self.sql.ADOPT, {"owner": self.owner, "decision_id": decision_id,
                                                           "old_owner": old_owner})
             return changed == 1
-        return await self.db.write(body)
+        return await self.db.write(body, lock=await self._thread_of(decision_id))

@@ -25,18 +25,21 @@ class Store:
     def __init__(self, db: Db, sql: ModuleType, schema: ModuleType) -> None:
         self.db, self.schema = db, schema
         self.owner = new_owner()
-        self.index = Index(db, sql, schema)
+        self.index = Index(db, sql, schema, self.owner)
         self.log = DecisionLog(db, sql, self.owner)
         self.processes = Processes(db, sql, self.owner)
         # The callers' names, each served by one room (no logic here: the room owns it).
         self.setup_index = self.index.setup
         self.check_triggers = self.index.check_triggers
         self.marked_batch = self.index.marked_batch
+        self.claim_marked = self.index.claim_marked
         self.last_mark = self.index.last_mark
         self.save_thread_rows = self.index.save_thread_rows
         self.thread_bytes = self.index.thread_bytes
         self.thread_row = self.index.thread_row
+        self.thread_stamp = self.index.thread_stamp
         self.thread_count = self.index.thread_count
+        self.latest_rows = self.index.latest_rows
 
         self.claim = self.log.claim
         self.claim_new_thread = self.log.claim_new_thread

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
 from types import ModuleType
 
 from console.store.db import Db
 from console.store.records import THREAD_COLUMNS
 
+DERIVE_CLAIM_S = 60.0  # a derive claim this old is its dead replica's: another takes the thread over
+
 
 class Index:
     """rc_threads and rc_marks. Derived data only: it can be dropped and rebuilt from the saver's tables."""
 
-    def __init__(self, db: Db, sql: ModuleType, schema: ModuleType) -> None:
-        self.db, self.sql, self.schema = db, sql, schema
+    def __init__(self, db: Db, sql: ModuleType, schema: ModuleType, owner: str = "") -> None:
+        self.db, self.sql, self.schema, self.owner = db, sql, schema, owner
 
     async def setup(self, mark_all: bool = False) -> None:
         """Create or upgrade the index; `mark_all` re-derives every thread."""
@@ -26,6 +29,30 @@ class Index:
             return True
         await self.setup(mark_all=True)
         return False
+
+    async def claim_marked(self, limit: int) -> tuple[int, list[str]]:
+        """As `marked_batch`, but only threads this replica claimed (rc_derive_claims): with several
+        replicas each change is derived by one of them. `save_thread_rows` releases the claims."""
+        if self.sql.CLAIM_DERIVE is None:
+            return await self.marked_batch(limit)
+        bound, candidates = await self.marked_batch(limit * 4)
+        if not candidates:
+            return bound, []
+        now = time.time()
+        ids = json.dumps(candidates)
+        won = {r[0] for r in await self.db.all(self.sql.CLAIM_DERIVE, {"thread_ids": ids, "owner": self.owner,
+                                                                        "now": now, "stale": now - DERIVE_CLAIM_S})}
+        # Another replica may have derived a thread and released it between our mark read and our
+        # claim: a fresh read of the marks (after the claim, so after that release) drops it.
+        still = {r[0] for r in await self.db.all(self.sql.STILL_MARKED, {"thread_ids": json.dumps(sorted(won))})} if won else set()
+        mine = [t for t in candidates if t in still][:limit]
+        await self.release(sorted(won - set(mine)))
+        return bound, mine
+
+    async def release(self, thread_ids: list[str]) -> None:
+        if self.sql.RELEASE_DERIVE is None:
+            return
+        await self.db.run_many(self.sql.RELEASE_DERIVE, [{"thread_id": t, "owner": self.owner} for t in thread_ids])
 
     async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
         """The oldest marked threads, and the newest mark id at the time of reading.
@@ -59,9 +86,10 @@ class Index:
             await self.db.run_many(self.sql.SAVE_THREAD, saved)
             await self.db.run_many(self.sql.DELETE_THREAD, [{"thread_id": t} for t in gone])
             await self.db.run_many(self.sql.CLEAR_MARKS, [{"thread_id": t, "bound": bound} for t in answered])
+            await self.release(answered)
             if saved or gone:
                 await self.db.run(self.sql.BUMP_INDEX_CHANGES)
-        await self.db.write(body)
+        await self.db.write(body, lock=None)  # row-level upserts: no console-wide turn needed
 
     async def thread_bytes(self, thread_id: str) -> int:
         """Bytes aget_state would decode for the thread: its latest checkpoint and that checkpoint's writes.
@@ -69,9 +97,26 @@ class Index:
         row = await self.db.one(self.sql.THREAD_BYTES, {"thread_id": thread_id})
         return int(row[0] or 0) if row else 0
 
+    async def thread_stamp(self, thread_id: str) -> str:
+        """Changes whenever anything a thread's view is read from changes (a cache key, not a version order)."""
+        row = await self.db.one(self.sql.THREAD_STAMP, {"thread_id": thread_id})
+        return str(row[0])
+
     async def thread_row(self, thread_id: str) -> dict | None:
         row = await self.db.one(self.sql.THREAD_ROW, {"thread_id": thread_id})
         return dict(row) if row else None
+
+    async def latest_rows(self, thread_ids: list[str]) -> dict[str, tuple[tuple, list[tuple]]] | None:
+        """Each thread's latest root checkpoint row and its write rows, in two statements, undecoded
+        (for console/preloaded_saver.py); threads without one are absent. None: not in this dialect."""
+        if self.sql.LATEST_CHECKPOINTS is None:
+            return None
+        checkpoints = await self.db.all(self.sql.LATEST_CHECKPOINTS, {"thread_ids": json.dumps(thread_ids)})
+        rows = {r[0]: (tuple(r[1:]), []) for r in checkpoints}
+        pairs = json.dumps([[t, row[0]] for t, (row, _) in rows.items()])
+        for w in await self.db.all(self.sql.LATEST_WRITES, {"pairs": pairs}):
+            rows[w[0]][1].append(tuple(w[1:]))
+        return rows
 
     async def thread_count(self) -> int:
         row = await self.db.one(self.sql.THREAD_COUNT)

@@ -14,13 +14,17 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import errors as pg_errors
 
-from console.store.db import Params
+from console.store.db import EVERY_THREAD, Params
 from console.store.records import Busy
 
 # pg_advisory_xact_lock key shared by every console's write transactions ("rc" + "wr"): like
 # SQLite's write lock on a file, it makes every console write transaction take its turn across
 # all replicas (the claim's check-then-insert needs that).
 WRITE_LOCK = 0x7263_7772
+# The class (first int) of per-thread turns, pg_advisory_xact_lock(THREAD_LOCKS, hashtext(thread_id)):
+# a decision on one thread no longer waits for decisions on others, on any replica. Two threads whose
+# ids hash alike share a turn, which is only slower, never wrong.
+THREAD_LOCKS = 0x7274  # "rt"
 
 # Lock waits that ran out, and conflicts PostgreSQL resolved by failing us: "busy, try again".
 BUSY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
@@ -124,10 +128,17 @@ class PostgresDriver:
         async with psycopg.AsyncClientCursor(self.raw) as cur:
             await cur.execute(sql)
 
-    async def begin_write(self) -> None:
+    async def begin_write(self, lock=EVERY_THREAD) -> None:
         await self._execute("BEGIN", None)
         try:
-            await self._execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITE_LOCK})
+            if lock is EVERY_THREAD:
+                await self._execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITE_LOCK})
+            elif lock is not None:
+                # One thread's turn: the console-wide turn shared (a write that takes it whole still
+                # waits for every thread's), and the thread's own key exclusive. Two-int keys are
+                # their own key space, apart from WRITE_LOCK's bigint one.
+                await self._execute("SELECT pg_advisory_xact_lock_shared(%(key)s), pg_advisory_xact_lock(%(cls)s, hashtext(%(thread)s))",
+                                    {"key": WRITE_LOCK, "cls": THREAD_LOCKS, "thread": lock})
         except BaseException:
             await self.rollback()  # a lock wait that ran out leaves the transaction aborted
             raise

@@ -34,6 +34,17 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = %(thread_id)s"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = %(thread_id)s AND id <= %(bound)s"
+# A replica claims the marked threads it derives (console/store/index.py: claim_marked); one statement,
+# so two replicas never both win a thread. Its own old claims (a pass that failed) are its again.
+CLAIM_DERIVE = (
+    "INSERT INTO rc_derive_claims(thread_id, owner, claimed_at) SELECT t, %(owner)s, %(now)s "
+    "FROM json_array_elements_text(%(thread_ids)s::json) AS t ON CONFLICT (thread_id) DO UPDATE SET owner = excluded.owner, "
+    "claimed_at = excluded.claimed_at WHERE rc_derive_claims.owner = excluded.owner "
+    "OR rc_derive_claims.claimed_at < %(stale)s RETURNING thread_id"
+)
+STILL_MARKED = ("SELECT DISTINCT thread_id FROM rc_marks "
+                "WHERE thread_id IN (SELECT json_array_elements_text(%(thread_ids)s::json))")
+RELEASE_DERIVE = "DELETE FROM rc_derive_claims WHERE thread_id = %(thread_id)s AND owner = %(owner)s"
 # See sqlite_sql.BUMP_INDEX_CHANGES.
 BUMP_INDEX_CHANGES = ("INSERT INTO rc_meta(key, value) VALUES ('index_changes', '1') "
                       "ON CONFLICT (key) DO UPDATE SET value = (rc_meta.value::bigint + 1)::text")
@@ -80,10 +91,10 @@ INSERT_CLAIM = (
 )
 INSERT_DECISION = (
     "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
-    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner) "
+    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner, changes) "
     "VALUES (%(decided_at)s, %(reviewer)s, %(reviewer_verified)s, %(thread_id)s, %(workflow)s, %(checkpoint_id)s, "
     "%(interrupt_id)s, %(action)s, %(answer)s, %(text_before)s, %(text_after)s, %(outcome)s, %(detail)s, "
-    "%(finished_at)s, %(owner)s) RETURNING id"
+    "%(finished_at)s, %(owner)s, %(changes)s) RETURNING id"
 )
 FINISH = (
     "UPDATE rc_decisions SET outcome = %(outcome)s, detail = %(detail)s, "
@@ -96,6 +107,7 @@ FINISH_AT_LATEST = (
     " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
     "WHERE id = %(decision_id)s AND outcome = 'pending'"
 )
+THREAD_OF_DECISION = "SELECT thread_id FROM rc_decisions WHERE id = %(decision_id)s"
 RELEASE_CLAIM = "DELETE FROM rc_claims WHERE decision_id = %(decision_id)s"
 HAS_PENDING = "SELECT 1 FROM rc_decisions WHERE thread_id = %(thread_id)s AND outcome = 'pending' LIMIT 1"
 PENDING_DECISIONS = (
@@ -160,3 +172,16 @@ REGISTER = (
 HEARTBEAT = "UPDATE rc_processes SET heartbeat_at = %(now)s WHERE owner = %(owner)s"
 UNREGISTER = "DELETE FROM rc_processes WHERE owner = %(owner)s"
 FORGET_DEAD = "DELETE FROM rc_processes WHERE heartbeat_at < %(before)s"
+
+# The indexer's one-pass batch read is SQLite's saver layout only (PostgreSQL's saver keeps channel
+# values in checkpoint_blobs): None sends the indexer to the saver's own reads, thread by thread.
+LATEST_CHECKPOINTS = None
+LATEST_WRITES = None
+
+# What a thread's view is read from, as one stamp (see sqlite_sql.THREAD_STAMP): xmin moves on every
+# insert and upsert. Blobs are keyed by channel version, so new values come with a new checkpoint.
+THREAD_STAMP = (
+    "SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(checkpoint_id), '') || ':' || COALESCE(MAX(xmin::text::bigint), 0) "
+    "FROM checkpoints WHERE thread_id = %(thread_id)s) || '/' || "
+    "(SELECT COUNT(*) || ':' || COALESCE(MAX(xmin::text::bigint), 0) FROM checkpoint_writes WHERE thread_id = %(thread_id)s)"
+)

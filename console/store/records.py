@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 # Claims, the decision log and processes; the thread index has its own version (it is derived data).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rc_decisions.changes (an edit's field-level diff)
 # The thread index: dropped and rebuilt from the saver's tables when older than this.
 INDEX_VERSION = 2
 
@@ -20,7 +20,7 @@ THREAD_COLUMNS = (
 DECISION_COLUMNS = (
     "id", "decided_at", "reviewer", "reviewer_verified", "thread_id", "workflow", "checkpoint_id",
     "interrupt_id", "action", "answer", "text_before", "text_after", "outcome", "detail",
-    "result_checkpoint_id", "finished_at",
+    "result_checkpoint_id", "finished_at", "changes",
 )
 
 LATEST: Any = object()  # finish(): "the thread's latest checkpoint", read inside the transaction

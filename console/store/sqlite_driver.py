@@ -44,8 +44,8 @@ class SqliteDriver:
         # sqlite3 commits a pending transaction before a script: a script that needs one begins it itself.
         await self.conn.executescript(sql)
 
-    async def begin_write(self) -> None:
-        await self.conn.execute("BEGIN IMMEDIATE")
+    async def begin_write(self, lock=None) -> None:
+        await self.conn.execute("BEGIN IMMEDIATE")  # the file's one write lock, whatever `lock` names
 
     async def commit(self) -> None:
         await self.conn.execute("COMMIT")  # unguarded: a transaction lost on the way must fail loudly

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 
-from console.store.db import Db
+from console.store.db import EVERY_THREAD, Db
+from console.store.sqlite_insight import FACTS_SCHEMA
 from console.store.records import INDEX_VERSION, SCHEMA_VERSION
 
 SCHEMA = """
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS rc_decisions (
     detail TEXT,
     result_checkpoint_id TEXT,
     finished_at TEXT,
-    owner TEXT
+    owner TEXT,
+    changes TEXT                     -- an edit's changes, field by field (JSON of formats.diff.changes); NULL: no edit
 );
 CREATE INDEX IF NOT EXISTS rc_decisions_by_thread ON rc_decisions(thread_id, id);
 CREATE INDEX IF NOT EXISTS rc_decisions_pending ON rc_decisions(outcome) WHERE outcome = 'pending';
@@ -134,6 +136,7 @@ END;
 CREATE TABLE IF NOT EXISTS rc_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rc_marks_by_thread ON rc_marks(thread_id, id);
 
+
 CREATE TRIGGER IF NOT EXISTS rc_mark_on_checkpoint AFTER INSERT ON checkpoints
 BEGIN INSERT INTO rc_marks(thread_id) VALUES (NEW.thread_id); END;
 CREATE TRIGGER IF NOT EXISTS rc_mark_on_write AFTER INSERT ON writes
@@ -166,14 +169,18 @@ COUNT_MARK_TRIGGERS = (
 async def setup(db: Db) -> None:
     """Create or upgrade the console's tables; a fresh index re-derives every thread."""
     await db.driver.script(SCHEMA)
+    await db.driver.script(FACTS_SCHEMA)  # the Activity page's narrow copy of the log (console/insight.py)
     columns = {r[1] for r in await db.all("PRAGMA table_info(rc_claims)")}
     if "writes_mark" not in columns:  # tables made by an earlier console
         await db.run("ALTER TABLE rc_claims ADD COLUMN writes_mark INTEGER")
+    decided = {r[1] for r in await db.all("PRAGMA table_info(rc_decisions)")}
+    if "changes" not in decided:  # schema version 1: the log kept no diff of an edit
+        await db.run("ALTER TABLE rc_decisions ADD COLUMN changes TEXT")
     row = await db.one(GET_META, {"key": "schema_version"})
     if row is None or int(row[0]) < SCHEMA_VERSION:
         # Not db.write: a database locked at start is said as such by the console's opening.
         async with db.turn():
-            await db.driver.begin_write()
+            await db.driver.begin_write(EVERY_THREAD)
             try:
                 await db.run(SET_META, {"key": "schema_version", "value": str(SCHEMA_VERSION)})
             except BaseException:

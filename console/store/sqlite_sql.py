@@ -35,6 +35,10 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = :thread_id"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = :thread_id AND id <= :bound"
+# Derive claims are PostgreSQL's (replicas): on one SQLite file a claim would be one more write
+# waiting on the file's single write lock (a replica seeding the demo holds it for seconds), so each
+# process derives what it sees marked, as before. None: Index.claim_marked reads the marks only.
+CLAIM_DERIVE = STILL_MARKED = RELEASE_DERIVE = None
 # One more change of rc_threads, in the saving transaction: the pages' cheap version check (Console.index_version).
 BUMP_INDEX_CHANGES = ("INSERT INTO rc_meta(key, value) VALUES ('index_changes', '1') "
                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
@@ -46,6 +50,27 @@ THREAD_BYTES = (
     "FROM checkpoints c WHERE c.thread_id = :thread_id AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1"
 )
 THREAD_ROW = "SELECT * FROM rc_threads WHERE thread_id = :thread_id"
+# What a thread's view is read from, as one stamp: any checkpoint or write added or replaced (INSERT OR
+# REPLACE gives a new rowid) in any namespace changes it. The thread page keys its shared views on it.
+THREAD_STAMP = (
+    "SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(checkpoint_id), '') || ':' || COALESCE(MAX(rowid), 0) "
+    "FROM checkpoints WHERE thread_id = :thread_id) || '/' || "
+    "(SELECT COUNT(*) || ':' || COALESCE(MAX(rowid), 0) FROM writes WHERE thread_id = :thread_id)"
+)
+
+# The indexer's batch read (console/preloaded_saver.py): each thread's latest checkpoint in the root
+# namespace, as the saver's aget_tuple picks it (the greatest checkpoint_id), then the writes of
+# exactly those checkpoints (not "the latest" again: a checkpoint put in between would not match).
+LATEST_CHECKPOINTS = (
+    "SELECT c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata "
+    "FROM json_each(:thread_ids) t JOIN checkpoints c ON c.thread_id = t.value AND c.checkpoint_ns = '' "
+    "AND c.checkpoint_id = (SELECT MAX(m.checkpoint_id) FROM checkpoints m WHERE m.thread_id = t.value AND m.checkpoint_ns = '')"
+)
+LATEST_WRITES = (
+    "SELECT w.thread_id, w.task_id, w.channel, w.type, w.value, w.task_path, w.idx "
+    "FROM json_each(:pairs) p JOIN writes w ON w.thread_id = json_extract(p.value, '$[0]') AND w.checkpoint_ns = '' "
+    "AND w.checkpoint_id = json_extract(p.value, '$[1]')"
+)
 THREAD_COUNT = "SELECT COUNT(*) FROM (SELECT DISTINCT thread_id FROM checkpoints)"
 
 # ---- claims and the decision log -------------------------------------------------------
@@ -78,9 +103,9 @@ INSERT_CLAIM = (
 )
 INSERT_DECISION = (
     "INSERT INTO rc_decisions(decided_at, reviewer, reviewer_verified, thread_id, workflow, checkpoint_id, "
-    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner) "
+    "interrupt_id, action, answer, text_before, text_after, outcome, detail, finished_at, owner, changes) "
     "VALUES (:decided_at, :reviewer, :reviewer_verified, :thread_id, :workflow, :checkpoint_id, :interrupt_id, "
-    ":action, :answer, :text_before, :text_after, :outcome, :detail, :finished_at, :owner) RETURNING id"
+    ":action, :answer, :text_before, :text_after, :outcome, :detail, :finished_at, :owner, :changes) RETURNING id"
 )
 FINISH = (
     "UPDATE rc_decisions SET outcome = :outcome, detail = :detail, result_checkpoint_id = :result_checkpoint_id, "
@@ -92,6 +117,7 @@ FINISH_AT_LATEST = (
     " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1) "
     "WHERE id = :decision_id AND outcome = 'pending'"
 )
+THREAD_OF_DECISION = "SELECT thread_id FROM rc_decisions WHERE id = :decision_id"
 RELEASE_CLAIM = "DELETE FROM rc_claims WHERE decision_id = :decision_id"
 HAS_PENDING = "SELECT 1 FROM rc_decisions WHERE thread_id = :thread_id AND outcome = 'pending' LIMIT 1"
 PENDING_DECISIONS = (

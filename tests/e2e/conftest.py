@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -129,20 +128,7 @@ def _seed(db_path: Path, own_threads: dict[str, tuple[str, str]]) -> list[tuple[
     return [(row.thread_id, row.workflow, row["kind of pause"]) for _, row in demo.iterrows()]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Stop streamlit and anything it started: its whole process group, politely then firmly."""
-    if process.poll() is not None:
-        return
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+from tests.server.launch import stop_server as _stop  # noqa: E402  (stop a process group, politely then firmly)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ def reviewer_on_fresh(reviewer, fresh_server):
 
 def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-tool_approval-1", "Agent tool approval")
+    open_thread(person, "demo-0009", "Agent tool approval")
     person.see("1. The agent wants to run “send_email”")
     person.see("2. The agent wants to run “delete_records”")
     second = person.main().get_by_role("radiogroup", name="Decision on item 2")
@@ -33,7 +33,7 @@ def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
 
 def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-refund_decision-1", "Refund decision (typed answer)")
+    open_thread(person, "demo-0011", "Refund decision (typed answer)")
     person.see("The workflow asks you to fill in a form")
     person.main().get_by_role("combobox", name="Decision").click()
     person.page.get_by_role("option", name="deny", exact=True).click()
@@ -51,7 +51,7 @@ def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fres
 
 def test_an_edit_shows_what_changed_and_is_confirmed(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-agent_inbox-1", "Assistant actions (Agent Inbox)")
+    open_thread(person, "demo-0007", "Assistant actions (Agent Inbox)")
     person.choose("Edit")
     person.field("Subject").fill("Opening hours from May")
     person.submit("Send the edited action")

@@ -85,7 +85,7 @@ def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, server)
 
 def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewer, fresh_server):
     reviewer.server = fresh_server  # a link followed as the very first visit after a server start
-    open_thread(reviewer, "demo-content_approval-2", "Content approval", sign_in=False)
+    open_thread(reviewer, "demo-0002", "Content approval", sign_in=False)
     reviewer.expect(reviewer.sidebar().get_by_role("textbox", name="Your name")).to_be_visible()
     reviewer.expect(reviewer.sidebar().get_by_role("link", name="Start a workflow")).to_be_visible()
     reviewer.see("Please review this post before it is published.", exact=True)

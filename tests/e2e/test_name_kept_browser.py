@@ -25,7 +25,7 @@ def test_the_demo_name_survives_a_reload_and_a_deep_link(reviewer, server):
 
     # A link opened in another tab of the same browser (a deep link into a thread) knows the name too.
     other = Reviewer(reviewer.page.context.new_page(), server)
-    other.goto("/thread?thread_id=demo-content_approval-1")
+    other.goto("/thread?thread_id=demo-0001")
     other.expect(name_box(other)).to_have_value("Ann Example")
     other.expect(other.main().get_by_text("Enter your name in the sidebar to decide.")).to_have_count(0)
     other.no_exception()

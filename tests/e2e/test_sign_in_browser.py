@@ -23,7 +23,7 @@ def test_trusted_header_sign_in_names_the_decision(browser, proxy_server):
     context = browser.new_context(extra_http_headers={HEADER: "pat@example.com"}, viewport={"width": 1280, "height": 900})
     person = Reviewer(context.new_page(), proxy_server)
     try:
-        person.goto("/thread?thread_id=demo-content_approval-1")
+        person.goto("/thread?thread_id=demo-0001")
         person.expect(person.sidebar().get_by_text("Signed in as pat@example.com")).to_be_visible()
         person.expect(person.sidebar().get_by_role("textbox", name="Your name")).to_have_count(0)  # no typed names
         person.submit("Approve")
@@ -42,7 +42,7 @@ def test_without_the_header_nobody_is_signed_in(browser, proxy_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     person = Reviewer(context.new_page(), proxy_server)
     try:
-        person.goto("/thread?thread_id=demo-content_approval-1")
+        person.goto("/thread?thread_id=demo-0001")
         person.expect(person.sidebar().get_by_text("No signed-in user was passed by the sign-in proxy", exact=False)).to_be_visible()
         person.see("Sign in to decide.")
         person.expect(person.button("Approve")).to_be_disabled()
@@ -67,7 +67,7 @@ def test_a_forged_identity_header_signs_nobody_in_outside_proxy_mode(browser, tm
         context = browser.new_context(extra_http_headers={HEADER: "pat@example.com"}, viewport={"width": 1280, "height": 900})
         person = Reviewer(context.new_page(), app)
         try:
-            person.goto("/thread?thread_id=demo-content_approval-1")
+            person.goto("/thread?thread_id=demo-0001")
             if mode == "demo":
                 person.expect(person.sidebar().get_by_role("textbox", name="Your name")).to_be_visible()
                 person.see("Enter your name in the sidebar to decide.")

@@ -157,11 +157,58 @@ def test_persistence(page, tmp_path):
     WALK["persistence (two server starts)"] = time.monotonic() - started
 
 
-def test_time_travel_is_announced_without_a_dead_button(guide):
+def pick(guide, box, option_name, tries=3):
+    """Choose an option of an st.selectbox. The first click into it can end the sidebar name box's edit,
+    and the rerun that follows shuts the list again: so open it, wait for the app to settle, and retry
+    (a bounded number of times, each waiting on the list's own state, never on the clock)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box.scroll_into_view_if_needed()  # below the fold: the page's own scroll area, not the window's
+    for _ in range(tries):
+        guide.idle()
+        box.click()
+        try:
+            guide.page.get_by_role("option", name=option_name, exact=True).click(timeout=5_000)
+            guide.expect(box).to_have_value(option_name)
+            return
+        except (PlaywrightTimeout, AssertionError):
+            continue
+    pytest.fail(f"the option “{option_name}” could not be chosen in {tries} tries")
+
+
+def test_time_travel(guide):
+    """Approve, then reopen from the step that asked for review: the plan is read first, the question is asked again."""
     guide.goto("/tour")
-    box = guide.main().locator(".st-key-tour-step-time_travel")
-    guide.expect(box.get_by_text("Coming soon.")).to_be_visible()
-    guide.expect(box.get_by_role("button")).to_have_count(0)
+    guide.sign_in()
+    guide.expect(guide.main().get_by_role("button", name="Open a new thread").first).to_be_enabled()
+    guide.main().get_by_text("Each step shows one pattern", exact=False).click()  # the name box done with, as a presenter leaves it
+    guide.idle()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    guide.page.screenshot(path=str(SHOTS / "tour.png"))  # the README's picture of the tour
+    open_step(guide, "time_travel", "Content approval")
+    guide.submit("Approve")
+    guide.see("Done. The workflow finished (published).", exact=True)
+    history = guide.main().get_by_test_id("stExpander").filter(has_text="History").first
+    history.get_by_text("History", exact=True).click()
+    guide.show(history.get_by_test_id("stDataFrame"))
+    choice = history.get_by_role("combobox", name="Reopen from an earlier step (administrators)")
+    pick(guide, choice, "Step 1: Write draft; then waited for Review")
+    guide.see("Reopening from step 1 runs “Review” again, then, depending on the answers, “Publish”", exact=False)
+    guide.idle()
+    history.scroll_into_view_if_needed()
+    history.screenshot(path=str(SHOTS / "time-travel.png"))
+    guide.submit("Reopen from step 1")
+    guide.see("Reopened from step 1. The workflow now waits for your next decision: a question at “Review”.", exact=True)
+    guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
+    guide.expect(history.get_by_role("combobox")).to_have_value("")  # the old choice is cleared
+    guide.idle()
+    history.scroll_into_view_if_needed()
+    history.screenshot(path=str(SHOTS / "time-travel-branches.png"))  # both branches, the old one marked
+    guide.choose("Reject")  # a different answer on the new branch
+    guide.field("Reason for rejecting").fill("Not this week.")
+    guide.submit("Reject")
+    guide.see("Done. The workflow finished (rejected).", exact=True)
+    guide.no_exception()
 
 
 def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(guide, tour_server):
@@ -213,5 +260,5 @@ def test_reset_demo_data(guide):
     guide.submit("Yes, reset")
     guide.see("The demo data was reset.", exact=True)
     guide.see("Removed 13 demo threads and seeded 13 new ones.")
-    guide.goto("/thread?thread_id=demo-r2-content_approval-1")
+    guide.goto("/thread?thread_id=demo-r2-0001")
     guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)

@@ -1,0 +1,53 @@
+"""The graphs the test LangGraph Server serves: the demo workflows and the copied payload shapes, one per interrupt format."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `langgraph dev` loads this file by path; the console's packages sit two folders up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests import format_graphs  # noqa: E402
+from workflows import registry  # noqa: E402
+
+
+def _compiled(spec):
+    """The graph as a team deploys it: no checkpointer of its own (the server brings one), named by its title
+    (the server names each graph's assistant after the graph)."""
+    graph = spec.attach(None) if spec.attach is not None else spec.builder().compile(**spec.compile_options)
+    graph.name = spec.title
+    return graph
+
+
+_SPECS = {spec.name: spec for spec in registry.DEMO_WORKFLOWS}
+_SPECS.update({s.name: s for s in (format_graphs.TOOL_REVIEW, format_graphs.HUMAN_HELP, format_graphs.ASK_NAME,
+                                    format_graphs.EMAIL_TRIAGE)})
+GRAPHS = {name: _compiled(spec) for name, spec in _SPECS.items()}
+globals().update(GRAPHS)
+
+
+# ---- a graph whose step fails after the answer: the failed-run sentence, and answering again ----------
+
+from typing import TypedDict  # noqa: E402
+
+from langgraph.graph import START, StateGraph  # noqa: E402
+from langgraph.types import interrupt  # noqa: E402
+
+
+class _FailState(TypedDict, total=False):
+    draft: str
+    final: str
+
+
+def _ask_then_fail(state: _FailState) -> _FailState:
+    answer = interrupt({"draft": state.get("draft") or "A draft", "message": "Approve it (the step then fails)."})
+    if answer.get("approved") and not answer.get("draft"):
+        raise RuntimeError("the printer is out of paper")
+    return {"final": answer.get("draft") or ""}
+
+
+_failing = StateGraph(_FailState)
+_failing.add_node("print_it", _ask_then_fail)
+_failing.add_edge(START, "print_it")
+fails_after_answer = _failing.compile(name="Print after approval (fails)")

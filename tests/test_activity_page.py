@@ -1,0 +1,133 @@
+"""The Activity page under AppTest: the charts carry the hand-counted numbers, roles, filters, the empty state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+from tests.conftest import ROOT
+from tests.test_insight import A, D0, write_fixture
+
+CHARTS = ["Threads waiting over time", "Age of the waiting threads", "Decisions per day, by outcome",
+          "Decisions per day, by reviewer", "Time to decision", "Most common rejection reasons"]
+
+
+@pytest.fixture
+def activity(store, monkeypatch, tmp_path):
+    """The app on a database with the demo workflows loaded but no demo threads; `page(fixture=True, policy=…)`."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui.runtime import close_consoles
+
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", store)
+    monkeypatch.setenv("REVIEW_CONSOLE_DEMO", "false")
+    monkeypatch.setenv("REVIEW_CONSOLE_DEMO_WORKFLOWS", "true")
+    monkeypatch.setenv("REVIEW_CONSOLE_CREATE_DB", "1")
+    monkeypatch.chdir(ROOT)
+
+    def open_page(fixture: bool = True, policy: str | None = None):
+        if policy is not None:
+            path = tmp_path / "policy.toml"
+            path.write_text(policy)
+            monkeypatch.setenv("REVIEW_CONSOLE_POLICY", str(path))
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+        at.session_state["reviewer_name"] = "Ann"
+        at.run()  # opens the console: its tables exist from here on
+        if fixture:
+            write_fixture(store)
+        at.switch_page("views/activity.py").run()
+        assert not at.exception
+        return at
+
+    close_consoles()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield open_page
+    close_consoles()
+    st.cache_resource.clear()
+
+
+def reviewer_box(at):
+    return next(s for s in at.selectbox if s.label == "Reviewer")
+
+
+def chart_titles(at) -> list[str]:
+    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+
+
+def chart_data(at) -> dict[str, object]:
+    """Each chart's data, by the title of the bordered box it is drawn in."""
+    frames = [convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data) for chart in at.get("vega_lite_chart")]
+    titles = [t for t in chart_titles(at) if t in CHARTS]
+    assert len(titles) == len(frames)  # every chart here has data: one frame per title, in order
+    return dict(zip(titles, frames))
+
+
+def test_the_charts_carry_the_hand_counted_numbers(activity):
+    at = activity()
+    assert chart_titles(at) == CHARTS
+    data = chart_data(at)
+    assert len(data) == 6 and len(at.get("download_button")) >= 7  # one CSV per chart, and the log's
+    backlog = data["Threads waiting over time"]
+    assert list(backlog["waiting"])[-4:] == [1, 2, 2, 2] and set(list(backlog["waiting"])[:-4]) == {0}
+    assert len(backlog) == 30  # the default range: the last 30 days
+    assert sum(data["Age of the waiting threads"]["threads"]) == 2
+    outcome = data["Decisions per day, by outcome"]
+    assert outcome.groupby("outcome")["decisions"].sum().to_dict() == {
+        "Approved": 1, "Edited": 1, "Rejected": 3, "Not applied": 1}
+    reviewer = data["Decisions per day, by reviewer"]
+    assert reviewer.groupby("reviewer")["decisions"].sum().to_dict() == {"Ann (unverified)": 3, "Bob (unverified)": 3}
+    speed = data["Time to decision"]  # long form, in the chart's unit (hours: the slowest is a day)
+    assert sorted(zip(speed["measure"], speed["time"])) == [("90th percentile", 2.0), ("90th percentile", 24.0),
+                                                            ("Median", 0.5), ("Median", 2.0)]
+    assert json.loads(at.get("vega_lite_chart")[4].proto.spec)["encoding"]["x"]["title"] == "Time to decision (hours)"
+    reasons = data["Most common rejection reasons"]
+    assert reasons.to_dict("records") == [{"reason": "Too long", "decisions": 2}, {"reason": "Wrong tone", "decisions": 1}]
+
+
+def test_a_reviewer_sees_the_team_as_totals(activity):
+    at = activity(policy='default_role = "reviewer"\n')
+    data = chart_data(at)
+    reviewer = data["Decisions per day, by reviewer"]
+    assert reviewer.groupby("reviewer")["decisions"].sum().to_dict() == {"Ann (unverified)": 3, "Everyone else": 3}
+    assert data["Most common rejection reasons"].to_dict("records") == [{"reason": "Too long", "decisions": 1}]
+    assert "You see your own decisions by name; other reviewers' decisions count in the team's totals." in \
+        [c.value for c in at.caption]
+    choices = reviewer_box(at)
+    assert list(choices.options) == ["The whole team", "Only me"]  # no other reviewer to pick
+    at = choices.set_value(1).run()
+    assert sum(chart_data(at)["Decisions per day, by outcome"]["decisions"]) == 3
+
+
+def test_filters_narrow_every_chart(activity):
+    at = activity()
+    from ui.runtime import _consoles
+
+    title = next(iter(_consoles.values())).registry[A].title
+    assert title in at.multiselect(key="activity-workflows").options
+    at = at.multiselect(key="activity-workflows").set_value([title]).run()
+    data = chart_data(at)
+    assert list(data["Threads waiting over time"]["waiting"])[-4:] == [0, 0, 1, 1]
+    assert list(data["Time to decision"]["workflow"].unique()) == [title]
+    at = at.multiselect(key="activity-workflows").set_value([]).run()
+    reviewers = reviewer_box(at)
+    assert list(reviewers.options) == ["Everyone", "Ann (unverified)", "Bob (unverified)"]
+    at = reviewers.set_value(2).run()
+    assert sum(chart_data(at)["Decisions per day, by outcome"]["decisions"]) == 3
+    at = reviewer_box(at).set_value(0).run()
+    at = at.date_input(key="activity-days").set_value((D0, D0)).run()
+    data = chart_data(at)
+    assert list(data["Threads waiting over time"]["waiting"]) == [1]
+    assert sum(data["Decisions per day, by outcome"]["decisions"]) == 3
+    assert A not in str([o for o in at.multiselect(key="activity-workflows").options])  # titles, never ids
+
+
+def test_the_empty_state_says_what_will_appear(activity):
+    at = activity(fixture=False)
+    assert not at.get("vega_lite_chart")
+    info = [i.value for i in at.info]
+    assert len(info) == 1 and info[0].startswith("Nothing to chart for these dates yet.")
+    assert "how long a decision takes in each workflow" in info[0]

@@ -1,0 +1,212 @@
+"""The Activity page's charts (Altair), each with its numbers as a CSV download; read once per log version.
+
+Names and reasons written by reviewers reach Vega as data values only (labels
+and tooltips are drawn as text, never as Markdown or HTML); titles and axis
+names here are literals.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from console.insight import Activity, ActivityQuery, Scope
+from ui import render
+from ui.decision_log import shown_table
+from ui.text import inert
+
+READ_TTL_S = 60  # ages and "today" move with the clock, not with the log's version
+MAX_ENTRIES = 200
+HEIGHT = 260
+# Fixed colours per outcome (colour-blind-safe Tableau hues): approvals read green, rejections red.
+OUTCOME_COLOURS = {"Approved": "#59a14f", "Edited": "#4e79a7", "Rejected": "#e15759",
+                   "Changes requested": "#f28e2b", "Other answer": "#b07aa1", "Not applied": "#bab0ac"}
+REASON_LABEL_PX = 320
+LOG_ROWS = 500  # decisions shown in the log table (its CSV holds every one read)
+
+
+def _database(app) -> str:
+    return app.settings.database_url or str(app.settings.db_path)
+
+
+# st.cache_resource, not cache_data: these are read, never changed, by the page, and cache_data would
+# unpickle a copy on every rerun (~25 ms for the log's 5,000 rows). A cleared cache is only read again.
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _read(_app, database: str, query: ActivityQuery, scope: Scope, version: tuple) -> tuple[Activity, dict]:
+    figures = _app.activity(query, scope)
+    specs = {name: _spec(name, getattr(figures, name)) for name in CHARTS if not getattr(figures, name).empty}
+    return figures, specs
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _choices(_app, database: str, scope: Scope, version: tuple):
+    return _app.activity_choices(scope)
+
+
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _log(_app, database: str, reviewer, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    log = _app.decision_log(reviewer=reviewer)
+    return log, shown_table(log, _app.registry)
+
+
+def decision_log(app, reviewer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The log (up to 5,000 rows, through the bridge) and its table as shown (titles, hidden characters
+    marked): made once per version, not on every rerun (~100 ms at 5,000 rows)."""
+    return _log(app, _database(app), reviewer, app.index_version())
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Download as CSV") -> None:
+    """A CSV download made when clicked, not on every rerun (the log's CSV takes ~150 ms to write)."""
+    st.download_button(inert(label), lambda: render.csv_bytes(frame), file_name=name, mime="text/csv", key=key,
+                       disabled=frame.empty)
+
+
+def activity(app, query: ActivityQuery, scope: Scope) -> tuple[Activity, dict]:
+    """The figures and their charts' specs, shared by every session until the log or the index changes
+    (Console.index_version)."""
+    return _read(app, _database(app), query, scope, app.index_version())
+
+
+def choices(app, scope: Scope):
+    return _choices(app, _database(app), scope, app.index_version())
+
+
+def duration_unit(seconds: pd.Series) -> tuple[str, float]:
+    """One unit a person reads at a glance for the whole chart: minutes, hours or days."""
+    top = float(seconds.max()) if len(seconds) else 0.0
+    if top < 3 * 3600:
+        return "minutes", 60.0
+    if top < 3 * 86400:
+        return "hours", 3600.0
+    return "days", 86400.0
+
+
+def _days(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["day"] = pd.to_datetime(out["day"])
+    return out
+
+
+def _day_axis() -> alt.X:
+    return alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount="day"))
+
+
+def backlog_chart(frame: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(_days(frame), height=HEIGHT).mark_area(
+        line={"color": "#4e79a7"}, color="#4e79a7", opacity=0.25, interpolate="step-after",
+    ).encode(
+        x=_day_axis(),
+        y=alt.Y("waiting:Q", title="Threads waiting", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("waiting:Q", title="Waiting")],
+    )
+
+
+def ages_chart(frame: pd.DataFrame) -> alt.Chart:
+    order = list(frame["age"])  # youngest first, top to bottom
+    return alt.Chart(frame, height=HEIGHT).mark_bar(color="#f28e2b").encode(
+        y=alt.Y("age:N", title="Waiting for", sort=order, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X("threads:Q", title="Threads", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("age:N", title="Waiting for"), alt.Tooltip("threads:Q", title="Threads")],
+    )
+
+
+def speed_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Long form for the chart (one row per workflow and measure), in one readable unit."""
+    unit, size = duration_unit(frame["p90_s"])
+    long = pd.concat([
+        pd.DataFrame({"workflow": frame["workflow"], "measure": "Median", "time": frame["median_s"] / size}),
+        pd.DataFrame({"workflow": frame["workflow"], "measure": "90th percentile", "time": frame["p90_s"] / size}),
+    ], ignore_index=True)
+    return long, unit
+
+
+def speed_chart(frame: pd.DataFrame) -> alt.Chart:
+    long, unit = speed_frame(frame)
+    measures = ["Median", "90th percentile"]
+    return alt.Chart(long, height=max(180, 110 + 50 * len(frame))).mark_bar().encode(
+        y=alt.Y("workflow:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        yOffset=alt.YOffset("measure:N", sort=measures),
+        x=alt.X("time:Q", title=f"Time to decision ({unit})"),
+        color=alt.Color("measure:N", title=None, sort=measures,
+                        scale=alt.Scale(domain=measures, range=["#4e79a7", "#a0cbe8"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("workflow:N", title="Workflow"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("time:Q", title=unit.capitalize(), format=".1f")],
+    )
+
+
+def _legend_room(entries: int, columns: int) -> int:
+    """Pixels the chart grows by for a legend below it: Streamlit fits legend and plot into the height."""
+    return 24 + 18 * -(-entries // columns)
+
+
+def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
+    present = [o for o in OUTCOME_COLOURS if o in set(frame["outcome"])]
+    return alt.Chart(_days(frame), height=HEIGHT + _legend_room(len(present), 3)).mark_bar().encode(
+        x=_day_axis(),
+        y=alt.Y("sum(decisions):Q", title="Decisions", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("outcome:N", title="Decision", sort=present,
+                        scale=alt.Scale(domain=present, range=[OUTCOME_COLOURS[o] for o in present]),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=160)),
+        order=alt.Order("outcome_rank:Q"),
+        tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("outcome:N", title="Decision"),
+                 alt.Tooltip("decisions:Q", title="Decisions")],
+    ).transform_calculate(outcome_rank=f"indexof({present!r}, datum.outcome)")
+
+
+def reviewer_chart(frame: pd.DataFrame) -> alt.Chart:
+    height = HEIGHT + _legend_room(frame["reviewer"].nunique(), 2)
+    return alt.Chart(_days(frame), height=height).mark_bar().encode(
+        x=_day_axis(),
+        y=alt.Y("sum(decisions):Q", title="Decisions", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("reviewer:N", title="Reviewer", scale=alt.Scale(scheme="tableau10"),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=125)),
+        tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("reviewer:N", title="Reviewer"),
+                 alt.Tooltip("decisions:Q", title="Decisions")],
+    )
+
+
+def reasons_chart(frame: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(frame, height=max(HEIGHT // 2, 40 + 30 * len(frame))).mark_bar(color="#e15759").encode(
+        y=alt.Y("reason:N", title=None, sort="-x", axis=alt.Axis(labelLimit=REASON_LABEL_PX, labelOverlap=False)),
+        x=alt.X("decisions:Q", title="Rejections", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("decisions:Q", title="Rejections")],
+    )
+
+
+def csv_of(name: str, activity: Activity) -> pd.DataFrame:
+    """The numbers behind one chart, as downloaded (durations in seconds, and in the chart's unit)."""
+    if name == "speed":
+        frame = activity.speed.copy()
+        unit, size = duration_unit(frame["p90_s"])
+        frame[f"median_{unit}"] = (frame["median_s"] / size).round(2)
+        frame[f"p90_{unit}"] = (frame["p90_s"] / size).round(2)
+        return frame.rename(columns={"median_s": "median_seconds", "p90_s": "p90_seconds"})
+    return getattr(activity, name)
+
+
+def _spec(name: str, frame: pd.DataFrame) -> dict:
+    """The chart as a Vega-Lite spec with its data inline, made once per set of numbers: Altair's
+    schema validation alone costs tens of milliseconds a chart, on every rerun otherwise."""
+    spec = CHARTS[name](frame).to_dict(validate=False)
+    spec.pop("config", None)  # Altair's default view size; Streamlit's theme sizes the chart
+    return spec
+
+
+CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "by_outcome": outcome_chart,
+          "by_reviewer": reviewer_chart, "reasons": reasons_chart}
+
+
+def show(title: str, name: str, read: tuple[Activity, dict], caption: str, empty: str) -> None:
+    """One chart under its title, the sentence that says what it counts, and its CSV download."""
+    activity, specs = read
+    frame = getattr(activity, name)
+    with st.container(border=True, key=f"chart-{name}"):
+        st.markdown(f"#### {inert(title)}")  # the titles and captions are the page's literals; inert all the same
+        st.caption(inert(caption))
+        if frame.empty:
+            st.caption(inert(empty))
+        else:
+            st.vega_lite_chart(spec=specs[name], width="stretch")
+        csv_button(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")
