@@ -14,16 +14,14 @@ import aiosqlite
 import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from console import bulk, queue
+from console import queue
 from console.bridge import Bridge, StreamResult
-from console.comments import Comments, comments_frame
 from console.deadlines import DeadlineError, DeadlineTimer, load_deadlines
 from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
-from console.errors import (ConfigurationError, ConsoleError, DatabaseBusy, DatabaseUnavailable, NotAllowed, ThreadNotFound,
-                            ThreadTooLarge)
+from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
-from console.queue import Assignments, Holder
+from console.teamwork import TeamWork
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console import insight
 from console.insight import Activity, ActivityQuery, Scope
@@ -150,8 +148,8 @@ class Console:
         self.decisions.listeners.append(self.notifier.on_outcome)
         self.timer = DeadlineTimer(self.deadlines, self.outbox, self.threads, self.decisions, self.notifier, self.registry)
         await self.recovery.recover_orphans()
-        self.assignments, self.comments = Assignments(self.store), Comments(self.store)
-        await self.assignments.setup()  # rc_assignments and rc_comments (console/store/queue_sql.py)
+        self.team = TeamWork(self)
+        await self.team.setup()
         async with self.store.seeding():
             if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
@@ -408,50 +406,10 @@ class Console:
         for item in items:
             yield item.value if isinstance(item, StreamResult) else item
 
-    # ---- the queue: next thread, who is on it, comments, bulk approval (console/queue.py, comments.py, bulk.py) ----
+    # ---- the queue: the next thread in the inbox's order (who is on it, comments, bulk: self.team) ----
 
     def thread_position(self, query: InboxQuery, thread_id: str) -> tuple | None:
         return self._read(lambda: queue.position(self.reader, query, thread_id))
 
     def next_thread(self, query: InboxQuery, after: tuple | None, skip: tuple[str, ...] = (), reviewer: Reviewer | None = None) -> str | None:
         return self._read(lambda: queue.next_thread(self.reader, query, after, skip, reviewer.name if reviewer else ""))
-
-    def claim(self, thread_id: str, reviewer: Reviewer, minutes: float) -> Holder:
-        """"I'm on it": advice to others, never a guard (decisions stay guarded by rc_claims)."""
-        return self.bridge.run(self.assignments.claim(check_thread_id(thread_id), reviewer.name, minutes), self.settings.call_timeout_s)
-
-    def release(self, thread_id: str, reviewer: Reviewer) -> None:
-        self.bridge.run(self.assignments.release(thread_id, reviewer.name), self.settings.call_timeout_s)
-
-    def assign(self, scope: str, target: str, name: str, admin: Reviewer, workflow: str | None) -> None:
-        """An admin gives a thread (or every thread of `workflow`) to a reviewer; an empty name takes it back."""
-        if self.role(admin, workflow) != "admin":
-            raise NotAllowed("Only an administrator can assign threads. Nothing was changed.")
-        self.bridge.run(self.assignments.assign(scope, target, name, admin.name), self.settings.call_timeout_s)
-
-    def holder(self, thread_id: str, workflow: str | None) -> Holder | None:
-        return self.bridge.run(self.assignments.holder(thread_id, workflow), self.settings.call_timeout_s)
-
-    def holders(self) -> list[Holder]:
-        return self.bridge.run(self.assignments.live(), self.settings.call_timeout_s)
-
-    def add_comment(self, thread_id: str, reviewer: Reviewer, text: str) -> None:
-        self.bridge.run(self.comments.add(check_thread_id(thread_id), reviewer.name, reviewer.verified, text), self.settings.call_timeout_s)
-
-    def comment_log(self, thread_id: str) -> pd.DataFrame:
-        return comments_frame(self.bridge.run(self.comments.of_thread(thread_id), self.settings.call_timeout_s))
-
-    def _thread_or_none(self, thread_id: str) -> tuple[ThreadView | None, str]:
-        try:
-            return self.thread(thread_id), ""
-        except ConsoleError as exc:
-            return None, str(exc)
-
-    def bulk_plan(self, thread_ids: list[str]) -> list[bulk.BulkItem]:
-        """What approving each thread would do, as it stands now (the reviewer checks this list, then confirms)."""
-        return [bulk.plan_item(t, *self._thread_or_none(t)) for t in thread_ids[:bulk.MAX_THREADS]]
-
-    def bulk_approve(self, items: list[bulk.BulkItem], reviewer: Reviewer) -> list[bulk.BulkResult]:
-        """One by one: each checked against what the reviewer saw, then claimed and applied by decide()."""
-        return [bulk.approve_one(item, self._thread_or_none(item.thread_id)[0] if item.action else None, self.decide, reviewer)
-                for item in items]

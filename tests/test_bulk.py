@@ -6,8 +6,8 @@ from tests.conftest import ANN, BOB, answer, settings_for
 from tests.test_pages import inbox_table, texts
 from ui import bulk, keys
 
-APPROVABLE = ["demo-content_approval-1", "demo-content_approval-2", "demo-gated_publication-1"]
-NEEDS_INPUT = "demo-refund_decision-1"
+APPROVABLE = ["demo-0001", "demo-0002", "demo-0003"]
+NEEDS_INPUT = "demo-0011"
 
 
 def tick(at, thread_ids):
@@ -67,9 +67,9 @@ def test_the_checked_list_replaces_the_table_until_approved_or_given_up(app):
 
 def test_each_thread_applies_exactly_once_when_two_reviewers_bulk_approve_the_same_threads(make_console):
     first, second = make_console(), make_console(seed_demo=False)  # two console processes on one database
-    plan_a, plan_b = first.bulk_plan(APPROVABLE), second.bulk_plan(APPROVABLE)
-    applied_a = [r.applied for r in first.bulk_approve(plan_a, ANN)]
-    results_b = second.bulk_approve(plan_b, BOB)
+    plan_a, plan_b = first.team.bulk_plan(APPROVABLE), second.team.bulk_plan(APPROVABLE)
+    applied_a = [r.applied for r in first.team.bulk_approve(plan_a, ANN)]
+    results_b = second.team.bulk_approve(plan_b, BOB)
     assert applied_a == [True, True, True] and [r.applied for r in results_b] == [False, False, False]
     log = first.decision_log()
     applied = log[log["outcome"] == "applied"]
@@ -79,7 +79,7 @@ def test_each_thread_applies_exactly_once_when_two_reviewers_bulk_approve_the_sa
 def test_the_decision_guard_refuses_what_the_check_let_through(demo):
     """The check before each approval is a courtesy; the claim is the guard. A thread answered between the
     two (simulated: the plan's checkpoint still matches, the claim does not) is refused by the claim."""
-    item = demo.bulk_plan([APPROVABLE[0]])[0]
+    item = demo.team.bulk_plan([APPROVABLE[0]])[0]
     view = demo.thread(APPROVABLE[0])
     list(demo.decide(DecisionRequest(view.thread_id, view.checkpoint_id, view.interrupts[0].id, "approve"), BOB))
     from console import bulk as core
@@ -110,13 +110,13 @@ def test_two_bulk_approvals_at_the_same_moment_apply_each_thread_once(make_conso
     ids = [f"race-{n:02d}" for n in range(12)]
     for thread_id in ids:
         assert list(first.start("content_approval", "a post", ANN, thread_id))[-1].status == "started"
-    plans = {"Ann": first.bulk_plan(ids), "Bob": second.bulk_plan(list(reversed(ids)))}
+    plans = {"Ann": first.team.bulk_plan(ids), "Bob": second.team.bulk_plan(list(reversed(ids)))}
     results: dict[str, list] = {}
     ready = threading.Barrier(2)
 
     def approve(console_, who, reviewer):
         ready.wait()
-        results[who] = console_.bulk_approve(plans[who], reviewer)
+        results[who] = console_.team.bulk_approve(plans[who], reviewer)
 
     workers = [threading.Thread(target=approve, args=(first, "Ann", ANN)), threading.Thread(target=approve, args=(second, "Bob", BOB))]
     for worker in workers:

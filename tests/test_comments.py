@@ -9,7 +9,7 @@ from console.errors import InvalidAnswer
 from tests.conftest import ANN, BOB, answer, raw_connect
 from tests.test_pages import open_thread, texts
 
-THREAD = "demo-content_approval-1"
+THREAD = "demo-0001"
 HOSTILE = "**Approve** [now](http://evil.example) ![x](http://evil.example/p.png) <b>hi</b>\n# heading"
 
 
@@ -37,17 +37,17 @@ def test_an_empty_comment_is_not_saved_and_says_why(app):
 
 
 def test_comments_are_kept_in_order_and_cannot_be_rewritten(demo, db_path):
-    demo.add_comment(THREAD, ANN, "first")
-    demo.add_comment(THREAD, BOB, "second")
-    log = demo.comment_log(THREAD)
+    demo.team.add_comment(THREAD, ANN, "first")
+    demo.team.add_comment(THREAD, BOB, "second")
+    log = demo.team.comment_log(THREAD)
     assert list(log["comment"]) == ["first", "second"] and list(log["reviewer"]) == ["Ann (unverified)", "Bob (unverified)"]
     for statement in ("DELETE FROM rc_comments", "UPDATE rc_comments SET body = 'changed'"):
         with pytest.raises(Exception, match="append-only"):
             with raw_connect(db_path) as conn:
                 conn.execute(statement)
-    assert list(demo.comment_log(THREAD)["comment"]) == ["first", "second"]
+    assert list(demo.team.comment_log(THREAD)["comment"]) == ["first", "second"]
     with pytest.raises(InvalidAnswer, match="at most 4,000 characters"):
-        demo.add_comment(THREAD, ANN, "x" * 4001)
+        demo.team.add_comment(THREAD, ANN, "x" * 4001)
 
 
 def test_the_export_holds_decisions_and_comments_in_time_order(app, db_path):
@@ -62,7 +62,7 @@ def test_the_export_holds_decisions_and_comments_in_time_order(app, db_path):
     try:
         from console.comments import with_comments
         from ui.render import csv_bytes
-        data = csv_bytes(with_comments(other.decision_log(THREAD), other.comment_log(THREAD)))
+        data = csv_bytes(with_comments(other.decision_log(THREAD), other.team.comment_log(THREAD)))
     finally:
         other.close()
     frame = pd.read_csv(io.BytesIO(data))

@@ -10,7 +10,7 @@ from tests.conftest import ANN, BOB
 from tests.test_pages import inbox_table, open_thread, texts
 from ui import keys
 
-CONTENT = ["demo-content_approval-1", "demo-content_approval-2"]
+CONTENT = ["demo-0001", "demo-0002"]
 
 
 def button(at, label):
@@ -153,18 +153,18 @@ def test_a_viewer_cannot_assign(make_console, tmp_path):
     app = make_console(policy_path=str(policy))
     from console.errors import NotAllowed
     with pytest.raises(NotAllowed, match="Only an administrator"):
-        app.assign("thread", CONTENT[0], "Bob", ANN, "content_approval")
-    assert app.holders() == []
+        app.team.assign("thread", CONTENT[0], "Bob", ANN, "content_approval")
+    assert app.team.holders() == []
 
 
 # ---- the store, on both databases ----------------------------------------------------------------
 
 
 def test_claims_take_turns_end_and_leave_the_decision_guard_alone(demo):
-    held = demo.claim(CONTENT[0], ANN, 30)
+    held = demo.team.claim(CONTENT[0], ANN, 30)
     assert (held.reviewer, held.assigned) == ("Ann", False) and held.until > time.time() + 29 * 60
-    assert demo.claim(CONTENT[0], BOB, 30).reviewer == "Ann"  # Bob is told, not given it
-    assert demo.claim(CONTENT[0], ANN, 60).until > held.until  # Ann keeps it longer
+    assert demo.team.claim(CONTENT[0], BOB, 30).reviewer == "Ann"  # Bob is told, not given it
+    assert demo.team.claim(CONTENT[0], ANN, 60).until > held.until  # Ann keeps it longer
     assert demo.inbox(InboxQuery(mine="Ann")).rows["thread_id"].tolist() == [CONTENT[0]]
     assert demo.inbox(InboxQuery(mine="Bob")).total == 0
     # Bob's Next passes over what Ann is on; Ann's does not.
@@ -172,18 +172,18 @@ def test_claims_take_turns_end_and_leave_the_decision_guard_alone(demo):
     assert demo.next_thread(InboxQuery(), None, reviewer=BOB) != CONTENT[0]
     assert demo.next_thread(InboxQuery(), None, reviewer=ANN) == CONTENT[0] and first is not None
     # A claim that has ended is anyone's.
-    demo.bridge.run(demo.store.db.run(demo.assignments.sql.CLAIM, {"target": "x", "reviewer": "Zed", "now": 1, "until": 2}))
-    assert demo.claim("x", BOB, 15).reviewer == "Bob"
-    demo.release(CONTENT[0], ANN)
-    assert demo.holder(CONTENT[0], "content_approval") is None
+    demo.bridge.run(demo.store.db.run(demo.team.assignments.sql.CLAIM, {"target": "x", "reviewer": "Zed", "now": 1, "until": 2}))
+    assert demo.team.claim("x", BOB, 15).reviewer == "Bob"
+    demo.team.release(CONTENT[0], ANN)
+    assert demo.team.holder(CONTENT[0], "content_approval") is None
 
 
 def test_a_workflow_assignment_yields_to_a_thread_claim(demo):
-    demo.assign("workflow", "content_approval", "Bob", ANN, "content_approval")
+    demo.team.assign("workflow", "content_approval", "Bob", ANN, "content_approval")
     assert sorted(demo.inbox(InboxQuery(mine="Bob")).rows["thread_id"]) == CONTENT
-    demo.claim(CONTENT[0], Reviewer("Cy"), 30)
+    demo.team.claim(CONTENT[0], Reviewer("Cy"), 30)
     assert demo.inbox(InboxQuery(mine="Bob")).rows["thread_id"].tolist() == [CONTENT[1]]
     assert demo.inbox(InboxQuery(mine="Cy")).rows["thread_id"].tolist() == [CONTENT[0]]
-    assert demo.holder(CONTENT[1], "content_approval").sentence() == "Bob is assigned this workflow by Ann."
-    demo.assign("workflow", "content_approval", "", ANN, "content_approval")
+    assert demo.team.holder(CONTENT[1], "content_approval").sentence() == "Bob is assigned this workflow by Ann."
+    demo.team.assign("workflow", "content_approval", "", ANN, "content_approval")
     assert demo.inbox(InboxQuery(mine="Bob")).total == 0

@@ -17,13 +17,13 @@ def table_key() -> str:
 
 
 def _check(app, thread_ids: list[str]) -> None:
-    st.session_state[keys.BULK_PLAN] = app.bulk_plan(thread_ids)
+    st.session_state[keys.BULK_PLAN] = app.team.bulk_plan(thread_ids)
 
 
 def _approve(app, reviewer) -> None:
     plan = st.session_state.pop(keys.BULK_PLAN, None) or []
     offered = [item for item in plan if item.action]
-    st.session_state[keys.BULK_RESULTS] = (len(plan), app.bulk_approve(offered, reviewer), plan)
+    st.session_state[keys.BULK_RESULTS] = (len(plan), app.team.bulk_approve(offered, reviewer), plan)
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1  # the ticks pointed at rows now gone
 
 

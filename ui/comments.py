@@ -13,7 +13,7 @@ from ui.text import inert, visible
 
 def _add(app, thread_id: str, reviewer) -> None:
     try:
-        app.add_comment(thread_id, reviewer, st.session_state.get(keys.COMMENT_BOX) or "")
+        app.team.add_comment(thread_id, reviewer, st.session_state.get(keys.COMMENT_BOX) or "")
     except ConsoleError as exc:  # kept in the box, with the sentence
         st.session_state[keys.QUEUE_NOTE + ":comment"] = str(exc)
         return
@@ -22,7 +22,7 @@ def _add(app, thread_id: str, reviewer) -> None:
 
 def comments_section(app, view: ThreadView, reviewer) -> None:
     with st.expander("Comments", expanded=True):
-        comments = app.comment_log(view.thread_id)
+        comments = app.team.comment_log(view.thread_id)
         if comments.empty:
             st.caption("No comment yet. Comments are for the reviewers; the workflow never sees them.")
         for row in comments.itertuples():
@@ -43,6 +43,6 @@ def comments_section(app, view: ThreadView, reviewer) -> None:
 
 def export(app, thread_id: str, decisions) -> None:
     """Decisions and comments in one CSV, in time order."""
-    both = with_comments(decisions, app.comment_log(thread_id))
+    both = with_comments(decisions, app.team.comment_log(thread_id))
     st.download_button("Download decisions and comments (CSV)", render.csv_bytes(both), file_name=f"review-{thread_id}.csv",
                        mime="text/csv", key="thread-review-csv", disabled=both.empty)

@@ -143,7 +143,7 @@ def shortcut_buttons(app, view: ThreadView, can_decide: bool, reviewer) -> None:
 
 def _claim(app, thread_id: str, reviewer) -> None:
     try:
-        holder = app.claim(thread_id, reviewer, CLAIM_MINUTES)
+        holder = app.team.claim(thread_id, reviewer, CLAIM_MINUTES)
     except ConsoleError as exc:  # a callback's error would otherwise be a stack trace
         st.session_state[keys.QUEUE_NOTE] = str(exc)
         return
@@ -156,7 +156,7 @@ def ownership(app, view: ThreadView, reviewer) -> None:
     _remember_position(app, view)
     if view.status != "waiting":
         return
-    holder = app.holder(view.thread_id, view.workflow)
+    holder = app.team.holder(view.thread_id, view.workflow)
     mine = reviewer is not None and holder is not None and holder.reviewer == reviewer.name
     # One outer container whatever is inside: signing in then adds no element above the decision form,
     # whose widgets would otherwise be drawn anew (an open drop-down there would close under the click).
@@ -168,7 +168,7 @@ def ownership(app, view: ThreadView, reviewer) -> None:
                 st.button("I'm on it" if not mine else "Keep it 30 min longer", help="For 30 minutes.",
                           key="queue-claim", icon=":material/front_hand:", on_click=_claim, args=(app, view.thread_id, reviewer))
             if mine and not holder.assigned:
-                st.button("Let it go", key="queue-release", on_click=app.release, args=(view.thread_id, reviewer))
+                st.button("Let it go", key="queue-release", on_click=app.team.release, args=(view.thread_id, reviewer))
         if reviewer is not None and app.role(reviewer, view.workflow) == "admin":
             _assign_area(app, view, reviewer)
 
@@ -178,7 +178,7 @@ def _assign(app, view: ThreadView, admin) -> None:
     target = view.workflow if scope == "workflow" else view.thread_id
     name = st.session_state.get("queue-assign-name") or ""
     try:
-        app.assign(scope, target, name, admin, view.workflow)
+        app.team.assign(scope, target, name, admin, view.workflow)
     except ConsoleError as exc:
         st.session_state[keys.QUEUE_NOTE] = str(exc)
         return

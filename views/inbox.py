@@ -66,7 +66,7 @@ def waiting_threads(query: InboxQuery) -> None:
         read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
         st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
         table = dict(
-            data=queue.with_holders(shown.table, page.rows, app.holders()),  # the shared table, plus who is on each
+            data=queue.with_holders(shown.table, page.rows, app.team.holders()),  # the shared table, plus who is on each
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
