@@ -17,6 +17,7 @@ from types import ModuleType
 import pandas as pd
 
 from console.errors import InvalidAnswer
+from console.queue_filter import mine_clause, mine_params
 import console.store.postgres_reads as postgres_reads
 import console.store.sqlite_reads as sqlite_reads
 from console.threads import PAUSE_WORDS
@@ -56,6 +57,7 @@ class InboxQuery:
     oldest_first: bool = True
     page: int = 1
     page_size: int = 50
+    mine: str = ""  # a reviewer's name: only the threads they are on or are assigned (console/queue.py)
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,15 @@ def _where(q: InboxQuery, now: float, dialect: ModuleType) -> tuple[str, list]:
         more, values = dialect.search(text, q.status)
         clauses.extend(more)
         params.extend(values)
+    if q.mine:
+        clauses.append(mine_clause(p))
+        params.extend(mine_params(q.mine, now))
     return " AND ".join(clauses), params
 
 
 def _only_counted_by_table(q: InboxQuery) -> bool:
     """True when rc_counts answers the total: no filter but status and workflow."""
-    return not (q.nodes or q.kinds or q.min_age_s or q.search.strip())
+    return not (q.nodes or q.kinds or q.min_age_s or q.search.strip() or q.mine)
 
 
 def _overdue_first(deadlines, now: float, p: str) -> tuple[str, list]:

@@ -14,12 +14,14 @@ import aiosqlite
 import pandas as pd
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from console import queue
 from console.bridge import Bridge, StreamResult
 from console.deadlines import DeadlineError, DeadlineTimer, load_deadlines
 from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
+from console.teamwork import TeamWork
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console import insight
 from console.insight import Activity, ActivityQuery, Scope
@@ -146,6 +148,8 @@ class Console:
         self.decisions.listeners.append(self.notifier.on_outcome)
         self.timer = DeadlineTimer(self.deadlines, self.outbox, self.threads, self.decisions, self.notifier, self.registry)
         await self.recovery.recover_orphans()
+        self.team = TeamWork(self)
+        await self.team.setup()
         async with self.store.seeding():
             if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
@@ -401,3 +405,11 @@ class Console:
     def _unwrap(items: Iterator) -> Iterator[Progress | Outcome]:
         for item in items:
             yield item.value if isinstance(item, StreamResult) else item
+
+    # ---- the queue: the next thread in the inbox's order (who is on it, comments, bulk: self.team) ----
+
+    def thread_position(self, query: InboxQuery, thread_id: str) -> tuple | None:
+        return self._read(lambda: queue.position(self.reader, query, thread_id))
+
+    def next_thread(self, query: InboxQuery, after: tuple | None, skip: tuple[str, ...] = (), reviewer: Reviewer | None = None) -> str | None:
+        return self._read(lambda: queue.next_thread(self.reader, query, after, skip, reviewer.name if reviewer else ""))

@@ -61,6 +61,27 @@ def tour_key(step_key: str) -> str:
     return f"tour:{step_key}"
 
 
+# Working through the queue (ui/queue.py, ui/comments.py, ui/bulk.py)
+INBOX_FILTERS = "inbox_filters"  # {filter name: value}: the inbox's filters and sort, kept for the session
+INBOX_QUERY = "inbox_query"  # the InboxQuery the inbox last showed: "Next waiting thread" follows it
+QUEUE_CURSOR = "queue_cursor"  # (thread id, sort, position): where the open thread stood in that order
+QUEUE_NOTE = "queue_note"  # a sentence shown once on the thread page (the queue's end, a claim refused)
+INBOX_BULK = "inbox_bulk_mode"  # the inbox's "select several to approve" toggle
+INBOX_BULK_TABLE = "inbox_bulk_table"
+BULK_PLAN = "bulk_plan"  # the selected threads as checked (console.bulk.BulkItem), before the reviewer confirms
+BULK_RESULTS = "bulk_results"  # the last bulk approval's results, shown once
+COMMENT_BOX = "comment_box"
+
+
+def inbox_filter_key(name: str) -> str:
+    return f"inbox-filter:{name}"
+
+
+def bulk_table_key(generation: int) -> str:
+    """The bulk table's key: a new one after each approval, so the old ticks (now other rows) are gone."""
+    return f"{INBOX_BULK_TABLE}:{generation}"
+
+
 # Time travel (ui/history.py)
 PENDING_REOPEN = "pending_reopen"  # a ReopenRequest set by the confirm button's callback, applied by the page body
 

@@ -7,29 +7,39 @@ import streamlit as st
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
 from console.wording import any_step_label, workflow_title
-from ui import cached, keys, render, runtime
+from ui import bulk, cached, keys, queue, runtime
 from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
 
 app = runtime.console()
+reviewer = runtime.reviewer()
 st.title("Inbox")
 
 with runtime.plain_errors():
     choices = cached.filter_choices(app)
     row = st.columns([2, 2, 2, 3])
-    # Titles and step names on screen; the query keeps the ids the index holds.
-    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)))
-    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: visible(PAUSE_WORDS.get(k, k)))
-    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)))
-    search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id")
+    # Titles and step names on screen; the query keeps the ids the index holds. Every filter is kept for the session.
+    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)),
+                                   key=queue.remembered("workflows", [], choices["workflows"]))
+    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: visible(PAUSE_WORDS.get(k, k)),
+                               key=queue.remembered("kinds", [], choices["kinds"]))
+    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)),
+                               key=queue.remembered("nodes", [], choices["nodes"]))
+    search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id", key=queue.remembered("search", ""))
     row = st.columns([2, 2, 2, 2])
-    sort = row[0].selectbox("Sort by", list(SORTS))
-    oldest_first = row[1].toggle("Oldest first", value=True)
-    min_age = row[2].selectbox("Waiting at least", list(AGES))
-    page_size = row[3].selectbox("Rows per page", [25, 50, 100], index=1)
+    sort = row[0].selectbox("Sort by", list(SORTS), key=queue.remembered("sort", "waiting time", list(SORTS)))
+    oldest_first = row[1].toggle("Oldest first", key=queue.remembered("oldest_first", True))
+    min_age = row[2].selectbox("Waiting at least", list(AGES), key=queue.remembered("min_age", "any time", list(AGES)))
+    page_size = row[3].selectbox("Rows per page", [25, 50, 100], key=queue.remembered("page_size", 50, [25, 50, 100]))
+    row = st.columns([2, 2, 4])
+    mine = row[0].toggle("Only mine", key=queue.remembered("mine", False), disabled=reviewer is None,
+                         help="Threads you are on, or that an administrator assigned to you.")
+    row[1].toggle("Select several to approve", key=keys.INBOX_BULK)
     query = InboxQuery(workflows=tuple(workflows), nodes=tuple(nodes), kinds=tuple(kinds), min_age_s=AGES[min_age],
-                       search=search, sort=sort, oldest_first=oldest_first, page_size=page_size)
+                       search=search, sort=sort, oldest_first=oldest_first, page_size=page_size,
+                       mine=reviewer.name if mine and reviewer else "")
+    queue.remember(query)
 
 
 # Below this many changed threads not yet indexed, the index is simply keeping up.
@@ -45,25 +55,28 @@ def waiting_threads(query: InboxQuery) -> None:
         if backlog > BACKLOG_NOTE:
             st.info(inert(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
                           "finishes; it fills in by itself."))
+        bulk.results()  # the last bulk approval's summary, even when it emptied the list
         page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
         shown = cached.shown_inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
         page = shown.page
         if page.total == 0:
             st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
             return
+        how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
         read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
-        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · choose a row to open the thread"))
-        event = st.dataframe(
-            shown.table,
-            key=keys.INBOX_TABLE,
-            on_select="rerun",
-            selection_mode="single-row",
+        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
+        table = dict(
+            data=queue.with_holders(shown.table, page.rows, app.team.holders()),  # the shared table, plus who is on each
             hide_index=True,
             width="stretch",
             column_config={"preview": st.column_config.TextColumn("preview", width="large")},
             column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
-                          *(["due"] if "due" in page.rows else []), "preview"],  # long text last
+                          *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
         )
+        if st.session_state.get(keys.INBOX_BULK):
+            bulk.select_and_approve(app, page.rows, table, reviewer)
+            return
+        event = st.dataframe(**table, key=keys.INBOX_TABLE, on_select="rerun", selection_mode="single-row")
         if event.selection.rows:
             thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: thread_id})

@@ -4,7 +4,7 @@ import streamlit as st
 
 from console.errors import ConsoleError, ThreadTooLarge
 from console.threads import check_thread_id
-from ui import decision_log, keys, render, runtime
+from ui import comments, decision_log, keys, queue, render, runtime
 from ui.text import inert
 from ui.graph import workflow_picture
 from ui.history import apply_pending, history_section
@@ -56,6 +56,9 @@ with runtime.plain_errors():
         st.text(stopped.sentence)  # text: it names a reviewer and a step, which are not Markdown
 
 can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version_changed
+with runtime.plain_errors():
+    queue.ownership(app, view, reviewer)
+    queue.shortcut_buttons(app, view, can_decide, reviewer)
 if view.status == "waiting" and reviewer is None:
     st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
 elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
@@ -109,5 +112,7 @@ with runtime.plain_errors():
             decision_log.decision_table(decisions, app.registry)
             decision_log.edit_diffs(decisions)
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
+        comments.export(app, thread_id, decisions)
+    comments.comments_section(app, view, reviewer)
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")

@@ -35,6 +35,7 @@ from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
 from console import threads as local_threads
 from console.store import Store, open_postgres
+from console.teamwork import TeamWork
 from console.threads import ThreadView, check_thread_id
 from console.time_travel import ReopenPlan, ReopenRequest
 
@@ -101,6 +102,7 @@ class ServerConsole:
     async def _open(self) -> None:
         if self.settings.database_url:
             self._pool, _saver, self.store = await open_postgres(self.settings.database_url, self.settings.busy_timeout_s)
+            await self._open_team()
             return
         path = Path(self.settings.db_path)
         _check_database_file(path, self.settings.create_db)
@@ -109,6 +111,11 @@ class ServerConsole:
         await AsyncSqliteSaver(self._conn).setup()
         self.store = await Store.open(str(path), self.settings.busy_timeout_s)
         await self.store.setup()
+        await self._open_team()
+
+    async def _open_team(self) -> None:
+        self.team = TeamWork(self)  # claims-as-advice, comments, bulk: in the console's own database
+        await self.team.setup()
 
     async def _close_async(self) -> None:
         for closing in (self.store, self._conn, self._pool):
@@ -174,6 +181,14 @@ class ServerConsole:
 
     def activity_choices(self, scope: Scope) -> tuple[dict[str, str], list[tuple[str, bool]]]:
         return insight.choices(self.reader, scope, self.registry)
+
+    def thread_position(self, query: InboxQuery, thread_id: str) -> tuple | None:
+        return None  # the server's search has no position to go on from: Next takes the first other waiting thread
+
+    def next_thread(self, query: InboxQuery, after: tuple | None, skip: tuple[str, ...] = (), reviewer: Reviewer | None = None) -> str | None:
+        """The first waiting thread of the inbox's first page (its filters, its order) not in `skip`."""
+        rows = self.inbox(InboxQuery(**{**query.__dict__, "page": 1})).rows
+        return next((t for t in rows["thread_id"] if t not in skip), None) if not rows.empty else None
 
     def filter_choices(self) -> dict[str, list[str]]:
         return {"workflows": sorted(self.registry), "kinds": ["interrupt", "paused"], "nodes": []}

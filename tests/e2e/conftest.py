@@ -268,6 +268,7 @@ class Reviewer:
 
     def choose(self, decision: str) -> None:
         """Pick one option of the radio "Your decision" (its input is hidden; its label is what a person clicks)."""
+        self.idle()  # not while a rerun still shows the last run's radio beside the new one
         group = self.main().get_by_role("radiogroup", name="Your decision")
         group.get_by_text(decision, exact=True).click()
         self.expect(group.get_by_role("radio", name=decision, exact=True)).to_be_checked()
