@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.e2e.conftest import pick
 from tests.e2e.test_journeys import final_text, open_thread
 
 pytestmark = pytest.mark.e2e
@@ -35,8 +36,7 @@ def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fres
     person = reviewer_on_fresh
     open_thread(person, "demo-0011", "Refund decision (typed answer)")
     person.see("The workflow asks you to fill in a form")
-    person.main().get_by_role("combobox", name="Decision").click()
-    person.page.get_by_role("option", name="deny", exact=True).click()
+    pick(person, person.main().get_by_role("combobox", name="Decision"), "deny")
     person.idle()
     person.submit("Send answer")
     person.see("“note”: Please say why the refund is denied")

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, Reviewer, running_app
+from tests.e2e.conftest import SHOTS, Reviewer, pick, running_app
 from tests.e2e.test_journeys import WATCH_PROGRESS, draft, final_text
 
 pytestmark = pytest.mark.e2e
@@ -155,25 +155,6 @@ def test_persistence(page, tmp_path):
         guide.no_exception()
         guide.screenshot("tour-test_persistence")
     WALK["persistence (two server starts)"] = time.monotonic() - started
-
-
-def pick(guide, box, option_name, tries=3):
-    """Choose an option of an st.selectbox. The first click into it can end the sidebar name box's edit,
-    and the rerun that follows shuts the list again: so open it, wait for the app to settle, and retry
-    (a bounded number of times, each waiting on the list's own state, never on the clock)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box.scroll_into_view_if_needed()  # below the fold: the page's own scroll area, not the window's
-    for _ in range(tries):
-        guide.idle()
-        box.click()
-        try:
-            guide.page.get_by_role("option", name=option_name, exact=True).click(timeout=5_000)
-            guide.expect(box).to_have_value(option_name)
-            return
-        except (PlaywrightTimeout, AssertionError):
-            continue
-    pytest.fail(f"the option “{option_name}” could not be chosen in {tries} tries")
 
 
 def test_time_travel(guide):
