@@ -78,7 +78,7 @@ def test_agent_inbox_shows_description_safely_and_only_allowed_actions(app):
     assert "Style guide: house style (`https://example.org/style`)" in texts(at)
     assert radios(at, "Your decision")[0].options == ["Accept", "Edit", "Respond", "Ignore"]
     at = open_thread(at, "demo-0008")
-    assert [r.options for r in at.radio] == [["Accept", "Edit", "Respond", "Ignore"], ["Accept", "Edit", "Ignore"]]
+    assert [r.options for r in at.radio if r.key != "queue-assign-scope"] == [["Accept", "Edit", "Respond", "Ignore"], ["Accept", "Edit", "Ignore"]]
 
 
 def test_agent_inbox_accept(app):
@@ -135,7 +135,7 @@ def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
     assert not at.exception
     shown = texts(at)
     assert "1. The agent wants to run “send_email”" in shown and "2. The agent wants to run “delete_records”" in shown
-    assert [r.options for r in at.radio] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
+    assert [r.options for r in at.radio if r.key != "queue-assign-scope"] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
 
 
 def test_hitl_approve_all(app):
