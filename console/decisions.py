@@ -118,7 +118,7 @@ class Decisions:
             await self.store.log_refusal(record, "workflow changed")
             return Outcome("refused", reason, view)
         if req.action in ("continue", "edit_state"):
-            stopped = await self.stopped_run(view)
+            stopped = self.stopped_run(view, await self.store.decisions(view.thread_id))  # read afresh: this guards a run
             if stopped is not None and stopped.step_ran:  # the page offers no Continue; a direct call is refused too
                 await self.store.log_refusal(record, "step ran, result not saved")
                 return Outcome("refused", f"{stopped.sentence} Nothing was run.", view)
@@ -295,22 +295,23 @@ class Decisions:
         return Outcome("failed", f"The workflow could not use this answer: {_plain(exc)} Nothing was applied; "
                        "you can change your answer and try again.", after)
 
-    async def stopped_run(self, view: ThreadView) -> StoppedRun | None:
-        """Did the last decision's run stop short at the step this thread waits at (a crash, a lock)?"""
-        if view.status != "waiting" or view.pause_kind != "paused":
+    def stopped_run(self, view: ThreadView, rows: list[dict]) -> StoppedRun | None:
+        """Did the last decision's run stop short at the step this thread waits at (a crash, a lock)?
+        `rows`: the thread's decisions, newest first (the page has read them already)."""
+        if view.status != "waiting" or view.pause_kind != "paused" or not rows:
             return None
-        rows = await self.store.decisions(view.thread_id)
-        last = rows[0] if rows else None
-        detail = str(last["detail"] or "") if last else ""
-        if last is None or last["outcome"] != "applied" or last["result_checkpoint_id"] != view.checkpoint_id:
+        last = rows[0]
+        detail = str(last["detail"] or "")
+        if last["outcome"] != "applied" or last["result_checkpoint_id"] != view.checkpoint_id:
             return None
         if STOPPED_MID_RUN in detail:
-            return StoppedRun(last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)",
-                              wording.step_label(view.waiting_node, view.step_titles), "crash", False)
-        if LOCKED_MID_RUN in detail:
-            return StoppedRun(last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)",
-                              wording.step_label(view.waiting_node, view.step_titles), "lock", STEP_RAN_UNSAVED in detail)
-        return None
+            cause, step_ran = "crash", False
+        elif LOCKED_MID_RUN in detail:
+            cause, step_ran = "lock", STEP_RAN_UNSAVED in detail
+        else:
+            return None
+        who = last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)"
+        return StoppedRun(who, wording.step_label(view.waiting_node, view.step_titles), cause, step_ran)
 
 def _loads(text: str | None) -> Any:
     try:

@@ -382,7 +382,9 @@ class Console:
 
     def stopped_run(self, view: ThreadView) -> StoppedRun | None:
         """How the last decision's run stopped short at the step this thread waits at, if it did (crash, lock)."""
-        return self.bridge.run(self.decisions.stopped_run(view), self.settings.call_timeout_s)
+        if view.status != "waiting" or view.pause_kind != "paused":
+            return None  # no read: only a static pause can be left by a run that stopped short
+        return self.decisions.stopped_run(view, self._decisions_of(view.thread_id))
 
     def decide(self, request: DecisionRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
         """Apply one decision; yields live progress, then the Outcome. Raises InvalidAnswer before anything is claimed."""

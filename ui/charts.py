@@ -56,12 +56,6 @@ def decision_log(app, reviewer) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _log(app, _database(app), reviewer, app.index_version())
 
 
-def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Download as CSV") -> None:
-    """A CSV download made when clicked, not on every rerun (the log's CSV takes ~150 ms to write)."""
-    st.download_button(inert(label), lambda: render.csv_bytes(frame), file_name=name, mime="text/csv", key=key,
-                       disabled=frame.empty)
-
-
 def activity(app, query: ActivityQuery, scope: Scope) -> tuple[Activity, dict]:
     """The figures and their charts' specs, shared by every session until the log or the index changes
     (Console.index_version)."""
@@ -209,4 +203,4 @@ def show(title: str, name: str, read: tuple[Activity, dict], caption: str, empty
             st.caption(inert(empty))
         else:
             st.vega_lite_chart(spec=specs[name], width="stretch")
-        csv_button(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")
+        render.csv_download(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from console.comments import MAX_CHARS, with_comments
@@ -20,9 +21,9 @@ def _add(app, thread_id: str, reviewer) -> None:
     st.session_state[keys.COMMENT_BOX] = ""
 
 
-def comments_section(app, view: ThreadView, reviewer) -> None:
+def comments_section(app, view: ThreadView, reviewer, comments: pd.DataFrame) -> None:
+    """`comments`: this thread's (app.team.comment_log), read once for this section and the export."""
     with st.expander("Comments", expanded=True):
-        comments = app.team.comment_log(view.thread_id)
         if comments.empty:
             st.caption("No comment yet. Comments are for the reviewers; the workflow never sees them.")
         for row in comments.itertuples():
@@ -41,8 +42,7 @@ def comments_section(app, view: ThreadView, reviewer) -> None:
         st.button("Post comment", key="comment-post", on_click=_add, args=(app, view.thread_id, reviewer))
 
 
-def export(app, thread_id: str, decisions) -> None:
+def export(thread_id: str, decisions: pd.DataFrame, comments: pd.DataFrame) -> None:
     """Decisions and comments in one CSV, in time order."""
-    both = with_comments(decisions, app.team.comment_log(thread_id))
-    st.download_button("Download decisions and comments (CSV)", render.csv_bytes(both), file_name=f"review-{thread_id}.csv",
-                       mime="text/csv", key="thread-review-csv", disabled=both.empty)
+    render.csv_download(with_comments(decisions, comments), f"review-{thread_id}.csv", "thread-review-csv",
+                        "Download decisions and comments (CSV)")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from console import insight
 from console.wording import with_titles
-from ui import cached, charts, runtime
+from ui import cached, charts, render, runtime
 from ui.text import inert, visible
 
 # (title, figure, what it counts, what it says with nothing to draw), two a row.
@@ -84,4 +84,4 @@ with runtime.plain_errors():
         if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
             st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
         st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch")
-    charts.csv_button(log, "decisions.csv", "activity-csv")
+    render.csv_download(log, "decisions.csv", "activity-csv")

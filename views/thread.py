@@ -104,6 +104,7 @@ with st.expander("State values", expanded=view.status == "finished"):
 
 history_section(app, view, reviewer)
 with runtime.plain_errors():
+    notes = app.team.comment_log(thread_id)
     with st.expander("Decisions on this thread"):
         decisions = app.decision_log(thread_id)
         if decisions.empty:
@@ -112,7 +113,7 @@ with runtime.plain_errors():
             decision_log.decision_table(decisions, app.registry)
             decision_log.edit_diffs(decisions)
         render.csv_download(decisions, f"decisions-{thread_id}.csv", "thread-csv")
-        comments.export(app, thread_id, decisions)
-    comments.comments_section(app, view, reviewer)
+        comments.export(thread_id, decisions, notes)
+    comments.comments_section(app, view, reviewer, notes)
 
 st.page_link(keys.INBOX_PAGE, label="Back to the inbox", icon=":material/inbox:")
