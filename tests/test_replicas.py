@@ -12,6 +12,7 @@ import pytest
 import console.store.index as index_module
 from console.inbox import InboxQuery
 from tests.conftest import ANN, ROOT, answer, raw_connect
+from tests.test_inbox_index import wait_indexed
 
 THREADS = 8
 
@@ -103,6 +104,8 @@ def test_replicas_starting_together_set_up_the_schema_once(make_console):
     for s in starters:
         s.join(120)
     assert not errors and len(opened) == 2, errors
+    for c in opened:  # the console that did not seed indexes the other's seed in the background
+        wait_indexed(c)
     assert all(c.inbox().total >= 13 for c in opened)
 
 
