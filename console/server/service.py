@@ -30,7 +30,8 @@ from console.server.decide import ServerDecisions
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
 from console.server.reading import HistoryGraph, registry, thread_view
-from console.service import _check_database_file, decision_frame
+from console.log_frame import decision_frame
+from console.opening import check_database_file
 from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
 from console import threads as local_threads
@@ -105,7 +106,7 @@ class ServerConsole:
             await self._open_team()
             return
         path = Path(self.settings.db_path)
-        _check_database_file(path, self.settings.create_db)
+        check_database_file(path, self.settings.create_db)
         # The store's triggers and claim statements name the saver's tables: they exist here, and stay empty.
         self._conn = await aiosqlite.connect(str(path), timeout=self.settings.busy_timeout_s)
         await AsyncSqliteSaver(self._conn).setup()
