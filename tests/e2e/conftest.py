@@ -371,20 +371,19 @@ def listener():
     heard.close()
 
 
-def pick(guide, box, option_name, tries=3):
-    """Choose an option of an st.selectbox. The first click into it can end the sidebar name box's edit,
-    and the rerun that follows shuts the list again: so open it, wait for the app to settle, and retry
-    (a bounded number of times, each waiting on the list's own state, never on the clock)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+# An expander just clicked open grows by a Web Animation; when it ends, its height is set back to auto,
+# the page's scroll position can be clamped, and react-aria shuts an open list when any area around it
+# scrolls. A person sees the expander open before using what is in it: so does pick.
+OPENED = """el => { const box = el.closest('details');
+  return !box || (box.open && box.getAnimations().length === 0 && !box.style.height); }"""
 
+
+def pick(guide, box, option_name):
+    """Choose an option of an st.selectbox with one click into it, as a reviewer does: the list stays open
+    through the page's reruns (tests/e2e/test_select_stays_open.py holds the app to that)."""
     box.scroll_into_view_if_needed()  # below the fold: the page's own scroll area, not the window's
-    for _ in range(tries):
-        guide.idle()
-        box.click()
-        try:
-            guide.page.get_by_role("option", name=option_name, exact=True).click(timeout=5_000)
-            guide.expect(box).to_have_value(option_name)
-            return
-        except (PlaywrightTimeout, AssertionError):
-            continue
-    pytest.fail(f"the option “{option_name}” could not be chosen in {tries} tries")
+    guide.idle()
+    guide.page.wait_for_function(OPENED, arg=box.element_handle(), polling="raf")
+    box.click()
+    guide.page.get_by_role("option", name=option_name, exact=True).click()
+    guide.expect(box).to_have_value(option_name)
