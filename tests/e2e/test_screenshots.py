@@ -74,9 +74,9 @@ def _shot(person, name: str, locator=None) -> Path:
 
 
 @pytest.mark.parametrize("thread_id, title, shown, name", [
-    ("demo-0007", "Assistant actions (Agent Inbox)", "The agent wants to run “send_email”", "shape-agent-inbox-request"),
+    ("demo-0007", "Assistant actions (Agent Inbox)", "The agent wants to run “Send email”", "shape-agent-inbox-request"),
     ("shape-email-triage", "E-mail assistant (Agent Inbox)", "For your information", "shape-agent-inbox-notify"),
-    ("demo-0009", "Agent tool approval", "1. The agent wants to run “send_email”", "shape-hitl-middleware"),
+    ("demo-0009", "Agent tool approval", "1. The agent wants to run “Send email”", "shape-hitl-middleware"),
     ("shape-tool-review", "Meeting planner (tool-call review)", "Is this correct?", "shape-tool-call-review"),
     ("shape-human-help", "Ask an expert (human assistance)", "The workflow asks you", "shape-human-assistance"),
     ("shape-subgraph", "Email assistant", "Thanks for your message about my parcel is late.", "shape-subgraph"),
@@ -91,7 +91,7 @@ def test_each_shape_as_a_reviewer_first_sees_it(person, thread_id, title, shown,
 def test_an_agent_inbox_question(person):
     open_thread(person, "shape-email-triage", "E-mail assistant (Agent Inbox)")
     person.choose("Dismiss")
-    person.submit("Ignore")
+    person.submit("Dismiss")
     person.see("The assistant asks you")
     person.see("Should I accept the Tuesday slot?")
     _shot(person, "shape-agent-inbox-question")
