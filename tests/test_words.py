@@ -79,6 +79,9 @@ def test_a_notification_is_headed_for_your_information(shapes):  # noqa: F811
     assert "asks a question" not in texts(at)
     buttons = [b.label for b in at.button]
     assert "Send feedback" in buttons and "Send response" not in buttons  # the choice "Give feedback" is preselected
+    # The shortcut offers what the notice offers, in its words: Dismiss, not Reject.
+    assert "Dismiss…" in buttons and "Reject…" not in buttons
+    assert "Keyboard: X opens Dismiss · N opens the next waiting thread" in texts(at) and "opens Reject" not in texts(at)
 
 
 def _sidebar_words(at) -> str:

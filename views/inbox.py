@@ -42,6 +42,9 @@ with runtime.plain_errors():
     queue.remember(query)
 
 
+INBOX_WIDTHS = {"workflow": 170, "thread_id": 90, "waiting at": 120, "kind of pause": 125, "waiting for": 80,
+                "due": 80, "on it": 70, "preview": "large"}
+
 # Below this many changed threads not yet indexed, the index is simply keeping up.
 BACKLOG_NOTE = 50
 
@@ -70,7 +73,8 @@ def waiting_threads(query: InboxQuery) -> None:
             data=data,
             hide_index=True,
             width="stretch",
-            column_config=columns.config(data, widths={"preview": "large"}),  # "thread_id" reads "Thread"
+            # "thread_id" reads "Thread"; the short columns narrow, so that the preview is in view on a laptop.
+            column_config=columns.config(data, widths=INBOX_WIDTHS),
             column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
                           *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
         )

@@ -117,3 +117,29 @@ def test_an_edit_is_confirmed_with_its_diff_and_the_log_keeps_it(person):
     person.see("What each edit changed", exact=True)
     log = person.main().get_by_test_id("stExpander").filter(has_text="Decisions on this thread")
     _shot(person, "decision-log-diff", log)
+
+
+@pytest.mark.parametrize("thread_id, title, shown, name", [
+    ("demo-0001", "Content approval", "Draft", "thread"),
+    ("demo-0009", "Agent tool approval", "1. The agent wants to run “Send email”", "thread-middleware"),
+    ("shape-subgraph", "Email assistant", "Thanks for your message about my parcel is late.", "thread-subgraph"),
+])
+def test_the_readmes_thread_pictures(person, thread_id, title, shown, name):
+    person.page.set_viewport_size({"width": 1280, "height": 900})  # what a laptop shows first
+    open_thread(person, thread_id, title)
+    person.see(shown)
+    _shot(person, name)
+
+
+def test_the_readmes_inbox_and_an_answer_that_leads_to_the_next_question(person):
+    person.page.set_viewport_size({"width": 1280, "height": 900})
+    person.goto("/")
+    person.sign_in()
+    table = person.main().get_by_test_id("stDataFrame").first
+    person.show(table)
+    person.expect(table.locator("thead th").filter(has_text="Thread")).to_have_count(1)  # the heading, in words
+    _shot(person, "inbox")
+    open_thread(person, "demo-0005", "Two-stage review")
+    person.submit("Approve")
+    person.see("Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”.", exact=True)
+    _shot(person, "thread-answered")
