@@ -121,24 +121,16 @@ class TimeTravel:
             cid = snap.config["configurable"]["checkpoint_id"]
             meta = snap.metadata or {}
             parent = by_id.get(_parent_id(snap))
-            ran: tuple[str, ...] = ()
             source = meta.get("source")
-            if source == "input":
-                what = "started"
-            elif isinstance(meta.get(REOPENED_FROM), str):
+            before = tuple(parent.next) if parent is not None else ()
+            what, waits = wording.saved_step(source, before, tuple(snap.next), titles)
+            reopened = source != "input" and isinstance(meta.get(REOPENED_FROM), str)
+            if reopened:
                 origin = by_id.get(meta[REOPENED_FROM])
                 step = (origin.metadata or {}).get("step") if origin is not None else None
-                what = f"reopened from step {step}" if step is not None else "reopened"
-            elif parent is not None and parent.next == ("__start__",):
-                what = "input received"
-            elif source == "update":
-                what = "state edited by a reviewer"
-            elif parent is not None and parent.next:
-                ran = tuple(parent.next)
-                what = wording.steps_list(parent.next, titles)
-            else:
-                what = source or ""
-            waits = wording.steps_list(snap.next, titles) if snap.next else "—"
+                what = f"Reopened from step {step}" if step is not None else "Reopened"
+            # The steps whose run produced it (none for input, edits and forks).
+            ran = () if reopened or source in ("input", "update") or before == (wording.START_NODE,) else before
             if cid == head and view.interrupts and cid == view.checkpoint_id:
                 waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
             rows.append(SavedStep(
@@ -269,11 +261,12 @@ def _refusal_sentence(refusal: Refusal, now: ThreadView | None) -> str:
 
 
 def history_table(rows: list[SavedStep], decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """History as table rows for the page: words first, the checkpoint id last (for audits)."""
+    """History as table rows for the page: words first, the checkpoint id last (the page shows it to
+    administrators only, on request; the reopen uses it)."""
     by_checkpoint: dict[str, str] = {}
     for d in decisions:
         if d["outcome"] == "applied" and d["result_checkpoint_id"]:
-            by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.readable(d['action']).lower()} by {d['reviewer']}")
-    return [{"step": r.step, "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
+            by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.done_words(d['action']).capitalize()} by {d['reviewer']}")
+    return [{"step": wording.step_number(r.step), "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
              "branch": "current" if r.current else "earlier",
              "time (UTC)": (r.time or "")[:19].replace("T", " "), "checkpoint_id": r.checkpoint_id} for r in rows]

@@ -17,8 +17,8 @@ def reviewer_on_fresh(reviewer, fresh_server):
 def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
     person = reviewer_on_fresh
     open_thread(person, "demo-0009", "Agent tool approval")
-    person.see("1. The agent wants to run “send_email”")
-    person.see("2. The agent wants to run “delete_records”")
+    person.see("1. The agent wants to run “Send email”")
+    person.see("2. The agent wants to run “Delete records”")
     second = person.main().get_by_role("radiogroup", name="Decision on item 2")
     second.get_by_text("Reject", exact=True).click()
     person.expect(second.get_by_role("radio", name="Reject")).to_be_checked()
