@@ -123,9 +123,10 @@ def shortcut_buttons(app, view: ThreadView, can_decide: bool, reviewer) -> None:
     row = st.container(horizontal=True, key="queue-shortcuts")
     told = []  # the keys of the buttons shown, in the choice's own words ("X opens Dismiss" for a notice)
     if approve is not None and not approve.fields:
-        row.button("Approve now", key="queue-approve", shortcut=SHORTCUTS["approve"], disabled=not can_decide,
+        # The choice's own word: a notice's "Accept" or the docs' "Continue" is not an approval.
+        row.button(inert(f"{approve.label} now"), key="queue-approve", shortcut=SHORTCUTS["approve"], disabled=not can_decide,
                    on_click=_approve_now, args=(view, interrupt_id, approve.key), type="primary")
-        told.append("A approves now")
+        told.append("A approves now" if approve.label == "Approve" else f"A sends {approve.label} now")
     if len(actions) > 1:  # the radio exists only when there is a choice
         for action, key in ((reject, "reject"), (edit, "edit")):
             if action is not None:
