@@ -21,7 +21,9 @@ from console.threads import ThreadView
 
 log = logging.getLogger("review_console")
 
-STREAM_MODES = ["updates", "messages-tuple"]
+# "tasks": a step's start (the local run shows "▶ … started" from astream_events; a server says it only here).
+STREAM_MODES = ["updates", "messages-tuple", "tasks"]
+PUSHED = "__pregel_push"  # a @task called inside a step: not a step of its own
 
 
 def resume_map(view: ThreadView, req: DecisionRequest, record: dict) -> dict[str, Any] | None:
@@ -70,6 +72,8 @@ def _by_step(interrupts) -> dict[tuple[str, int], str]:
 def progress_of(part) -> list[Progress]:
     """runs.stream parts → the console's progress events (a step's end, the model's words)."""
     event, data = getattr(part, "event", ""), getattr(part, "data", None)
+    if event == "tasks" and isinstance(data, dict) and "triggers" in data and isinstance(data.get("name"), str):
+        return [] if PUSHED in (data.get("triggers") or ()) else [Progress("started", data["name"])]
     if event == "updates" and isinstance(data, dict):
         return [Progress("finished", node) for node in data if not node.startswith("__")]
     if event.startswith("messages") and isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict):
