@@ -103,6 +103,10 @@ class Server:
         """The thread a journey knows by its local id, on this backend."""
         return self.ids.get(local_id, local_id)
 
+    def spare(self, local_id: str) -> str:
+        """A demo thread a journey may answer: a fresh app's own (local), a second twin (server)."""
+        return self.ids.get(f"spare:{local_id}", local_id)
+
     def log_tail(self, chars: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]

@@ -19,6 +19,8 @@ OWN = {
     "e2e-two-stage": ("two_stage_review", {"topic": "the two-stage journey"}),
     "e2e-progress": ("two_stage_review_streamed", {"topic": "the progress journey"}),
 }
+# Demo threads journeys answer (tests/e2e/test_formats_browser.py): a second twin each, outside the inbox's list.
+SPARES = ("demo-0007", "demo-0009", "demo-0011")
 
 
 def _run(client, graph: str, metadata: dict, **run) -> str:
@@ -49,6 +51,8 @@ def seed(url: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
                                                        if pending else {"input": None}))
             ids[demo_thread_id(n)] = thread_id
             twins.append((thread_id, spec.name, ""))
+            if demo_thread_id(n) in SPARES:
+                ids[f"spare:{demo_thread_id(n)}"] = _run(client, spec.name, {}, input=spec.make_input(text))
         for local_id, (graph, inputs) in OWN.items():
             ids[local_id] = _run(client, graph, {}, input=inputs)
     finally:
