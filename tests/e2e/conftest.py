@@ -4,6 +4,9 @@ One server serves the whole session, on a fresh temporary database holding
 the six demo threads plus one thread per test that changes state (ids
 "e2e-…"), so no test answers a thread another test looks at. Every wait is
 on app state and bounded; none is a sleep.
+
+`backend` runs a journey twice: on that app, then on the app in server mode over a real
+`langgraph dev` (`server_mode`: twins of those threads, tests/e2e/server_mode.py).
 """
 
 from __future__ import annotations
