@@ -141,6 +141,8 @@ class ServerConsole:
     def load(self, thread_id: str, missing_ok: bool = False) -> ThreadView | None:
         thread_id = check_thread_id(thread_id)
         try:
+            if not _is_uuid(thread_id):  # the server answers any other id with a 422, not a 404
+                raise sdk.not_found(thread_id)
             with sdk.plain(self.settings.server_url, thread_id):
                 thread = self.client.threads.get(thread_id)
                 state = self.client.threads.get_state(thread_id)
