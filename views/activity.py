@@ -5,8 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from console import insight
-from console.wording import with_titles
-from ui import cached, charts, render, runtime
+from ui import charts, render, runtime
 from ui.text import inert, visible
 
 # (title, figure, what it counts, what it says with nothing to draw), two a row.
@@ -53,7 +52,7 @@ with runtime.plain_errors():
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
     query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
     read = charts.activity(app, query, scope)
-    figures = read[0]
+    figures = read.figures
     if not scope.everyone:
         st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
     if figures.empty:
@@ -68,20 +67,19 @@ with runtime.plain_errors():
                     charts.show(title, name, read, caption, empty)
     st.divider()
 
-    counts = with_titles(cached.counts(app), app.registry)
-    if not counts.empty:
+    counts = charts.counts_table(app)  # pivoted, titled and as Arrow once per version
+    if counts is not None:
         st.subheader("Threads by workflow and status")
-        st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
-                     width="stretch")
+        st.dataframe(counts, width="stretch")
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log, table = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
+    log = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
-    if log.empty:
+    if log.frame.empty:
         st.caption("No decision has been made yet.")
     else:
-        outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
-        shown = table[log["outcome"].isin(outcomes)] if outcomes else table
+        outcomes = st.multiselect("Outcome", log.outcomes)
+        shown = log.table[log.frame["outcome"].isin(outcomes)] if outcomes else log.table
         if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
             st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
-        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch")
-    render.csv_download(log, "decisions.csv", "activity-csv")
+        st.dataframe(shown.head(charts.LOG_ROWS) if outcomes else log.newest, hide_index=True, width="stretch")
+    render.csv_download(log.frame, "decisions.csv", "activity-csv")
