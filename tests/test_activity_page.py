@@ -55,7 +55,8 @@ def reviewer_box(at):
 
 
 def chart_titles(at) -> list[str]:
-    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+    """Each chart's title: the heading line of the markdown above it (its caption follows on the next line)."""
+    return [m.value.removeprefix("#### ").split("\n")[0] for m in at.markdown if m.value.startswith("#### ")]
 
 
 def chart_data(at) -> dict[str, object]:
