@@ -13,7 +13,7 @@ and 1,000 waiting threads in the index. Then it serves bench/bare_page.py (one
 websocket protocol) on the bare page, on Activity and on the Inbox, and reloads
 them in turn, `--repeat` rounds in a rotating order, so that load from other
 jobs falls on each alike: the figure is each run's server time, request to
-script_finished, after 0.1 s idle as between a person's clicks (THINK_S), as
+script_finished, after 0.1 s idle as between a person's clicks (--think), as
 medians, and the spread of each round's Activity / bare ratio (the Inbox of the
 same console beside it, for scale). The page's figures are read once
 per change of the log (ui/charts.py); the uncached read of every aggregate is
@@ -48,7 +48,7 @@ WAITING = 1_000
 DAYS = 90
 # Idle time before each reload, as between a person's clicks. Back to back, a reload on the same
 # connection waits for TCP's delayed acknowledgement: measured here, the bare page took 44 ms with no
-# pause between reloads and 9 ms with 50 ms between, whatever the page does.
+# pause between reloads and 9 ms with 50 ms between, whatever the page does (--think 0 shows it).
 THINK_S = 0.1
 
 
@@ -112,30 +112,30 @@ def uncached_ms(path: Path, repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
-async def tab(port: int, path: str, name: str | None) -> Session:
+async def tab(port: int, path: str, name: str | None, think_s: float = THINK_S) -> Session:
     """A tab on the page, warmed up (two runs); with `name`, a reviewer's (an administrator, in demo mode)."""
     session = await Session(port).__aenter__()
     await session.open(path)
     if name is not None:
         session.set("Your name", string_value=name)
     for _ in range(2):
-        await asyncio.sleep(THINK_S)
+        await asyncio.sleep(think_s)
         await session.rerun()
     return session
 
 
-async def interleaved(ports: dict[str, int], repeat: int) -> dict[str, list[float]]:
+async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK_S) -> dict[str, list[float]]:
     """Each round reloads every page once, in a rotating order, so that a burst of load from other jobs
     on the machine falls on all of them alike; each run's server time, in seconds, per page."""
     pages = {"bare": (ports["bare"], "", None), "activity": (ports["console"], "activity", "Lead"),
              "inbox": (ports["console"], "inbox", "Lead")}
-    tabs = {page: await tab(*where) for page, where in pages.items()}
+    tabs = {page: await tab(*where, think_s) for page, where in pages.items()}
     times: dict[str, list[float]] = {page: [] for page in pages}
     try:
         order = list(pages)
         for n in range(repeat):
             for page in order[n % 3:] + order[:n % 3]:
-                await asyncio.sleep(THINK_S)
+                await asyncio.sleep(think_s)
                 run = await tabs[page].rerun()
                 if run.exceptions:
                     raise SystemExit(f"the {page} page shows an exception: {run.exceptions[0]}")
@@ -155,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=100_000, help="decisions in the log")
     parser.add_argument("--repeat", type=int, default=50, help="rounds: each reloads every page once (medians)")
+    parser.add_argument("--think", type=float, default=THINK_S, help="seconds idle before each reload")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rc-activity-"))
     db = work / "activity.db"
@@ -166,7 +167,7 @@ def main() -> None:
     env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_DEMO_WORKFLOWS": "true"}
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
             serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, _):
-        times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat))
+        times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
     bare_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000 for p in ("bare", "activity", "inbox"))
     # The ratio of each round (its Activity run over its bare run): its spread says how far to trust the medians.
     low, mid, high = quartiles([a / b for a, b in zip(times["activity"], times["bare"])])
@@ -177,8 +178,8 @@ def main() -> None:
     print(f"| {args.decisions:,} | {bare_ms:.0f} ms | {page_ms:.0f} ms | {page_ms / bare_ms:.2f}× "
           f"| {low:.2f} / {mid:.2f} / {high:.2f} | {inbox_ms:.0f} ms | {aggregates:.0f} ms |")
     print()
-    print(f"{args.repeat} rounds, each reloading the bare page, Activity and Inbox once (a tab each, in turn), "
-          f"server time (request to script_finished); python {sys.version.split()[0]}, "
+    print(f"{args.repeat} rounds, each reloading the bare page, Activity and Inbox once (a tab each, in turn, "
+          f"{args.think:g} s idle before each), server time (request to script_finished); python {sys.version.split()[0]}, "
           f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
 
 

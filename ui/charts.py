@@ -91,25 +91,27 @@ def _counts(_app, key: str) -> pa.Table | None:
     return dataframe_util.convert_pandas_df_to_arrow_table(pivot)  # ~10 ms a rerun as a pivot made afresh
 
 
-def decision_log(app, reviewer) -> Log:
+# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check).
+
+def decision_log(app, reviewer, version: tuple) -> Log:
     """The log (up to 5,000 rows, through the bridge) and its table as shown (titles, hidden characters
     marked): made once per version, not on every rerun (~100 ms at 5,000 rows)."""
-    return _log(app, reviewer, _key(app, reviewer, app.index_version()))
+    return _log(app, reviewer, _key(app, reviewer, version))
 
 
-def counts_table(app) -> pa.Table | None:
+def counts_table(app, version: tuple) -> pa.Table | None:
     """Threads by workflow (its title) and status, as Arrow; None with no thread. Once per version."""
-    return _counts(app, _key(app, app.index_version()))
+    return _counts(app, _key(app, version))
 
 
-def activity(app, query: ActivityQuery, scope: Scope) -> Read:
+def activity(app, query: ActivityQuery, scope: Scope, version: tuple) -> Read:
     """The figures, their charts' specs and CSVs, shared by every session until the log or the index
-    changes (Console.index_version)."""
-    return _read(app, query, scope, _key(app, query, scope, app.index_version()))
+    changes."""
+    return _read(app, query, scope, _key(app, query, scope, version))
 
 
-def choices(app, scope: Scope):
-    return _choices(app, scope, _key(app, scope, app.index_version()))
+def choices(app, scope: Scope, version: tuple):
+    return _choices(app, scope, _key(app, scope, version))
 
 
 def duration_unit(seconds: pd.Series) -> tuple[str, float]:
@@ -243,13 +245,13 @@ CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "b
 
 
 def show(title: str, name: str, read: Read, caption: str, empty: str) -> None:
-    """One chart under its title, the sentence that says what it counts, and its CSV download."""
-    with st.container(border=True, key=f"chart-{name}"):
-        # Title and caption in one element (each element costs a rerun ~0.3 ms to send); the titles and
-        # captions are the page's literals, inert all the same.
-        st.markdown(f"#### {inert(title)}\n:small[:gray[{inert(caption)}]]")
-        if name in read.specs:
-            st.vega_lite_chart(spec=read.specs[name], width="stretch")
-        else:
-            st.caption(inert(empty))
-        render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")
+    """One chart under its title, the sentence that says what it counts, and its CSV download, where the
+    caller draws (a bordered column: a box of its own would be one more element to send every rerun)."""
+    # Title and caption in one element (each element costs a rerun ~0.3 ms to send); the titles and
+    # captions are the page's literals, inert all the same.
+    st.markdown(f"#### {inert(title)}\n:small[:gray[{inert(caption)}]]")
+    if name in read.specs:
+        st.vega_lite_chart(spec=read.specs[name], width="stretch")
+    else:
+        st.caption(inert(empty))
+    render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")

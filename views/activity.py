@@ -29,7 +29,8 @@ st.title("Activity")
 
 with runtime.plain_errors():
     scope = insight.scope_for(app, reviewer)
-    titles, reviewers = charts.choices(app, scope)
+    version = app.index_version()  # one check a rerun, for every read below
+    titles, reviewers = charts.choices(app, scope, version)
     today = dt.datetime.now(dt.timezone.utc).date()
     pick_workflow, pick_reviewer, pick_days = st.columns(3)
     chosen = pick_workflow.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
@@ -51,7 +52,7 @@ with runtime.plain_errors():
                                 format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
     query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
-    read = charts.activity(app, query, scope)
+    read = charts.activity(app, query, scope, version)
     figures = read.figures
     if not scope.everyone:
         st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
@@ -62,17 +63,17 @@ with runtime.plain_errors():
                 "reasons for rejecting.")
     else:
         for pair in (CHARTS[0:2], CHARTS[2:4], CHARTS[4:6]):  # two charts a row
-            for column, (title, name, caption, empty) in zip(st.columns(2), pair):
+            for column, (title, name, caption, empty) in zip(st.columns(2, border=True), pair):
                 with column:
                     charts.show(title, name, read, caption, empty)
     st.divider()
 
-    counts = charts.counts_table(app)  # pivoted, titled and as Arrow once per version
+    counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
     if counts is not None:
         st.subheader("Threads by workflow and status")
         st.dataframe(counts, width="stretch")
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
+    log = charts.decision_log(app, None if everyone else reviewer, version)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
     if log.frame.empty:
         st.caption("No decision has been made yet.")
