@@ -55,7 +55,8 @@ def reviewer_box(at):
 
 
 def chart_titles(at) -> list[str]:
-    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+    """Each chart's title: the heading line of the markdown above it (its caption follows on the next line)."""
+    return [m.value.removeprefix("#### ").split("\n")[0] for m in at.markdown if m.value.startswith("#### ")]
 
 
 def chart_data(at) -> dict[str, object]:
@@ -131,3 +132,27 @@ def test_the_empty_state_says_what_will_appear(activity):
     info = [i.value for i in at.info]
     assert len(info) == 1 and info[0].startswith("Nothing to chart for these dates yet.")
     assert "how long a decision takes in each workflow" in info[0]
+
+
+def test_the_log_table_shows_the_newest_rows_and_a_chosen_outcome(activity, monkeypatch):
+    """Only the newest LOG_ROWS decisions are sent (made once per log version), said in a caption;
+    choosing an outcome reads the whole log again."""
+    from ui import charts
+    from ui.decision_log import shown_table
+    from ui.runtime import _consoles
+
+    monkeypatch.setattr(charts, "LOG_ROWS", 2)
+    at = activity()
+    app = next(iter(_consoles.values()))
+    everything = shown_table(app.decision_log(), app.registry)  # newest first, as the page shows it
+    assert len(everything) == 7  # the fixture's six decisions and a start
+
+    def table(at):
+        return next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
+
+    shown = table(at)
+    assert list(zip(shown["thread_id"], shown["when (UTC)"])) == \
+        list(zip(everything["thread_id"], everything["when (UTC)"]))[:2]
+    assert "The newest 2 of 7 decisions; the CSV holds them all." in [c.value for c in at.caption]
+    at = next(m for m in at.multiselect if m.label == "Outcome").set_value(["refused"]).run()
+    assert list(table(at)["outcome"]) == ["refused"] and list(table(at)["thread_id"]) == ["t2"]

@@ -3,15 +3,25 @@
 Names and reasons written by reviewers reach Vega as data values only (labels
 and tooltips are drawn as text, never as Markdown or HTML); titles and axis
 names here are literals.
+
+What a rerun pays is kept small (bench/activity.py, profiled under cProfile): the
+figures, each chart's spec with its data already as Arrow bytes, each CSV's frame
+and the tables as Arrow are made once per change of the log and shared by every
+session; a rerun only sends them.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 
 from console.insight import Activity, ActivityQuery, Scope
+from console.wording import with_titles
 from ui import render
 from ui.decision_log import shown_table
 from ui.text import inert
@@ -23,47 +33,85 @@ HEIGHT = 260
 OUTCOME_COLOURS = {"Approved": "#59a14f", "Edited": "#4e79a7", "Rejected": "#e15759",
                    "Changes requested": "#f28e2b", "Other answer": "#b07aa1", "Not applied": "#bab0ac"}
 REASON_LABEL_PX = 320
-LOG_ROWS = 500  # decisions shown in the log table (its CSV holds every one read)
+# Decisions shown in the log table (its CSV holds every one read). Every rerun sends them: 500 rows were
+# 72 KB of the page's 116 KB and ~15 ms of its server time (bench/activity.py); 100 are a screenful's scroll.
+LOG_ROWS = 100
 
 
-def _database(app) -> str:
-    return app.settings.database_url or str(app.settings.db_path)
+class Read(NamedTuple):
+    """One read of the page's figures, as every session shares it: never changed once made."""
+
+    figures: Activity
+    specs: dict  # chart name → its Vega-Lite spec, data as Arrow bytes (charts with data only)
+    csvs: dict  # chart name → the frame its CSV download writes
+
+
+class Log(NamedTuple):
+    frame: pd.DataFrame  # the log as read (the CSV holds every column)
+    table: pd.DataFrame  # as shown: plain columns, titles, hidden characters marked
+    newest: pa.Table  # the table's first LOG_ROWS rows as Arrow: what an unfiltered page sends
+    outcomes: list  # the outcomes in the log, sorted: the Outcome filter's choices
+
+
+def _key(app, *parts) -> str:
+    """The caches' key as one string: Streamlit hashes a string in one step, where the dataclasses took
+    ~1 ms a call to hash field by field (five calls a rerun)."""
+    return repr((app.settings.database_url or str(app.settings.db_path), *parts))
 
 
 # st.cache_resource, not cache_data: these are read, never changed, by the page, and cache_data would
 # unpickle a copy on every rerun (~25 ms for the log's 5,000 rows). A cleared cache is only read again.
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _read(_app, database: str, query: ActivityQuery, scope: Scope, version: tuple) -> tuple[Activity, dict]:
-    figures = _app.activity(query, scope)
-    specs = {name: _spec(name, getattr(figures, name)) for name in CHARTS if not getattr(figures, name).empty}
-    return figures, specs
+def _read(_app, _query: ActivityQuery, _scope: Scope, key: str) -> Read:
+    figures = _app.activity(_query, _scope)
+    drawn = [name for name in CHARTS if not getattr(figures, name).empty]
+    return Read(figures, {name: _spec(name, getattr(figures, name)) for name in drawn},
+                {name: csv_of(name, figures) for name in CHARTS})
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _choices(_app, database: str, scope: Scope, version: tuple):
-    return _app.activity_choices(scope)
+def _choices(_app, _scope: Scope, key: str):
+    return _app.activity_choices(_scope)
 
 
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _log(_app, database: str, reviewer, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-    log = _app.decision_log(reviewer=reviewer)
-    return log, shown_table(log, _app.registry)
+def _log(_app, _reviewer, key: str) -> Log:
+    log = _app.decision_log(reviewer=_reviewer)
+    table = shown_table(log, _app.registry)
+    outcomes = sorted(log["outcome"].unique()) if not log.empty else []
+    return Log(log, table, dataframe_util.convert_pandas_df_to_arrow_table(table.head(LOG_ROWS)), outcomes)
 
 
-def decision_log(app, reviewer) -> tuple[pd.DataFrame, pd.DataFrame]:
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _counts(_app, key: str) -> pa.Table | None:
+    counts = with_titles(_app.counts(), _app.registry)
+    if counts.empty:
+        return None
+    pivot = counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0)
+    return dataframe_util.convert_pandas_df_to_arrow_table(pivot)  # ~10 ms a rerun as a pivot made afresh
+
+
+# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check).
+
+def decision_log(app, reviewer, version: tuple) -> Log:
     """The log (up to 5,000 rows, through the bridge) and its table as shown (titles, hidden characters
     marked): made once per version, not on every rerun (~100 ms at 5,000 rows)."""
-    return _log(app, _database(app), reviewer, app.index_version())
+    return _log(app, reviewer, _key(app, reviewer, version))
 
 
-def activity(app, query: ActivityQuery, scope: Scope) -> tuple[Activity, dict]:
-    """The figures and their charts' specs, shared by every session until the log or the index changes
-    (Console.index_version)."""
-    return _read(app, _database(app), query, scope, app.index_version())
+def counts_table(app, version: tuple) -> pa.Table | None:
+    """Threads by workflow (its title) and status, as Arrow; None with no thread. Once per version."""
+    return _counts(app, _key(app, version))
 
 
-def choices(app, scope: Scope):
-    return _choices(app, _database(app), scope, app.index_version())
+def activity(app, query: ActivityQuery, scope: Scope, version: tuple) -> Read:
+    """The figures, their charts' specs and CSVs, shared by every session until the log or the index
+    changes."""
+    return _read(app, query, scope, _key(app, query, scope, version))
+
+
+def choices(app, scope: Scope, version: tuple):
+    return _choices(app, scope, _key(app, scope, version))
 
 
 def duration_unit(seconds: pd.Series) -> tuple[str, float]:
@@ -182,9 +230,13 @@ def csv_of(name: str, activity: Activity) -> pd.DataFrame:
 
 def _spec(name: str, frame: pd.DataFrame) -> dict:
     """The chart as a Vega-Lite spec with its data inline, made once per set of numbers: Altair's
-    schema validation alone costs tens of milliseconds a chart, on every rerun otherwise."""
+    schema validation alone costs tens of milliseconds a chart, on every rerun otherwise. The data is
+    turned into Arrow bytes here, as st.vega_lite_chart would (list of rows → DataFrame → Arrow): it
+    sends bytes as they are, and converting six datasets cost ~15 ms a rerun."""
     spec = CHARTS[name](frame).to_dict(validate=False)
     spec.pop("config", None)  # Altair's default view size; Streamlit's theme sizes the chart
+    spec["datasets"] = {key: dataframe_util.convert_anything_to_arrow_bytes(rows)
+                        for key, rows in spec.get("datasets", {}).items()}
     return spec
 
 
@@ -192,15 +244,14 @@ CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "b
           "by_reviewer": reviewer_chart, "reasons": reasons_chart}
 
 
-def show(title: str, name: str, read: tuple[Activity, dict], caption: str, empty: str) -> None:
-    """One chart under its title, the sentence that says what it counts, and its CSV download."""
-    activity, specs = read
-    frame = getattr(activity, name)
-    with st.container(border=True, key=f"chart-{name}"):
-        st.markdown(f"#### {inert(title)}")  # the titles and captions are the page's literals; inert all the same
-        st.caption(inert(caption))
-        if frame.empty:
-            st.caption(inert(empty))
-        else:
-            st.vega_lite_chart(spec=specs[name], width="stretch")
-        render.csv_download(csv_of(name, activity), f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")
+def show(title: str, name: str, read: Read, caption: str, empty: str) -> None:
+    """One chart under its title, the sentence that says what it counts, and its CSV download, where the
+    caller draws (a bordered column: a box of its own would be one more element to send every rerun)."""
+    # Title and caption in one element (each element costs a rerun ~0.3 ms to send); the titles and
+    # captions are the page's literals, inert all the same.
+    st.markdown(f"#### {inert(title)}\n:small[:gray[{inert(caption)}]]")
+    if name in read.specs:
+        st.vega_lite_chart(spec=read.specs[name], width="stretch")
+    else:
+        st.caption(inert(empty))
+    render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")

@@ -5,8 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from console import insight
-from console.wording import with_titles
-from ui import cached, charts, columns, render, runtime
+from ui import charts, columns, render, runtime
 from ui.text import inert, visible
 
 # (title, figure, what it counts, what it says with nothing to draw), two a row.
@@ -30,7 +29,8 @@ st.title("Activity")
 
 with runtime.plain_errors():
     scope = insight.scope_for(app, reviewer)
-    titles, reviewers = charts.choices(app, scope)
+    version = app.index_version()  # one check a rerun, for every read below
+    titles, reviewers = charts.choices(app, scope, version)
     today = dt.datetime.now(dt.timezone.utc).date()
     pick_workflow, pick_reviewer, pick_days = st.columns(3)
     chosen = pick_workflow.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
@@ -52,8 +52,8 @@ with runtime.plain_errors():
                                 format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
     query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
-    read = charts.activity(app, query, scope)
-    figures = read[0]
+    read = charts.activity(app, query, scope, version)
+    figures = read.figures
     if not scope.everyone:
         st.caption("You see your own decisions by name; other reviewers' decisions count in the team's totals.")
     if figures.empty:
@@ -63,25 +63,25 @@ with runtime.plain_errors():
                 "reasons for rejecting.")
     else:
         for pair in (CHARTS[0:2], CHARTS[2:4], CHARTS[4:6]):  # two charts a row
-            for column, (title, name, caption, empty) in zip(st.columns(2), pair):
+            for column, (title, name, caption, empty) in zip(st.columns(2, border=True), pair):
                 with column:
                     charts.show(title, name, read, caption, empty)
     st.divider()
 
-    counts = with_titles(cached.counts(app), app.registry)
-    if not counts.empty:
+    counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
+    if counts is not None:
         st.subheader("Threads by workflow and status")
-        pivot = counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0)
-        st.dataframe(pivot, width="stretch", column_config=columns.config(pivot, index="workflow"))
+        st.dataframe(counts, width="stretch", column_config=columns.config(counts, index="workflow"))
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log, table = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
+    log = charts.decision_log(app, None if everyone else reviewer, version)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
-    if log.empty:
+    if log.frame.empty:
         st.caption("No decision has been made yet.")
     else:
-        outcomes = st.multiselect("Outcome", sorted(log["outcome"].unique()))
-        shown = table[log["outcome"].isin(outcomes)] if outcomes else table
+        outcomes = st.multiselect("Outcome", log.outcomes)
+        shown = log.table[log.frame["outcome"].isin(outcomes)] if outcomes else log.table
         if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
             st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
-        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch", column_config=columns.config(shown))
-    render.csv_download(log, "decisions.csv", "activity-csv")
+        st.dataframe(shown.head(charts.LOG_ROWS) if outcomes else log.newest, hide_index=True, width="stretch",
+                     column_config=columns.config(shown))
+    render.csv_download(log.frame, "decisions.csv", "activity-csv")
