@@ -23,6 +23,7 @@ THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 
 PAUSE_WORDS = {
     "interrupt": "asks a question",
+    "notice": "for your information",
     "before": "paused before a step",
     "after": "paused after a step",
     "paused": "paused",
@@ -207,8 +208,8 @@ async def load_view(graph, spec: WorkflowSpec | None, thread_id: str, running: b
                                                         formats.describe(item.value, schema), schema))
     if view.status != "failed" and snapshot.next:
         view.status = "waiting"
-        if view.interrupts:
-            view.pause_kind = "interrupt"
+        if view.interrupts:  # the inbox's "Kind of pause": a notification asks nothing
+            view.pause_kind = "notice" if wording.only_notices(view) else "interrupt"
         else:
             node = snapshot.next[0]
             after = set(getattr(graph, "interrupt_after_nodes", None) or ()) & await _ran_before(graph, snapshot)

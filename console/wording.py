@@ -192,7 +192,7 @@ def next_decision(view: "ThreadView") -> str:
     if view.interrupts:
         where = at_step(view.interrupts[0].node, titles)
         request = view.interrupts[0].request
-        if _only_notices(view):
+        if only_notices(view):
             return f"a note for your information {where}"
         if request.step:
             return f"step {request.step}{f' of {request.steps}' if request.steps else ''}, {where}"
@@ -298,7 +298,8 @@ def where_is(view: "ThreadView | None") -> str:
     })
 
 
-def _only_notices(view: "ThreadView") -> bool:
+def only_notices(view: "ThreadView") -> bool:
+    """Every question waiting is a notification (Agent Inbox notify): nothing is asked, the reviewer reads and goes on."""
     requests = [p.request for p in view.interrupts]
     return bool(requests) and all(r.notice or (r.items and all(i.notice for i in r.items)) for r in requests)
 
@@ -307,8 +308,8 @@ def pause_phrase(view: "ThreadView") -> str:
     """How a waiting thread waits, for its header: "asks a question at “Review”", "paused before “Send reply” runs"."""
     titles = getattr(view, "step_titles", None) or {}
     node = view.waiting_node
-    if view.pause_kind == "interrupt":
-        if _only_notices(view):  # a notification asks nothing: the reviewer reads it and goes on
+    if view.pause_kind in ("interrupt", "notice"):
+        if only_notices(view):  # a notification asks nothing: the reviewer reads it and goes on
             return f"For your information, {at_step(node, titles)}"
         return f"asks a question {at_step(node, titles)}"
     if view.pause_kind == "before":

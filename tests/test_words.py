@@ -84,6 +84,15 @@ def test_a_notification_is_headed_for_your_information(shapes):  # noqa: F811
     assert "Keyboard: X opens Dismiss · N opens the next waiting thread" in texts(at) and "opens Reject" not in texts(at)
 
 
+def test_the_inbox_lists_a_notification_for_your_information(shapes):  # noqa: F811
+    """Its "Kind of pause" says what it is, not "asks a question"; an action request still asks."""
+    at = shapes.run()
+    table = next(d for d in at.dataframe if "kind of pause" in d.value.columns).value
+    kind = dict(zip(table["thread_id"], table["kind of pause"]))
+    assert kind["shape-email_triage"] == "for your information"
+    assert kind["demo-0007"] == "asks a question"
+
+
 def _sidebar_words(at) -> str:
     shown = list(at.sidebar.caption) + list(at.sidebar.markdown) + list(at.sidebar.text) + list(at.sidebar.info)
     return " ".join(str(e.value) for e in shown)

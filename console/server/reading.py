@@ -125,7 +125,7 @@ def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadV
                                                     payloads.describe(item.get("value"), schema), schema))
     if view.status != "failed" and view.next_nodes:
         view.status = "waiting"
-        view.pause_kind = "interrupt" if view.interrupts else "paused"
+        view.pause_kind = ("notice" if wording.only_notices(view) else "interrupt") if view.interrupts else "paused"
         if not view.interrupts:
             view.static_request = payloads.describe_static_pause(
                 to_jsonable(values), wording.step_label(view.next_nodes[0]), "paused")

@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS rc_threads (
     workflow TEXT,
     workflow_version TEXT,
     status TEXT NOT NULL,            -- waiting | finished | failed | running | unknown | unreadable
-    pause_kind TEXT,                 -- interrupt | before | after | paused
+    pause_kind TEXT,                 -- interrupt | notice | before | after | paused
     waiting_node TEXT,
     preview TEXT,
     checkpoint_id TEXT,
