@@ -261,13 +261,17 @@ class TimeTravel:
         await d.store.finish(decision_id, "applied", reopen_detail(plan, fork_id), result_checkpoint_id=LATEST)
         after = await d.reader.load(view.thread_id)
         await d.indexer.derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
-        return Outcome("applied", f"Reopened from step {plan.step}. " + wording.where_now(after, "reopen").removeprefix("Answered. "), after)
+        return Outcome("applied", applied_sentence(plan, after), after)
 
 
 def reopen_detail(plan: ReopenPlan, fork_id: str | None) -> str:
     """The log's words for the link between the branches (both checkpoint ids: the log is for audits)."""
     fork = f"; the new branch starts at checkpoint {fork_id}" if fork_id else ""
     return f"Reopened from step {plan.step} (checkpoint {plan.checkpoint_id}){fork}."
+
+
+def applied_sentence(plan: ReopenPlan, after: ThreadView | None) -> str:
+    return f"Reopened from step {plan.step}. " + wording.where_now(after, "reopen").removeprefix("Answered. ")
 
 
 def _parent_id(snapshot) -> str | None:
