@@ -184,6 +184,41 @@ def test_two_admins_reopening_at_once_give_one_fork(langgraph_server, tmp_path):
         second.close()
 
 
+def test_a_second_admin_while_the_first_reopen_is_on_its_way_is_refused_by_the_claim(langgraph_server, tmp_path):
+    """The first admin's reopen is held just before the server's fork: the thread still stands where both saw it,
+    so only the console's own claim can refuse the second."""
+    first, second = _open(langgraph_server, tmp_path), _open(langgraph_server, tmp_path)
+    try:
+        view = _finished(first)
+        source = _saved_step(first, view, "Review")
+        inside, second_done = threading.Event(), threading.Event()
+        real_update = first.client.threads.update_state
+
+        def held_update(*a, **k):
+            inside.set()
+            assert second_done.wait(60), "the second admin's reopen did not return"
+            return real_update(*a, **k)
+
+        first.client.threads.update_state = held_update
+        outcomes = {}
+        worker = threading.Thread(target=lambda: outcomes.setdefault("Ann", _reopen(first, view, source)))
+        worker.start()
+        assert inside.wait(60), "the first reopen never reached the fork"
+        try:
+            outcomes["Bob"] = _reopen(second, view, source, reviewer=BOB)
+        finally:
+            second_done.set()
+        worker.join(120)
+        # The claim of Ann's reopen on the step both saw refuses Bob's, naming her (the server alone could not).
+        assert outcomes["Bob"].status == "refused" and "(last change by Ann at " in outcomes["Bob"].message
+        assert outcomes["Ann"].status == "applied", outcomes["Ann"].message
+        assert len(_forks(first, view.thread_id)) == 1
+        assert sorted(_reopen_log(first, view.thread_id)["outcome"]) == ["applied", "refused"]
+    finally:
+        first.close()
+        second.close()
+
+
 # ---- the moment between the last look and the run ------------------------------------------------
 
 
