@@ -5,7 +5,7 @@ Not a test; it prints figures. Run from the repository root (it starts its own `
 on a free 127.0.0.1 port, in a temp folder, and stops it at the end):
 
     .venv/bin/python bench/server_race.py              # 30 decisions timed each way, 60 race trials
-    .venv/bin/python bench/server_race.py --n 10 --trials 20
+    .venv/bin/python bench/server_race.py --n 10   # 10 each way, 20 races
 
 The window: from the moment the console's last read of the thread's state returns to the moment the server has
 created the console's run (the run's created_at, on the same machine's clock), and to the moment the console
@@ -154,10 +154,11 @@ def report(app, args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=30)
-    parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--trials", type=int, default=None, help="race trials (default: twice --n)")
     parser.add_argument("--offsets", type=float, nargs="+", default=[0, 10, 20, 30, 40, 50, 60, 80, 100, 150],
                         help="ms after the console's decision starts that the other answer is sent")
     args = parser.parse_args()
+    args.trials = args.trials or 2 * args.n
     folder = Path(tempfile.mkdtemp(prefix="review-console-race-"))
     process, url, _log = start_server(folder)
     try:
