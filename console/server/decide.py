@@ -80,6 +80,18 @@ def progress_of(part) -> list[Progress]:
     return []
 
 
+def settle_call_failure(c, decision_id: int, exc: Exception, view: ThreadView, refused: bool, context: str = "") -> Outcome:
+    """A server call that raised, after the claim: logged as refused (the server refused the run) or failed, with the
+    claim released, so the thread can be answered again; an Outcome for a refusal, else the plain sentence raised."""
+    said = str(exc) if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+    c.store_call(c.store.finish(decision_id, "refused" if refused else "failed", context + said, release=True))
+    if refused:
+        return Outcome("refused", str(exc), view)
+    if isinstance(exc, ConsoleError):
+        raise exc
+    raise sentence(exc, c.settings.server_url, view.thread_id) from exc
+
+
 class ServerDecisions:
     """Owns nothing but its parts: the client, the console's store (through the bridge), the policy's checks."""
 
@@ -171,15 +183,8 @@ class ServerDecisions:
             run = {"command": {"resume": answers}} if answers else {"input": None}
             if failure is None:
                 failure = self.run_on_server(view.thread_id, view.workflow, emit, run_ids, checkpoint_id=checkpoint_id, **run)
-        except ConsoleError as exc:
-            c.store_call(c.store.finish(decision_id, "refused" if isinstance(exc, RunRefused) else "failed",
-                                        str(exc), release=True))
-            if isinstance(exc, RunRefused):
-                return Outcome("refused", str(exc), view)
-            raise
         except Exception as exc:
-            c.store_call(c.store.finish(decision_id, "failed", f"{type(exc).__name__}: {exc}", release=True))
-            raise sentence(exc, c.settings.server_url, view.thread_id) from exc
+            return settle_call_failure(c, decision_id, exc, view, isinstance(exc, RunRefused))
         after = c.load(view.thread_id, missing_ok=True)
         if failure is not None:
             # Nothing is logged as applied: the claim is released, so the thread can be answered again.

@@ -8,12 +8,13 @@ import logging
 from types import SimpleNamespace
 
 from console.decision_types import Outcome, Reviewer
-from console.errors import ConsoleError, InvalidAnswer, ThreadNotFound
+from console.errors import InvalidAnswer, ThreadNotFound
 from console.read_cache import ReadCache
 from console.server import client as sdk
 from console.server import race
 from console.server.claims import claim
-from console.server.client import RunRefused, sentence
+from console.server.client import RunRefused
+from console.server.decide import settle_call_failure
 from console.store import Refusal
 from console.threads import ThreadView, check_thread_id
 from console.time_travel import (HISTORY_LIMIT, NOT_REOPENABLE, ReopenPlan, ReopenRequest, SavedStep, applied_sentence,
@@ -115,16 +116,9 @@ class ServerTimeTravel:
             fork_id = (forked.get("checkpoint") or {}).get("checkpoint_id")
             failure = c.decisions.run_on_server(view.thread_id, view.workflow, emit, run_ids,
                                                 checkpoint_id=fork_id, input=None)
-        except ConsoleError as exc:
-            refused = isinstance(exc, RunRefused) and fork_id is None
-            c.store_call(c.store.finish(decision_id, "refused" if refused else "failed",
-                                        reopen_detail(plan, fork_id) + f" Then: {exc}", release=True))
-            if refused:
-                return Outcome("refused", str(exc), view)
-            raise
-        except Exception as exc:
-            c.store_call(c.store.finish(decision_id, "failed", f"{type(exc).__name__}: {exc}", release=True))
-            raise sentence(exc, c.settings.server_url, view.thread_id) from exc
+        except Exception as exc:  # refused only before the fork: after it, the thread has changed
+            return settle_call_failure(c, decision_id, exc, view, isinstance(exc, RunRefused) and fork_id is None,
+                                       reopen_detail(plan, fork_id) + " Then: ")
         after = c.load(view.thread_id, missing_ok=True)
         c.forget_reads()
         if failure is not None:

@@ -14,27 +14,12 @@ from console.decisions import DecisionRequest, Outcome, Reviewer
 from console.errors import ConsoleError
 from console.server import decide as server_decide
 from console.server import race
-from console.server.service import ServerConsole
 from console.server.time_travel import MOVED_MEANWHILE
-from console.settings import Settings
-from console.time_travel import NOT_REOPENABLE, ReopenRequest
+from console.time_travel import NOT_REOPENABLE
+from tests.server.test_server_mode import _last, _open, _resume_runs, app  # noqa: F401 (app: the fixture)
+from tests.test_time_travel import forks, reopen, saved_step
 
 ANN, BOB = Reviewer("Ann"), Reviewer("Bob")
-
-
-def _open(url, folder, name="console.db") -> ServerConsole:
-    return ServerConsole(Settings(server_url=url, db_path=folder / name))
-
-
-@pytest.fixture
-def app(langgraph_server, tmp_path):
-    console_ = _open(langgraph_server, tmp_path)
-    yield console_
-    console_.close()
-
-
-def _last(items) -> Outcome:
-    return list(items)[-1]
 
 
 def _started(app, topic="reopen", workflow="content_approval"):
@@ -56,22 +41,6 @@ def _finished(app, topic="reopen"):
     return view
 
 
-def _saved_step(app, view, waits_for):
-    frame = app.history(view)
-    rows = frame[(frame["waits for"] == waits_for) & (frame["branch"] == "current")]
-    assert len(rows) == 1, frame.to_string()
-    return rows["checkpoint_id"].iloc[0]
-
-
-def _reopen(app, view, checkpoint_id, reviewer=ANN, seen=None):
-    return _last(app.reopen(ReopenRequest(view.thread_id, checkpoint_id, seen or view.checkpoint_id), reviewer))
-
-
-def _forks(app, thread_id):
-    frame = app.history(app.thread(thread_id))
-    return frame[frame["what happened"].str.startswith("reopened from")]
-
-
 def _reopen_log(app, thread_id):
     log = app.decision_log(thread_id)
     return log[log["action"] == "reopen"]
@@ -88,6 +57,18 @@ def _agent_inbox_approves(app, view):
                          command={"resume": {pending.id: formats.build_answer(pending.value, "approve", {})}})
 
 
+def _after_the_last_look(monkeypatch, send) -> None:
+    """Send the other answer inside the moment: after the console's last look, before its run or its fork."""
+    real_look = race.moved_from
+
+    def look_then_send(c, thread_id, checkpoint_id):
+        reason = real_look(c, thread_id, checkpoint_id)
+        send()
+        return reason
+
+    monkeypatch.setattr(race, "moved_from", look_then_send)
+
+
 # ---- the plan, in the same words as locally ------------------------------------------------------
 
 
@@ -100,11 +81,11 @@ def test_history_offers_the_earlier_steps_and_the_plan_says_what_runs_again(app)
     assert view.checkpoint_id not in choices
     assert all("_" not in label for label in choices.values())  # words, not node ids
     assert set(frame["branch"]) == {"current"} and frame["decision"].str.contains("approve by Ann").any()
-    plan = app.reopen_plan(view, _saved_step(app, view, "Review"))
+    plan = app.reopen_plan(view, saved_step(app, view, "Review"))
     assert (plan.step, plan.first, plan.then, plan.ran_since) == (1, ("Review",), ("Publish",), ("Review", "Publish"))
     assert plan.sentence.startswith("Reopening from step 1 runs “Review” again, then, depending on the answers, “Publish”")
     assert "may happen again" in plan.sentence
-    plan = app.reopen_plan(view, _saved_step(app, view, "Write draft"))
+    plan = app.reopen_plan(view, saved_step(app, view, "Write draft"))
     assert (plan.first, plan.then) == (("Write draft",), ("Review", "Publish"))
     with pytest.raises(ConsoleError, match="not one this thread can be reopened from"):
         app.reopen_plan(view, view.checkpoint_id)
@@ -115,9 +96,9 @@ def test_history_offers_the_earlier_steps_and_the_plan_says_what_runs_again(app)
 
 def test_reopen_forks_on_the_server_and_runs_on_from_that_step(app):
     view = _finished(app)
-    review = _saved_step(app, view, "Review")
+    review = saved_step(app, view, "Review")
     before = _values_at(app, view.thread_id, review)
-    outcome = _reopen(app, view, review)
+    outcome = reopen(app, view, review)
     assert outcome.status == "applied", outcome.message
     assert outcome.message == "Reopened from step 1. The workflow now waits for your next decision: a question at “Review”."
     now = app.thread(view.thread_id)
@@ -138,21 +119,21 @@ def test_reopen_forks_on_the_server_and_runs_on_from_that_step(app):
 
 def test_a_step_not_in_this_threads_history_is_refused_and_logged(app):
     view, other = _finished(app, "one"), _finished(app, "other")
-    for unseen in (_saved_step(app, other, "Review"), view.checkpoint_id):
-        outcome = _reopen(app, view, unseen)
+    for unseen in (saved_step(app, other, "Review"), view.checkpoint_id):
+        outcome = reopen(app, view, unseen)
         assert (outcome.status, outcome.message) == ("refused", NOT_REOPENABLE)
-    assert _forks(app, view.thread_id).empty
+    assert forks(app, view.thread_id).empty
     assert list(_reopen_log(app, view.thread_id)["outcome"]) == ["refused", "refused"]
 
 
 def test_a_thread_that_moved_since_the_history_was_shown_is_refused(app):
     shown = _started(app, "moved")
-    source = _saved_step(app, shown, "Write draft")
+    source = saved_step(app, shown, "Write draft")
     assert _approve(app, shown, reviewer=BOB).status == "applied"  # meanwhile, Bob answered
-    outcome = _reopen(app, shown, source)
+    outcome = reopen(app, shown, source)
     assert outcome.status == "refused"
     assert outcome.message.startswith("This thread has moved on since its history was shown to you, so it was not reopened.")
-    assert _forks(app, shown.thread_id).empty and app.thread(shown.thread_id).status == "finished"
+    assert forks(app, shown.thread_id).empty and app.thread(shown.thread_id).status == "finished"
     assert list(_reopen_log(app, shown.thread_id)["outcome"]) == ["refused"]
 
 
@@ -160,14 +141,14 @@ def test_two_admins_reopening_at_once_give_one_fork(langgraph_server, tmp_path):
     first, second = _open(langgraph_server, tmp_path), _open(langgraph_server, tmp_path)  # two replicas, one database
     try:
         view = _finished(first)
-        source = _saved_step(first, view, "Review")
+        source = saved_step(first, view, "Review")
         together = threading.Barrier(2)
         outcomes = {}
 
         def go(console_, reviewer):
             together.wait(30)
             try:
-                outcomes[reviewer.name] = _reopen(console_, view, source, reviewer=reviewer)
+                outcomes[reviewer.name] = reopen(console_, view, source, reviewer=reviewer)
             except ConsoleError as exc:  # the server's own refusal of a second run, in words
                 outcomes[reviewer.name] = Outcome("refused", str(exc))
 
@@ -177,7 +158,7 @@ def test_two_admins_reopening_at_once_give_one_fork(langgraph_server, tmp_path):
         for worker in workers:
             worker.join(120)
         assert sorted(o.status for o in outcomes.values()) == ["applied", "refused"], {k: o.message for k, o in outcomes.items()}
-        assert len(_forks(first, view.thread_id)) == 1
+        assert len(forks(first, view.thread_id)) == 1
         assert sorted(_reopen_log(first, view.thread_id)["outcome"]) == ["applied", "refused"]
     finally:
         first.close()
@@ -190,7 +171,7 @@ def test_a_second_admin_while_the_first_reopen_is_on_its_way_is_refused_by_the_c
     first, second = _open(langgraph_server, tmp_path), _open(langgraph_server, tmp_path)
     try:
         view = _finished(first)
-        source = _saved_step(first, view, "Review")
+        source = saved_step(first, view, "Review")
         inside, second_done = threading.Event(), threading.Event()
         real_update = first.client.threads.update_state
 
@@ -201,18 +182,18 @@ def test_a_second_admin_while_the_first_reopen_is_on_its_way_is_refused_by_the_c
 
         first.client.threads.update_state = held_update
         outcomes = {}
-        worker = threading.Thread(target=lambda: outcomes.setdefault("Ann", _reopen(first, view, source)))
+        worker = threading.Thread(target=lambda: outcomes.setdefault("Ann", reopen(first, view, source)))
         worker.start()
         assert inside.wait(60), "the first reopen never reached the fork"
         try:
-            outcomes["Bob"] = _reopen(second, view, source, reviewer=BOB)
+            outcomes["Bob"] = reopen(second, view, source, reviewer=BOB)
         finally:
             second_done.set()
         worker.join(120)
         # The claim of Ann's reopen on the step both saw refuses Bob's, naming her (the server alone could not).
         assert outcomes["Bob"].status == "refused" and "(last change by Ann at " in outcomes["Bob"].message
         assert outcomes["Ann"].status == "applied", outcomes["Ann"].message
-        assert len(_forks(first, view.thread_id)) == 1
+        assert len(forks(first, view.thread_id)) == 1
         assert sorted(_reopen_log(first, view.thread_id)["outcome"]) == ["applied", "refused"]
     finally:
         first.close()
@@ -220,11 +201,6 @@ def test_a_second_admin_while_the_first_reopen_is_on_its_way_is_refused_by_the_c
 
 
 # ---- the moment between the last look and the run ------------------------------------------------
-
-
-def _resume_runs(app, thread_id):
-    return [r for r in app.client.runs.list(thread_id, limit=100) if r["status"] == "success"
-            and (r.get("kwargs") or {}).get("command")]
 
 
 def test_an_answer_sent_past_the_console_before_its_last_look_refuses_the_reviewers(app, monkeypatch):
@@ -248,14 +224,7 @@ def test_an_answer_landing_after_the_last_look_is_reported_and_not_logged_as_app
     """langgraph-api 0.16.7 runs a resume sent on a checkpoint the thread has left, and replays there the answer
     that landed first: the console cannot stop it, so it reads afterwards what the server did, says so, logs it."""
     view = _started(app, "after the look")
-    real_look = race.moved_from
-
-    def look_then_agent_inbox(c, thread_id, checkpoint_id):
-        reason = real_look(c, thread_id, checkpoint_id)
-        _agent_inbox_approves(app, view)  # inside the moment: after the look, before the run is sent
-        return reason
-
-    monkeypatch.setattr(race, "moved_from", look_then_agent_inbox)
+    _after_the_last_look(monkeypatch, lambda: _agent_inbox_approves(app, view))
     outcome = _approve(app, view, BOB, "reject", {"reason": "mine"})
     assert (outcome.status, outcome.message) == ("refused", race.NOT_USED)
     assert len(_resume_runs(app, view.thread_id)) == 2  # what the server did: both ran
@@ -269,14 +238,7 @@ def test_an_answer_landing_after_the_last_look_is_reported_and_not_logged_as_app
 def test_an_edit_landing_with_another_answer_is_applied_and_reported(app, monkeypatch):
     """A state edit runs from a checkpoint of its own: both runs apply, and the outcome says so."""
     view = _started(app, "edit in the moment", "gated_publication")
-    real_look = race.moved_from
-
-    def look_then_agent_inbox(c, thread_id, checkpoint_id):
-        reason = real_look(c, thread_id, checkpoint_id)
-        app.client.runs.wait(thread_id, view.workflow, input=None)  # Agent Inbox's "continue" at the gate
-        return reason
-
-    monkeypatch.setattr(race, "moved_from", look_then_agent_inbox)
+    _after_the_last_look(monkeypatch, lambda: app.client.runs.wait(view.thread_id, view.workflow, input=None))  # a continue
     field = next(k for k, v in view.values.items() if isinstance(v, str))
     outcome = _last(app.decide(DecisionRequest(view.thread_id, view.checkpoint_id, None, "edit_state",
                                                {field: "edited in the console"}), BOB))
@@ -294,16 +256,9 @@ def test_without_another_answer_nothing_is_reported(app):
 
 def test_a_reopen_the_thread_moved_under_is_reported_and_logged(app, monkeypatch):
     shown = _started(app, "reopen moment")
-    source = _saved_step(app, shown, "Write draft")
-    real_look = race.moved_from
-
-    def look_then_agent_inbox(c, thread_id, checkpoint_id):
-        reason = real_look(c, thread_id, checkpoint_id)
-        _agent_inbox_approves(app, shown)
-        return reason
-
-    monkeypatch.setattr(race, "moved_from", look_then_agent_inbox)
-    outcome = _reopen(app, shown, source)
+    source = saved_step(app, shown, "Write draft")
+    _after_the_last_look(monkeypatch, lambda: _agent_inbox_approves(app, shown))
+    outcome = reopen(app, shown, source)
     assert outcome.status == "applied" and MOVED_MEANWHILE in outcome.message, outcome.message
     row = _reopen_log(app, shown.thread_id).iloc[0]
     assert row["outcome"] == "applied" and "sent to the server outside this console, moved the old branch on" in row["detail"]
