@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import cached, keys, runtime
-from ui.text import inert, visible
+from ui.text import visible
 
 # The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
 st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
@@ -34,8 +34,8 @@ def waiting_per_workflow() -> None:
             st.caption("Waiting per workflow")
             # Titles are longer than ids: the count gets a fixed narrow column, so it stays in view.
             st.dataframe(waiting, hide_index=True, width="stretch",
-                         column_config={"workflow": st.column_config.TextColumn("workflow", width=170),
-                                        "threads": st.column_config.NumberColumn("threads", width=60)})
+                         column_config={"workflow": st.column_config.TextColumn("Workflow", width=170),
+                                        "threads": st.column_config.NumberColumn("Threads", width=60)})
 
 
 with st.sidebar:
@@ -46,7 +46,9 @@ with st.sidebar:
         st.warning("A workflow could not be loaded. Its threads show as “workflow not loaded”; the others work.")
         for problem in app.workflow_problems:
             st.text(visible(f"{problem.entry}: {problem.reason}"))
-    st.caption(inert(f"Database: {app.settings.database_label}"))
+    if app.allows(runtime.reviewer(), None, "reopen"):  # a reviewer needs no file path; an administrator may look it up
+        with st.expander("About this console"):
+            st.text(visible(f"Database: {app.settings.database_label}"))
     waiting_per_workflow()
 
 navigation.run()

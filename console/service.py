@@ -4,87 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import aiosqlite
 import pandas as pd
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from console import queue
 from console.bridge import Bridge, StreamResult
 from console.deadlines import DeadlineError, DeadlineTimer, load_deadlines
 from console.decisions import DecisionRequest, Decisions, Outcome, Reviewer, StoppedRun
 from console.demo import seed_demo
-from console.errors import ConfigurationError, DatabaseBusy, DatabaseUnavailable, ThreadNotFound, ThreadTooLarge
+from console.errors import ConfigurationError, DatabaseBusy, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.teamwork import TeamWork
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console import insight
 from console.insight import Activity, ActivityQuery, Scope
-from console.indexer import BACKLOG_BATCH, DERIVE_BATCH, Indexer
+from console.indexer import DERIVE_BATCH, Indexer
+from console.log_frame import decision_frame
 from console.notify import Notifier
 from console.read_cache import ReadCache
 from console.recovery import Recovery
-from console.formats import diff
 from console.runs import Progress
 from console.settings import Settings, load_settings
 from console.starts import start_thread
-from console.store import Store, is_busy, open_postgres
+from console.opening import open_sqlite, patiently
+from console.store import is_busy, open_postgres
 from console.store.outbox import Outbox
 from console.threads import ThreadView, check_thread_id
 from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, choice_labels, history_table
 from console.threads_reader import ThreadReader
 from console.start_input import InputField, input_fields
+from console.upkeep import Upkeep
 from workflows.registry import WorkflowProblem, load_registry
 
 __all__ = ["Console", "DecisionRequest", "Outcome", "Reviewer", "check_thread_id"]
 
 log = logging.getLogger("review_console")
 
-HEARTBEAT_S = 2.0
-TICK_S = 0.1  # the deriver's pace while threads keep changing
-# Idle, the pause between passes doubles up to this (one cheap mark read each): a pause written by
-# another process shows within ~1 s; this process's own decisions and starts wake it at once.
-IDLE_TICK_S = 1.0
-TRIGGER_CHECK_S = 5.0  # how often the mark triggers are checked (another program may recreate the tables)
-RECOVERY_S = 5.0
 VIEWS_KEPT = 500  # thread views, histories and decision lists kept for every session (a few MB)
-
-
-def _check_database_file(path: Path, create: bool = True) -> None:
-    """Plain sentences for a path that cannot hold a checkpoint database."""
-    if path.exists() and path.is_dir():
-        raise DatabaseUnavailable(f"The database path {path} is a folder, not a file.")
-    if path.exists():
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-        if head and head != b"SQLite format 3\x00":
-            raise DatabaseUnavailable(f"The file {path} is not a SQLite database. Check REVIEW_CONSOLE_DB.")
-        return
-    if not create:
-        raise DatabaseUnavailable(f"The database file {path} does not exist. Check REVIEW_CONSOLE_DB "
-                                  "(set REVIEW_CONSOLE_CREATE_DB=1 to start a new, empty one).")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatabaseUnavailable(f"The folder for the database ({path.parent}) cannot be created: {exc.strerror}.") from exc
-    if not os.access(path.parent, os.W_OK):
-        raise DatabaseUnavailable(f"The folder {path.parent} is read-only, so the database cannot be created there.")
-
-
-def decision_frame(rows: list[dict], reviewer: Reviewer | None = None) -> pd.DataFrame:
-    """Log rows as the pages show them: one reviewer's, or all; typed (demo) names marked as unverified."""
-    if reviewer is not None:
-        rows = [r for r in rows if r["reviewer"] == reviewer.name]
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["reviewer"] = [n if v else f"{n} (unverified)" for n, v in zip(frame["reviewer"], frame["reviewer_verified"])]
-        frame["what changed"] = frame["changes"].map(diff.log_text)  # an edit's diff in plain words
-    return frame
 
 
 class Console:
@@ -109,7 +67,7 @@ class Console:
         else:
             self.reader = sqlite_reader(self.settings.db_path, self.settings.busy_timeout_s)
         self.reader.deadlines = self.deadlines  # the inbox's "due" column and its overdue-first order
-        self._deadline_pass: asyncio.Task | None = None
+        self.upkeep: Upkeep | None = None
         try:
             self.bridge.run(self._open(), timeout=max(60.0, self.settings.call_timeout_s))
         except BaseException:
@@ -143,47 +101,31 @@ class Console:
                                    self.recovery, self.policy)
         self.time_travel = TimeTravel(self.decisions)
         self.outbox = Outbox(self.store.db, bool(self.settings.database_url))
-        await self.outbox.setup()
+        await patiently(self.outbox.setup)
         self.notifier = Notifier(self.settings.notify_urls, self.settings.base_url, self.outbox, self.registry)
         self.decisions.listeners.append(self.notifier.on_outcome)
         self.timer = DeadlineTimer(self.deadlines, self.outbox, self.threads, self.decisions, self.notifier, self.registry)
         await self.recovery.recover_orphans()
         self.team = TeamWork(self)
-        await self.team.setup()
+        await patiently(self.team.setup)
         async with self.store.seeding():
             if self.settings.seed_demo and self.settings.demo_workflows and await self.store.thread_count() == 0:
                 await seed_demo(self.graphs)
         # A small database is indexed before the first page shows; a large one is
         # indexed in the background, while the inbox says so (index_backlog).
-        await self.indexer.derive(limit=DERIVE_BATCH * 5)
-        self._background = asyncio.get_running_loop().create_task(self._keep_fresh())
+        await patiently(lambda: self.indexer.derive(limit=DERIVE_BATCH * 5))
+        self.upkeep = Upkeep(self.indexer, self.store, self.recovery, self.timer, self.notifier, self.deadlines,
+                             self.settings.deadline_check_s)
+        self._background = asyncio.get_running_loop().create_task(self.upkeep.keep_fresh())
 
     async def _open_sqlite(self) -> None:
-        path = Path(self.settings.db_path)
-        _check_database_file(path, self.settings.create_db)
-        try:
-            self._saver_conn = await aiosqlite.connect(str(path), timeout=self.settings.busy_timeout_s)
-            async with self._saver_conn.execute("PRAGMA quick_check") as cursor:
-                verdict = (await cursor.fetchone())[0]
-            if verdict != "ok":
-                raise DatabaseUnavailable(f"The database {path} is damaged ({verdict}). Restore it from a backup.")
-            self.saver = AsyncSqliteSaver(self._saver_conn)
-            await self.saver.setup()
-            self.store = await Store.open(str(path), self.settings.busy_timeout_s)
-            await self.store.setup()
-        except sqlite3.DatabaseError as exc:
-            if is_busy(exc):
-                raise DatabaseUnavailable(f"The database {path} is locked by another program. Try again shortly.") from exc
-            if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-                raise DatabaseUnavailable(f"The database {path} is read-only; the console needs to write decisions to it.") from exc
-            if "malformed" in str(exc).lower() or "not a database" in str(exc).lower():
-                raise DatabaseUnavailable(f"The database {path} is damaged ({exc}). Restore it from a backup.") from exc
-            raise DatabaseUnavailable(f"The database {path} cannot be used: {exc}.") from exc
+        self._saver_conn, self.saver, self.store = await open_sqlite(self.settings)
 
     async def _close_async(self) -> None:
-        for task in (self._background, self._deadline_pass):
-            if task is not None:
-                task.cancel()
+        if self._background is not None:
+            self._background.cancel()
+        if self.upkeep is not None:
+            self.upkeep.cancel()
         if self.store is not None:
             await self.store.close()
         if self._saver_conn is not None:
@@ -194,55 +136,6 @@ class Console:
     def close(self) -> None:
         self.bridge.close(self._close_async)
         self.reader.close()
-
-    async def _keep_fresh(self) -> None:
-        """Index every change (this process's or another's), heartbeat, release dead consoles' claims."""
-        last_beat = last_recovery = last_trigger_check = last_deadlines = time.monotonic()
-        idle, batch = TICK_S, DERIVE_BATCH
-        while True:
-            try:
-                derived = await self.indexer.derive(limit=batch)
-                # A full batch means a backlog (backfill, a burst elsewhere): go on at once, in
-                # larger batches, after yielding so the loop serves other calls between batches.
-                batch = BACKLOG_BATCH if derived >= batch else DERIVE_BATCH
-                if derived >= DERIVE_BATCH:
-                    await asyncio.sleep(0)
-                else:
-                    idle = TICK_S if derived else min(IDLE_TICK_S, idle * 2)
-                    if await self.indexer.wait_for_write(idle):
-                        idle = TICK_S
-                now = time.monotonic()
-                if now - last_beat >= HEARTBEAT_S:
-                    last_beat = now
-                    await self.store.heartbeat()
-                if now - last_trigger_check >= TRIGGER_CHECK_S:
-                    last_trigger_check = now
-                    if not await self.store.check_triggers():
-                        log.warning("the index triggers were missing (tables recreated?); re-indexing every thread")
-                if now - last_recovery >= RECOVERY_S:
-                    last_recovery = now
-                    await self.recovery.recover_orphans()
-                if now - last_deadlines >= self.settings.deadline_check_s:
-                    last_deadlines = now
-                    self._start_deadline_pass()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a busy database now is fine later
-                log.exception("background refresh failed")
-                await asyncio.sleep(TICK_S)
-
-    def _start_deadline_pass(self) -> None:
-        """A pass of the deadline timer in a task of its own: a default decision's run must not hold up the deriver."""
-        if not (self.deadlines or self.notifier.enabled):
-            return
-        if self._deadline_pass is None or self._deadline_pass.done():
-            self._deadline_pass = asyncio.get_running_loop().create_task(self._deadline_pass_safely())
-
-    async def _deadline_pass_safely(self) -> None:
-        try:
-            await self.timer.tick()
-        except Exception:  # a busy database now is fine at the next pass
-            log.exception("deadline pass failed")
 
     def run_deadlines(self, now: float | None = None):
         """One pass of the deadline timer now (tests and tools; the console runs it by itself every few seconds)."""

@@ -234,22 +234,11 @@ async def history(graph, view: ThreadView, limit: int = 200) -> list[dict[str, A
     for i, snap in enumerate(snapshots[:limit]):
         meta = snap.metadata or {}
         older = snapshots[i + 1] if i + 1 < len(snapshots) else None
-        source = meta.get("source")
-        if source == "input":
-            what = "started"
-        elif older is not None and older.next == ("__start__",):
-            what = "input received"
-        elif source == "update":
-            what = "state edited by a reviewer"
-        elif older is not None and older.next:
-            what = wording.steps_list(older.next, titles)
-        else:
-            what = source or ""
-        waits = wording.steps_list(snap.next, titles) if snap.next else "—"
+        what, waits = wording.saved_step(meta.get("source"), tuple(older.next) if older is not None else (), tuple(snap.next), titles)
         if i == 0 and view.interrupts and snap.config["configurable"]["checkpoint_id"] == view.checkpoint_id:
             waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
         rows.append({
-            "step": meta.get("step"),
+            "step": wording.step_number(meta.get("step")),
             "what happened": what,
             "waits for": waits,
             "time": snap.created_at,

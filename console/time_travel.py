@@ -118,28 +118,20 @@ def saved_steps(snapshots: list, view: ThreadView) -> list[SavedStep]:
         cid = snap.config["configurable"]["checkpoint_id"]
         meta = snap.metadata or {}
         parent = by_id.get(_parent_id(snap))
-        ran: tuple[str, ...] = ()
         source = meta.get("source")
+        before = tuple(parent.next) if parent is not None else ()
+        what, waits = wording.saved_step(source, before, tuple(snap.next), titles)
         # A fork names where it came from: in its metadata (the local store), or, where a server keeps no such
         # metadata, by being a state update that branches off beside its parent's first child.
         origin_id = meta.get(REOPENED_FROM) if isinstance(meta.get(REOPENED_FROM), str) else (
             _parent_id(snap) if source == "update" and parent is not None and first_child.get(_parent_id(snap)) != cid else None)
-        if source == "input":
-            what = "started"
-        elif origin_id is not None:
+        reopened = source != "input" and origin_id is not None
+        if reopened:
             origin = by_id.get(origin_id)
             step = (origin.metadata or {}).get("step") if origin is not None else None
-            what = f"reopened from step {step}" if step is not None else "reopened"
-        elif parent is not None and parent.next == ("__start__",):
-            what = "input received"
-        elif source == "update":
-            what = "state edited by a reviewer"
-        elif parent is not None and parent.next:
-            ran = tuple(parent.next)
-            what = wording.steps_list(parent.next, titles)
-        else:
-            what = source or ""
-        waits = wording.steps_list(snap.next, titles) if snap.next else "—"
+            what = f"Reopened from step {step}" if step is not None else "Reopened"
+        # The steps whose run produced it (none for input, edits and forks).
+        ran = () if reopened or source in ("input", "update") or before == (wording.START_NODE,) else before
         if cid == head and view.interrupts and cid == view.checkpoint_id:
             waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
         rows.append(SavedStep(
@@ -304,11 +296,12 @@ def refusal_sentence(refusal: Refusal, now: ThreadView | None) -> str:
 
 
 def history_table(rows: list[SavedStep], decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """History as table rows for the page: words first, the checkpoint id last (for audits)."""
+    """History as table rows for the page: words first, the checkpoint id last (the page shows it to
+    administrators only, on request; the reopen uses it)."""
     by_checkpoint: dict[str, str] = {}
     for d in decisions:
         if d["outcome"] == "applied" and d["result_checkpoint_id"]:
-            by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.readable(d['action']).lower()} by {d['reviewer']}")
-    return [{"step": r.step, "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
+            by_checkpoint.setdefault(d["checkpoint_id"], f"{wording.done_words(d['action']).capitalize()} by {d['reviewer']}")
+    return [{"step": wording.step_number(r.step), "what happened": r.what, "waits for": r.waits, "decision": by_checkpoint.get(r.checkpoint_id, ""),
              "branch": "current" if r.current else "earlier",
              "time (UTC)": (r.time or "")[:19].replace("T", " "), "checkpoint_id": r.checkpoint_id} for r in rows]

@@ -34,6 +34,14 @@ OPENINGS = {  # the first word after a decision, by what the reviewer did
     "edit_state": "Saved and continued.",
     "retry": "Retried.",
 }
+# What a reviewer did, as a table reads it ("approved by Ann"); the log and its CSV keep the keys.
+DONE_WORDS = {
+    "approve": "approved", "reject": "rejected", "edit": "edited", "request_changes": "changes requested",
+    "continue": "continued", "edit_state": "state edited", "retry": "retried", "reopen": "reopened",
+    "accept": "accepted", "ignore": "ignored", "response": "answered", "respond": "answered", "answer": "answered",
+    "update": "arguments changed", "feedback": "feedback given", "decide_each": "decided item by item",
+    "start": "started",
+}
 STATUS_CHARS = 80  # a longer `status` value is not a status a reviewer reads at a glance
 
 
@@ -44,6 +52,14 @@ def readable(name: str) -> str:
     if not words:
         return str(name)
     return " ".join(words)[0].upper() + " ".join(words)[1:]
+
+
+def done_words(action: str | None) -> str:
+    """A logged action in words: "edit_state" → "state edited"; an action of the console's own ("reset demo data")
+    or of a team's is read as words."""
+    if not action:
+        return ""
+    return DONE_WORDS.get(str(action)) or readable(action).lower()
 
 
 # ---- workflows --------------------------------------------------------------------------
@@ -125,6 +141,33 @@ def steps_list(nodes, titles: Mapping[str, str] | None = None) -> str:
     return ", ".join(step_label(n, titles) for n in nodes)
 
 
+# ---- saved steps (History) ------------------------------------------------------------
+
+START_NODE = "__start__"  # LangGraph's own first step: it reads the input
+
+
+def saved_step(source: str | None, ran: tuple, waits: tuple, titles: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """A checkpoint in words: what produced it (`ran`: the steps its parent waited for) and what it waits for."""
+    if source == "input":
+        what = "Started"
+    elif tuple(ran) == (START_NODE,):
+        what = "Input received"
+    elif source == "update":
+        what = "State edited by a reviewer"
+    elif ran:
+        what = steps_list(ran, titles)
+    else:
+        what = readable(source) if source else ""
+    if tuple(waits) == (START_NODE,):
+        return what, "Reading the input"
+    return what, steps_list(waits, titles) if waits else "—"
+
+
+def step_number(step: Any) -> str:
+    """A saved step's number as History shows it: LangGraph numbers the input checkpoint -1; it gets none."""
+    return str(step) if isinstance(step, int) and step >= 0 else ""
+
+
 # ---- tables -----------------------------------------------------------------------------
 
 
@@ -149,6 +192,8 @@ def next_decision(view: "ThreadView") -> str:
     if view.interrupts:
         where = at_step(view.interrupts[0].node, titles)
         request = view.interrupts[0].request
+        if _only_notices(view):
+            return f"a note for your information {where}"
         if request.step:
             return f"step {request.step}{f' of {request.steps}' if request.steps else ''}, {where}"
         if len(view.interrupts) > 1:
@@ -253,11 +298,18 @@ def where_is(view: "ThreadView | None") -> str:
     })
 
 
+def _only_notices(view: "ThreadView") -> bool:
+    requests = [p.request for p in view.interrupts]
+    return bool(requests) and all(r.notice or (r.items and all(i.notice for i in r.items)) for r in requests)
+
+
 def pause_phrase(view: "ThreadView") -> str:
     """How a waiting thread waits, for its header: "asks a question at “Review”", "paused before “Send reply” runs"."""
     titles = getattr(view, "step_titles", None) or {}
     node = view.waiting_node
     if view.pause_kind == "interrupt":
+        if _only_notices(view):  # a notification asks nothing: the reviewer reads it and goes on
+            return f"For your information, {at_step(node, titles)}"
         return f"asks a question {at_step(node, titles)}"
     if view.pause_kind == "before":
         return f"paused before “{step_label(node, titles)}” runs"

@@ -325,10 +325,10 @@ def test_a_configured_database_that_is_missing_is_an_error_not_an_empty_inbox(ma
 def test_a_read_only_database_is_named(make_console, filled_db, monkeypatch):
     # The tests run as root, so file modes do not stop writes: open the file read-only instead.
     import aiosqlite
-    import console.service as service
+    import console.opening as opening
 
     real = aiosqlite.connect
-    monkeypatch.setattr(service.aiosqlite, "connect", lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
+    monkeypatch.setattr(opening.aiosqlite, "connect", lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
     with pytest.raises(DatabaseUnavailable, match="read-only"):
         make_console(path=filled_db)
 

@@ -115,7 +115,7 @@ def test_agent_inbox_list_is_answered_item_by_item(demo):
 def test_hitl_shows_every_request_with_its_allowed_decisions(demo):
     request = demo.thread("demo-0009").interrupts[0].request
     assert request.format == "hitl"
-    assert [i.title for i in request.items] == ["The agent wants to run “send_email”", "The agent wants to run “delete_records”"]
+    assert [i.title for i in request.items] == ["The agent wants to run “Send email”", "The agent wants to run “Delete records”"]
     assert [action_keys(i) for i in request.items] == [["approve", "edit", "reject", "respond"], ["approve", "reject"]]
     assert "cannot be undone" in request.items[1].description
 
@@ -542,7 +542,7 @@ def test_agent_inbox_questions_and_notifications_are_worded_as_such():
     told = one("Email Assistant: notify", {}, allow_respond=True, allow_ignore=True)
     assert told.title == "For your information" and [a.label for a in told.actions] == ["Give feedback", "Dismiss"]
     assert one("archive", {}, allow_accept=True, allow_ignore=True).title == "For your information"
-    assert one("send_email", {"to": "a@b.org"}, allow_accept=True).title == "The agent wants to run “send_email”"
+    assert one("send_email", {"to": "a@b.org"}, allow_accept=True).title == "The agent wants to run “Send email”"
     # Answers keep Agent Inbox's shape whatever the words.
     value = {"action_request": {"action": "Question", "args": {"content": "?"}}, "config": {"allow_respond": True}}
     assert formats.build_answer(value, "response", {"response": "Monday"}) == [{"type": "response", "args": "Monday"}]

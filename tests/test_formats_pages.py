@@ -43,7 +43,7 @@ def test_demo_threads_of_every_format_have_plain_previews(app):
                    "demo-0011", "demo-0012", "demo-0013"):
         preview = table.loc[thread, "preview"]
         assert preview and "**" not in preview and "<" not in preview
-    assert table.loc["demo-0008", "preview"].startswith("2 actions: send_email: Send an email")
+    assert table.loc["demo-0008", "preview"].startswith("2 actions: Send email: Send an email")
 
 
 def test_start_page_starts_every_format(app):
@@ -74,7 +74,7 @@ def test_start_page_starts_every_format(app):
 def test_agent_inbox_shows_description_safely_and_only_allowed_actions(app):
     at = open_thread(app, "demo-0007")
     assert not at.exception
-    assert "The agent wants to run “send_email”" in texts(at)
+    assert "The agent wants to run “Send email”" in texts(at)
     assert "Style guide: house style (`https://example.org/style`)" in texts(at)
     assert radios(at, "Your decision")[0].options == ["Accept", "Edit", "Respond", "Ignore"]
     at = open_thread(at, "demo-0008")
@@ -134,7 +134,7 @@ def test_hitl_shows_every_tool_call_with_its_allowed_decisions(app):
     at = open_thread(app, "demo-0009")
     assert not at.exception
     shown = texts(at)
-    assert "1. The agent wants to run “send_email”" in shown and "2. The agent wants to run “delete_records”" in shown
+    assert "1. The agent wants to run “Send email”" in shown and "2. The agent wants to run “Delete records”" in shown
     assert [r.options for r in at.radio if r.key != "queue-assign-scope"] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
 
 
@@ -176,7 +176,7 @@ def test_per_call_questions_answered_one_at_a_time(app):
     assert [r.options for r in radios(at, "Your decision")] == [["Approve", "Edit", "Reject", "Respond instead"], ["Approve", "Reject"]]
     at = click(at, "Approve (this question only)", index=1)  # delete_records first
     assert not at.exception and "Answered. The workflow now waits for your next decision: a question at “Tool calls”." in texts(at)
-    assert "2 questions wait at once" not in texts(at) and "The agent wants to run “send_email”" in texts(at)
+    assert "2 questions wait at once" not in texts(at) and "The agent wants to run “Send email”" in texts(at)
     at = submit(at, "Approve")
     assert "Done. The workflow finished." in texts(at)
     assert "Deleted the rows of test_records" in final_text(at) and "Email “The board about the budget” sent" in final_text(at)
@@ -373,7 +373,7 @@ def test_human_assistance_query_is_answered_in_a_text_box_and_sent_as_data(shape
     assert "The workflow asks you" in texts(at) and "Which supplier should we use for the spring order?" in shown_args(at)
     assert widget(at, "Sent to the workflow as").value == question.AS_DATA  # what the tutorial's tool reads
     fill(at, "Your answer", "Greenleaf:\nthey deliver on Mondays.")
-    at = submit(at, "Check and send")
+    at = submit(at, "Check and send the answer")
     assert '{\n  "data": "Greenleaf:\\nthey deliver on Mondays."\n}' in [c.value for c in at.code]  # exactly what is sent
     at = confirm(at)
     assert not at.exception and "finished" in texts(at).lower()
@@ -385,7 +385,7 @@ def test_plain_question_is_sent_as_text(shapes):
     assert "Which name should go on the badge?" in shown_args(at) and "Context: Conference badges" in shown_args(at)
     assert widget(at, "Sent to the workflow as").value == question.AS_TEXT
     fill(at, "Your answer", "Dr. Ann Lee")
-    at = confirm(submit(at, "Check and send"))
+    at = confirm(submit(at, "Check and send the answer"))
     assert received(at) == ["Dr. Ann Lee"] and "Badge printed for Dr. Ann Lee." in final_text(at)
 
 
@@ -394,14 +394,14 @@ def test_agent_inbox_notification_question_and_email(shapes):
     assert "For your information" in texts(at) and "The agent wants to run" not in texts(at)
     assert "Alice Smith <`alice.smith@company.com`>" in texts(at)  # the address is shown (as code), never dropped; texts() unescapes
     assert radios(at, "Your decision")[0].options == ["Give feedback", "Dismiss"]
-    at = submit(radios(at, "Your decision")[0].set_value("Dismiss").run(), "Ignore")
+    at = submit(radios(at, "Your decision")[0].set_value("Dismiss").run(), "Dismiss")
     assert received(at) == [{"type": "ignore", "args": None}]
     assert "The assistant asks you" in texts(at) and "Should I accept the Tuesday slot?" in shown_args(at)
     assert radios(at, "Your decision")[0].options == ["Answer", "Skip the question"]
     fill(at, "Your answer", "Yes, Tuesday is fine.")
-    at = submit(at, "Send response")
+    at = submit(at, "Send answer")
     assert received(at)[-1] == {"type": "response", "args": "Yes, Tuesday is fine."}
-    assert "The agent wants to run “write_email”" in texts(at)
+    assert "The agent wants to run “Write email”" in texts(at)
     at = radios(at, "Your decision")[0].set_value("Edit").run()
     assert not any(w.label.startswith("Action") for w in at.text_input)  # the tool name is read-only
     assert widget(at, "Content").value == "Hi Alice,\n\nTuesday works for me.\n\nBob"  # a text area, line breaks kept

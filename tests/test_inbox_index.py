@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-import console.service as service
+import console.upkeep as upkeep
 from console.inbox import InboxQuery, page_sql
 from tests.conftest import answer, other_saver, raw_connect
 from tests.inbox_graphs import ENTRY, elsewhere
@@ -135,7 +135,7 @@ def test_an_existing_database_is_indexed_on_first_start(make_console, db_path):
 
 @pytest.mark.sqlite_only  # edits the file with sqlite3; PostgreSQL: tests/test_postgres.py
 def test_the_index_comes_back_when_another_program_drops_its_triggers(mix, db_path, monkeypatch):
-    monkeypatch.setattr(service, "TRIGGER_CHECK_S", 0.1)
+    monkeypatch.setattr(upkeep, "TRIGGER_CHECK_S", 0.1)
     conn = sqlite3.connect(db_path)
     for name in ("rc_mark_on_checkpoint", "rc_mark_on_write"):
         conn.execute(f"DROP TRIGGER {name}")

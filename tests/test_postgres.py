@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-import console.service as service
+import console.upkeep as upkeep
 from console.inbox import InboxQuery, page_sql
 from console.store import postgres_reads
 from tests.inbox_graphs import ENTRY, elsewhere
@@ -70,7 +70,7 @@ def test_search_has_trigram_indexes_that_serve_ilike(make_console, store):
 
 
 def test_the_index_comes_back_when_another_program_drops_its_triggers(make_console, store, monkeypatch):
-    monkeypatch.setattr(service, "TRIGGER_CHECK_S", 0.1)
+    monkeypatch.setattr(upkeep, "TRIGGER_CHECK_S", 0.1)
     mix = make_console(seed_demo=False, extra_workflows=(ENTRY,))
     with psycopg.connect(store, autocommit=True) as conn:
         conn.execute("DROP TRIGGER rc_mark_on_checkpoint ON checkpoints")

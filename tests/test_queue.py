@@ -71,6 +71,14 @@ def test_at_the_end_of_the_queue_next_says_so(app):
     assert "No other thread is waiting with your inbox's filters." in texts(at)
 
 
+def test_the_quick_button_says_the_choices_own_word(app):
+    """An Agent Inbox request's "Accept" is sent by "Accept now", never by a button called "Approve"."""
+    at = open_thread(app, "demo-0007")
+    shortcuts = {b.label: b.proto.shortcut.upper() for b in at.button if b.proto.shortcut}
+    assert shortcuts.get("Accept now") == "A" and "Approve now" not in shortcuts
+    assert "Keyboard: A sends Accept now" in texts(at)
+
+
 def test_shortcuts_are_on_the_buttons_and_listed_on_the_page(app):
     at = open_thread(app, CONTENT[0])
     shortcuts = {b.label: b.proto.shortcut.upper() for b in at.button if b.proto.shortcut}

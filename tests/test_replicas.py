@@ -109,6 +109,66 @@ def test_replicas_starting_together_set_up_the_schema_once(make_console):
     assert all(c.inbox().total >= 13 for c in opened)
 
 
+@pytest.mark.sqlite_only  # holds SQLite's file write lock from another connection
+def test_a_start_waits_for_another_consoles_long_write_instead_of_failing(make_console, store, caplog):
+    """Another console's demo seed or first index can hold the write lock for longer than a page's
+    busy timeout: a console starting meanwhile waits for it (and says so in the log), then opens."""
+    import logging
+    import sqlite3
+    import threading
+
+    make_console(seed_demo=True).close()  # an existing database, as a second replica meets it
+    other = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the long write
+    waited = threading.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record):
+            if "busy at start-up" in record.getMessage():
+                waited.set()
+
+    seen = Seen()
+    logging.getLogger("review_console").addHandler(seen)
+    caplog.set_level(logging.INFO, logger="review_console")
+    opened, errors = [], []
+
+    def open_one():
+        try:
+            opened.append(make_console(seed_demo=False, busy_timeout_s=0.1))
+        except Exception as exc:
+            errors.append(exc)
+
+    starter = threading.Thread(target=open_one)
+    try:
+        starter.start()
+        assert waited.wait(60), errors  # it met the lock, well past its 0.1 s busy timeout, and did not give up
+        other.execute("ROLLBACK")
+        starter.join(120)
+    finally:
+        logging.getLogger("review_console").removeHandler(seen)
+        other.close()
+    assert not errors and len(opened) == 1, errors
+    assert opened[0].inbox().total == 13
+
+
+@pytest.mark.sqlite_only
+def test_a_lock_held_past_the_start_patience_is_one_plain_sentence(make_console, store, monkeypatch):
+    import sqlite3
+
+    import console.opening as opening
+    from console.errors import DatabaseUnavailable
+
+    make_console(seed_demo=False).close()
+    monkeypatch.setattr(opening, "START_PATIENCE_S", 0.3)
+    other = sqlite3.connect(store, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="is locked by another program. Try again shortly."):
+            make_console(seed_demo=False, busy_timeout_s=0.1)
+    finally:
+        other.close()
+
+
 def test_an_unreachable_postgresql_server_is_one_plain_sentence():
     import socket
 

@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-import console.service as service
+import console.upkeep as upkeep
 from console.errors import InvalidAnswer
 from console.inbox import InboxQuery
 from console.store import postgres_schema, postgres_sql, sqlite_schema, sqlite_sql
@@ -52,7 +52,7 @@ def test_a_write_transaction_waits_for_a_read_in_progress_instead_of_failing(mak
     connection holds the write lock (no busy handler inside a read). The store's turns make the
     write wait for the read; it then waits for the other writer as usual, and goes through."""
     for name in ("HEARTBEAT_S", "RECOVERY_S", "TRIGGER_CHECK_S"):
-        monkeypatch.setattr(service, name, 3600.0)  # no background write meanwhile
+        monkeypatch.setattr(upkeep, name, 3600.0)  # no background write meanwhile
     app = make_console(seed_demo=False)
     refused = {"reviewer": "Ann", "thread_id": "t-1", "action": "approve"}
     app.bridge.run(app.store.log_refusal(refused, "first"))  # a row, so the read stays open after its first step

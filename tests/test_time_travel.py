@@ -47,7 +47,7 @@ def reopen(console_, view, checkpoint_id, reviewer=ANN, seen=None):
 
 def forks(console_, thread_id):
     frame = console_.history(console_.thread(thread_id))
-    return frame[frame["what happened"].str.startswith("reopened from")]
+    return frame[frame["what happened"].str.startswith("Reopened from")]
 
 
 # ---- the fork and the resumed run ------------------------------------------------------------
@@ -197,11 +197,11 @@ def test_the_log_links_the_new_branch_to_the_old_one(make_console):
     assert row["result_checkpoint_id"] == now.checkpoint_id  # where the new branch stands
     assert f'"{REOPENED_FROM}": "{source}"' in row["answer"] and f"(checkpoint {source})" in row["detail"]
     frame = c.history(now)
-    fork = frame[frame["what happened"] == "reopened from step 1"]
+    fork = frame[frame["what happened"] == "Reopened from step 1"]
     assert len(fork) == 1 and fork["branch"].iloc[0] == "current"
     assert f"the new branch starts at checkpoint {fork['checkpoint_id'].iloc[0]}" in row["detail"]
     old = frame[frame["checkpoint_id"] == view.checkpoint_id]
-    assert old["branch"].iloc[0] == "earlier" and old["decision"].iloc[0] == "reopen by Ann"
+    assert old["branch"].iloc[0] == "earlier" and old["decision"].iloc[0] == "Reopened by Ann"
 
 
 # ---- the page ---------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_an_admin_reopens_from_history_after_reading_what_runs_again(app):
     assert "Reopened from step 0. The workflow now waits for your next decision: a question at “Review”." in texts(at)
     history = next(d.value for d in at.dataframe if "waits for" in d.value.columns)
     # Newest first: the draft written again on the new branch, then the fork it grew from.
-    assert list(history["what happened"].iloc[:2]) == ["Write draft", "reopened from step 0"]
+    assert list(history["what happened"].iloc[:2]) == ["Write draft", "Reopened from step 0"]
     assert set(history["branch"].iloc[:2]) == {"current"}
     assert reopen_box(at).value is None  # the choice is cleared: it belongs to the old branch now
 

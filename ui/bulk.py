@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from console.bulk import MAX_THREADS
-from ui import keys, render
+from ui import columns, keys, render
 from ui.text import inert, visible
 
 GENERATION = keys.INBOX_BULK_TABLE + ":generation"
@@ -51,7 +51,7 @@ def results() -> None:
         rows = [{"thread_id": r.thread_id, "result": "approved" if r.applied else "refused", "why": r.why} for r in done]
         rows += [{"thread_id": i.thread_id, "result": "not offered", "why": i.why_not} for i in not_offered]
         st.dataframe(render.visible_table(pd.DataFrame(rows)), hide_index=True, width="stretch", key="bulk-summary-table",
-                     column_config={"why": st.column_config.TextColumn("why", width="large")})
+                     column_config=columns.config(("thread_id", "result", "why"), widths={"why": "large"}))
         for r in refused:  # the reasons in full, not cut by the table's width
             st.text(visible(f"Refused, {r.thread_id}: {r.why}"))
         st.button("Done", key="bulk-done", on_click=st.session_state.pop, args=(keys.BULK_RESULTS, None))
@@ -78,7 +78,8 @@ def _confirm(app, plan, reviewer) -> None:
     offered = sum(1 for i in plan if i.action)
     st.caption(inert(f"{offered} of {len(plan)} can be approved here. Each is checked again just before it is applied: "
                      "one that changed since this list was made is refused, not approved."))
-    st.dataframe(render.visible_table(_plan_table(plan)), hide_index=True, width="stretch", key="bulk-plan-table")
+    st.dataframe(render.visible_table(_plan_table(plan)), hide_index=True, width="stretch", key="bulk-plan-table",
+                 column_config=columns.config(("thread_id", "question", "preview", "approve?")))
     if reviewer is None:
         st.caption("Enter your name in the sidebar to approve.")
     with st.container(horizontal=True):

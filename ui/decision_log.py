@@ -8,8 +8,8 @@ from typing import Mapping
 import pandas as pd
 import streamlit as st
 
-from console.wording import with_titles
-from ui import render
+from console.wording import done_words, with_titles
+from ui import columns, render
 from ui.confirm import changes_view
 from ui.text import inert, visible
 
@@ -23,6 +23,8 @@ def shown_table(frame: pd.DataFrame, registry: Mapping) -> pd.DataFrame:
     changed, how it ended; hidden characters marked."""
     shown = with_titles(frame, registry)
     shown = shown[[c for c in SHOWN if c in shown.columns]].copy()
+    if "action" in shown.columns:  # "edit_state" → "state edited"; the CSV keeps the key
+        shown["action"] = shown["action"].map(done_words)
     if "decided_at" in shown.columns:  # 2026-01-05T09:30:00.123+00:00 → 2026-01-05 09:30:00
         shown["decided_at"] = shown["decided_at"].map(lambda t: str(t)[:19].replace("T", " "))
     return render.visible_table(shown.rename(columns={"decided_at": "when (UTC)"}))
@@ -30,7 +32,8 @@ def shown_table(frame: pd.DataFrame, registry: Mapping) -> pd.DataFrame:
 
 def decision_table(frame: pd.DataFrame, registry: Mapping) -> None:
     """The log as a table (see shown_table)."""
-    st.dataframe(shown_table(frame, registry), hide_index=True, width="stretch")
+    shown = shown_table(frame, registry)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=columns.config(shown))
 
 
 def _stored(text) -> list[dict] | None:

@@ -7,14 +7,12 @@ import streamlit as st
 from console.errors import ConsoleError
 from console.threads import ThreadView
 from console.time_travel import ReopenRequest
-from ui import keys, render, runtime
+from ui import columns, keys, render, runtime
 from ui.text import inert, visible
 
-
-# Words wide enough to read whole; the checkpoint id (for audits) gives way.
-COLUMNS = {"what happened": st.column_config.TextColumn(width="medium"),
-           "decision": st.column_config.TextColumn(width="medium"),
-           "checkpoint_id": st.column_config.TextColumn("checkpoint id", width="small")}
+# Words wide enough to read whole. The saved step's id (for audits) is shown to administrators who ask for it.
+WIDTHS = {"what happened": "medium", "decision": "medium", "checkpoint_id": "small"}
+ID_COLUMN = "checkpoint_id"
 
 
 def apply_pending(app, reviewer, thread_id: str) -> None:
@@ -41,10 +39,14 @@ def history_section(app, view: ThreadView, reviewer) -> None:
     with st.expander("History", key=keys.reopen_key(view.thread_id, "history")):
         with runtime.plain_errors():
             frame = app.history(view)
-            st.dataframe(render.visible_table(frame), hide_index=True, width="stretch", column_config=COLUMNS)
+            admin = app.allows(reviewer, view.workflow, "reopen")
+            with_ids = admin and st.toggle("Show the saved steps' ids (for audits)", key=keys.reopen_key(view.thread_id, "ids"))
+            shown = [c for c in frame.columns if c != ID_COLUMN or with_ids]
+            st.dataframe(render.visible_table(frame), hide_index=True, width="stretch", column_order=shown,
+                         column_config=columns.config(frame, widths=WIDTHS))
             if not frame.empty and (frame["branch"] == "earlier").any():
                 st.caption("A reopen keeps the thread's old branch: its saved steps are marked “earlier”.")
-            if app.allows(reviewer, view.workflow, "reopen"):  # reviewers see the history only (checked again in console/)
+            if admin:  # reviewers see the history only (checked again in console/)
                 _reopen_area(app, view)
 
 

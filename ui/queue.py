@@ -121,21 +121,24 @@ def shortcut_buttons(app, view: ThreadView, can_decide: bool, reviewer) -> None:
     reject = next((actions[k] for k in REJECT_KEYS if k in actions), None)
     edit = next((actions[k] for k in EDIT_KEYS if k in actions), None)
     row = st.container(horizontal=True, key="queue-shortcuts")
+    told = []  # the keys of the buttons shown, in the choice's own words ("X opens Dismiss" for a notice)
     if approve is not None and not approve.fields:
-        row.button("Approve now", key="queue-approve", shortcut=SHORTCUTS["approve"], disabled=not can_decide,
+        # The choice's own word: a notice's "Accept" or the docs' "Continue" is not an approval.
+        row.button(inert(f"{approve.label} now"), key="queue-approve", shortcut=SHORTCUTS["approve"], disabled=not can_decide,
                    on_click=_approve_now, args=(view, interrupt_id, approve.key), type="primary")
+        told.append("A approves now" if approve.label == "Approve" else f"A sends {approve.label} now")
     if len(actions) > 1:  # the radio exists only when there is a choice
-        for action, word, key in ((reject, "Reject…", "reject"), (edit, "Edit…", "edit")):
+        for action, key in ((reject, "reject"), (edit, "edit")):
             if action is not None:
-                row.button(inert(word), key=f"queue-{key}", shortcut=SHORTCUTS[key], disabled=not can_decide,
+                row.button(inert(f"{action.label}…"), key=f"queue-{key}", shortcut=SHORTCUTS[key], disabled=not can_decide,
                            on_click=_choose, args=(view, interrupt_id, action.label))
+                told.append(f"{SHORTCUTS[key]} opens {action.label}")
     if row.button("Next waiting thread", key="queue-next", shortcut=SHORTCUTS["next"], icon=":material/skip_next:"):
         _open_next(app, view, reviewer)
     note = st.session_state.pop(keys.QUEUE_NOTE, None)
     if note:
         st.info(inert(note))
-    st.caption("Keyboard: A approves now · X opens Reject · E opens Edit · N opens the next waiting thread "
-               "(when no text box has the cursor).")
+    st.caption(inert("Keyboard: " + " · ".join([*told, "N opens the next waiting thread"]) + " (when no text box has the cursor)."))
 
 
 # ---- who is on it --------------------------------------------------------------------------------

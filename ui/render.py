@@ -43,6 +43,13 @@ SUBMIT_LABELS = {
     "feedback": "Send feedback",
 }
 
+
+
+def submit_label(action: Action) -> str:
+    """The send button's words: the action's own, else the usual ones for its key, else its choice label."""
+    return action.submit or SUBMIT_LABELS.get(action.key, action.label)
+
+
 RETRY_REQUEST = ReviewRequest(format="retry", title="Retry", actions=(Action("retry", "Retry", primary=True),))
 
 STATUS_WORDS = {
@@ -282,7 +289,7 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
         st.caption(inert(action.help))
     if not use_form:
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
-        st.button(inert(f"{action.submit or SUBMIT_LABELS.get(action.key, action.label)} (this question only)"),
+        st.button(inert(f"{submit_label(action)} (this question only)"),
                   type="primary" if action.key != "reject" else "secondary",
                   disabled=not can_decide, key=keys.send_key(view.thread_id, interrupt_id, action.key),
                   on_click=_queue_chosen, args=(view, interrupt_id, request))
@@ -291,7 +298,7 @@ def action_area(view: ThreadView, request: ReviewRequest, interrupt_id: str | No
     with st.form(keys.action_key(view.thread_id, interrupt_id, action.key), clear_on_submit=False):
         _fields(action.fields, lambda f: keys.field_key(view.thread_id, interrupt_id, action.key, f.name))
         st.form_submit_button(
-            inert(action.submit or SUBMIT_LABELS.get(action.key, action.label)),
+            inert(submit_label(action)),
             type="primary" if action.key != "reject" else "secondary",
             disabled=not can_decide,
             on_click=_queue_decision,

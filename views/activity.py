@@ -6,7 +6,7 @@ import streamlit as st
 
 from console import insight
 from console.wording import with_titles
-from ui import cached, charts, render, runtime
+from ui import cached, charts, columns, render, runtime
 from ui.text import inert, visible
 
 # (title, figure, what it counts, what it says with nothing to draw), two a row.
@@ -71,8 +71,8 @@ with runtime.plain_errors():
     counts = with_titles(cached.counts(app), app.registry)
     if not counts.empty:
         st.subheader("Threads by workflow and status")
-        st.dataframe(counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0),
-                     width="stretch")
+        pivot = counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0)
+        st.dataframe(pivot, width="stretch", column_config=columns.config(pivot, index="workflow"))
     everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
     log, table = charts.decision_log(app, None if everyone else reviewer)  # read and titled once per version
     st.subheader("Decision log" if everyone else "Your decisions")
@@ -83,5 +83,5 @@ with runtime.plain_errors():
         shown = table[log["outcome"].isin(outcomes)] if outcomes else table
         if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
             st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
-        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch")
+        st.dataframe(shown.head(charts.LOG_ROWS), hide_index=True, width="stretch", column_config=columns.config(shown))
     render.csv_download(log, "decisions.csv", "activity-csv")

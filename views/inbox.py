@@ -7,7 +7,7 @@ import streamlit as st
 from console.inbox import SORTS, InboxQuery
 from console.threads import PAUSE_WORDS
 from console.wording import any_step_label, workflow_title
-from ui import bulk, cached, keys, queue, runtime
+from ui import bulk, cached, columns, keys, queue, runtime
 from ui.text import inert, visible
 
 AGES = {"any time": None, "1 hour": 3600, "1 day": 86400, "1 week": 7 * 86400}
@@ -42,6 +42,9 @@ with runtime.plain_errors():
     queue.remember(query)
 
 
+INBOX_WIDTHS = {"workflow": 170, "thread_id": 90, "waiting at": 120, "kind of pause": 125, "waiting for": 80,
+                "due": 80, "on it": 70, "preview": "large"}
+
 # Below this many changed threads not yet indexed, the index is simply keeping up.
 BACKLOG_NOTE = 50
 
@@ -65,11 +68,13 @@ def waiting_threads(query: InboxQuery) -> None:
         how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
         read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
         st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
+        data = queue.with_holders(shown.table, page.rows, app.team.holders())  # the shared table, plus who is on each
         table = dict(
-            data=queue.with_holders(shown.table, page.rows, app.team.holders()),  # the shared table, plus who is on each
+            data=data,
             hide_index=True,
             width="stretch",
-            column_config={"preview": st.column_config.TextColumn("preview", width="large")},
+            # "thread_id" reads "Thread"; the short columns narrow, so that the preview is in view on a laptop.
+            column_config=columns.config(data, widths=INBOX_WIDTHS),
             column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
                           *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
         )
@@ -113,7 +118,7 @@ def other_threads() -> None:
         st.subheader("Stopped with an error")
         st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
                          + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
-        event = st.dataframe(shown.table, key=keys.FAILED_TABLE,
+        event = st.dataframe(shown.table, key=keys.FAILED_TABLE, column_config=columns.config(shown.table),
                              on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
         if event.selection.rows:
             st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})

@@ -59,11 +59,14 @@ can_decide = app.allows(reviewer, view.workflow, "approve") and not view.version
 with runtime.plain_errors():
     queue.ownership(app, view, reviewer)
     queue.shortcut_buttons(app, view, can_decide, reviewer)
+# One slot, filled or not: the click that ends the name's edit reruns the page without this notice, and
+# an element gone from above the questions would draw their widgets anew (closing the list just opened).
+notice = st.empty()
 if view.status == "waiting" and reviewer is None:
-    st.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
+    notice.info("Enter your name in the sidebar to decide." if app.settings.auth_mode == "demo" else "Sign in to decide.")
 elif view.status == "waiting" and not app.allows(reviewer, view.workflow, "approve"):
-    st.info(inert(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide "
-                  "on it. Ask an administrator for the reviewer role."))
+    notice.info(inert(f"You can read this thread, but your role ({app.role(reviewer, view.workflow)}) does not let you decide "
+                      "on it. Ask an administrator for the reviewer role."))
 
 several = len(view.interrupts) > 1
 if several:

@@ -8,7 +8,8 @@ from typing import Any
 from console.formats.arguments import RENAMABLE, edited_action, tool_edit_action
 from console.formats.base import PREVIEW_CHARS, Action, Field, ReviewRequest
 from console.formats.batch import batch, chosen_actions
-from console.jsonable import dumps, shorten, to_jsonable
+from console.formats.display import one_line, tool_words
+from console.jsonable import shorten, to_jsonable
 from console.markdown import plain_text
 
 
@@ -16,16 +17,17 @@ from console.markdown import plain_text
 _QUESTION_NAMES = {"question", "ask", "askuser", "askhuman", "askquestion", "clarify", "clarification", "humaninput"}
 _QUESTION_ARGS = ("content", "question", "query", "text", "message")
 
+# The send button repeats the choice's words ("Give feedback" → "Send feedback"), never another verb.
 _WORDS = {
     "action": {"accept": "Accept", "accept_help": "The agent goes ahead as proposed.",
-               "response": "Respond", "response_field": "Your response",
+               "response": "Respond", "response_submit": "Send response", "response_field": "Your response",
                "response_help": "Sent to the agent as text, instead of running the action.",
                "ignore": "Ignore", "ignore_help": "Skip this action; the agent is told it was ignored."},
     "question": {"accept": "Accept", "accept_help": "The assistant goes on as it is.",
-                 "response": "Answer", "response_field": "Your answer", "response_help": "Sent to the assistant as text.",
+                 "response": "Answer", "response_submit": "Send answer", "response_field": "Your answer", "response_help": "Sent to the assistant as text.",
                  "ignore": "Skip the question", "ignore_help": "The assistant goes on without an answer."},
     "notify": {"accept": "Noted", "accept_help": "You have read it; the assistant goes on.",
-               "response": "Give feedback", "response_field": "Your feedback",
+               "response": "Give feedback", "response_submit": "Send feedback", "response_field": "Your feedback",
                "response_help": "Sent to the assistant as text (for example, how it should treat such messages).",
                "ignore": "Dismiss", "ignore_help": "Nothing to do; the assistant goes on."},
 }
@@ -79,30 +81,31 @@ class AgentInboxAdapter:
         words = _WORDS[kind]
         actions = []
         if config.get("allow_accept"):
-            actions.append(Action("accept", words["accept"], primary=True, help=words["accept_help"]))
+            actions.append(Action("accept", words["accept"], primary=True, help=words["accept_help"], submit=words["accept"]))
         if config.get("allow_edit"):
             actions.append(tool_edit_action("edit", "Edit", name, args, name in RENAMABLE))
         if config.get("allow_respond"):
             actions.append(Action("response", words["response"], (
-                Field("response", words["response_field"], "long_text", required=True, help=words["response_help"]),)))
+                Field("response", words["response_field"], "long_text", required=True, help=words["response_help"]),),
+                submit=words["response_submit"]))
         if config.get("allow_ignore"):
-            actions.append(Action("ignore", words["ignore"], help=words["ignore_help"]))
+            actions.append(Action("ignore", words["ignore"], help=words["ignore_help"], submit=words["ignore"]))
         if kind == "question":
             question = _question_text(args)
             return ReviewRequest(format="agent_inbox", title="The assistant asks you", message=question,
                                  description=description, actions=tuple(actions),
                                  preview=shorten(f"Question: {question or plain_text(description or '')}", PREVIEW_CHARS))
         if kind == "notify":
-            return ReviewRequest(format="agent_inbox", title="For your information", description=description,
+            return ReviewRequest(format="agent_inbox", title="For your information", description=description, notice=True,
                                  details={"arguments": to_jsonable(args)} if args else {}, actions=tuple(actions),
-                                 preview=shorten(f"For your information: {plain_text(description or name)}", PREVIEW_CHARS))
+                                 preview=shorten(f"For your information: {plain_text(description) if description else tool_words(name)}", PREVIEW_CHARS))
         return ReviewRequest(
             format="agent_inbox",
-            title=f"The agent wants to run “{name}”",
-            details={"action": name, "arguments": to_jsonable(args)},
+            title=f"The agent wants to run “{tool_words(name)}”",
+            details={"action": tool_words(name), "arguments": to_jsonable(args)},
             description=description,
             actions=tuple(actions),
-            preview=shorten(f"{name}: {plain_text(description) if description else dumps(args)}", PREVIEW_CHARS),
+            preview=shorten(f"{tool_words(name)}: {plain_text(description) if description else one_line(args)}", PREVIEW_CHARS),
         )
 
     def describe(self, value: Any, schema: dict | None = None) -> ReviewRequest:

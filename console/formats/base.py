@@ -64,6 +64,8 @@ class ReviewRequest:
     # Several questions in one pause (a HITL request with N tool calls, a list of
     # HumanInterrupts): each item has its own actions; the request's one action sends them all.
     items: tuple["ReviewRequest", ...] = ()
+    # Only tells the reviewer something (an Agent Inbox notification): the page says "For your information".
+    notice: bool = False
 
     def action(self, key: str) -> Action:
         for action in self.actions:

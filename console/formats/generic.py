@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from console.formats.base import MESSAGE_KEYS, PREVIEW_CHARS, Action, Field, ReviewRequest, coerce, first_text, read_inputs
-from console.jsonable import dumps, shorten, to_jsonable
+from console.formats.display import one_line
+from console.jsonable import shorten, to_jsonable
 
 
 class GenericAdapter:
@@ -34,7 +35,7 @@ class GenericAdapter:
                     Field("as_json", "Send as JSON", "boolean", default=False),
                 ), primary=True, confirm=True),
             ),
-            preview=shorten(message if message is not None else dumps(value), PREVIEW_CHARS),
+            preview=shorten(message if message is not None else one_line(value), PREVIEW_CHARS),
         )
 
     def answer(self, value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:

@@ -7,7 +7,8 @@ from typing import Any
 from console.formats.arguments import RENAMABLE, edited_action, tool_edit_action
 from console.formats.base import PREVIEW_CHARS, Action, Field, ReviewRequest
 from console.formats.batch import batch, chosen_actions
-from console.jsonable import dumps, shorten, to_jsonable
+from console.formats.display import one_line, tool_words
+from console.jsonable import shorten, to_jsonable
 
 HITL_DECISIONS = ("approve", "edit", "reject", "respond")
 
@@ -46,11 +47,11 @@ def _decision(action: Action, name: str, args: Any, got: dict[str, Any]) -> dict
 def _tool_request(format_: str, name: str, args: Any, description: Any, actions: tuple[Action, ...]) -> ReviewRequest:
     return ReviewRequest(
         format=format_,
-        title=f"The agent wants to run “{name}”",
-        details={"tool": name, "arguments": to_jsonable(args)},
+        title=f"The agent wants to run “{tool_words(name)}”",
+        details={"tool": tool_words(name), "arguments": to_jsonable(args)},
         description=description if isinstance(description, str) else None,
         actions=actions,
-        preview=shorten(f"{name}: {dumps(args)}", PREVIEW_CHARS),
+        preview=shorten(f"{tool_words(name)}: {one_line(args)}", PREVIEW_CHARS),
     )
 
 

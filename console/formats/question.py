@@ -44,7 +44,7 @@ class QuestionAdapter:
                 Field("send_as", "Sent to the workflow as", "choice", default=AS_DATA if key == "query" else AS_TEXT,
                       choices=SHAPES, help="The console cannot see how the workflow reads your answer. "
                                            "You see exactly what is sent, and confirm, before it goes."),
-            ), primary=True, confirm=True, submit="Check and send"),),
+            ), primary=True, confirm=True, submit="Check and send the answer"),),
             preview=shorten(question, PREVIEW_CHARS),
         )
 

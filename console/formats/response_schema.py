@@ -6,6 +6,7 @@ from typing import Any
 
 from console.errors import InvalidAnswer
 from console.formats.base import MESSAGE_KEYS, PREVIEW_CHARS, Action, Field, ReviewRequest, first_text, read_inputs
+from console.formats.display import one_line
 from console.jsonable import dumps, shorten, to_jsonable
 
 MAX_DEPTH = 3  # nested objects deeper than this are edited as JSON
@@ -213,7 +214,7 @@ class SchemaAdapter:
             details=details,
             description=schema.get("description") if isinstance(schema.get("description"), str) else None,
             actions=(Action("answer", "Send answer", fields(schema), primary=True),),
-            preview=shorten(message if message is not None else dumps(value), PREVIEW_CHARS),
+            preview=shorten(message if message is not None else one_line(value), PREVIEW_CHARS),
         )
 
     def answer(self, value: Any, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:

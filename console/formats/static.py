@@ -7,7 +7,8 @@ from typing import Any
 from console.errors import InvalidAnswer
 from console.formats.arguments import value_field
 from console.formats.base import DRAFT_KEYS, PREVIEW_CHARS, Action, Field, ReviewRequest, coerce, first_text
-from console.jsonable import dumps, shorten, to_jsonable
+from console.formats.display import one_line
+from console.jsonable import shorten, to_jsonable
 
 STATIC_TITLES = {
     "before": "The workflow paused before “{node}”",
@@ -33,7 +34,7 @@ def describe_static_pause(values: dict[str, Any], node: str, kind: str) -> Revie
             Action("edit_state", "Edit state then continue", state_fields(values),
                    help="Change any value, then the workflow goes on with the new state.", edits=True),
         ),
-        preview=shorten(draft if draft is not None else dumps(values), PREVIEW_CHARS),
+        preview=shorten(draft if draft is not None else one_line(values), PREVIEW_CHARS),
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from console.errors import InvalidAnswer
 from console.formats.arguments import read_args, tool_edit_action
 from console.formats.base import PREVIEW_CHARS, Action, Field, ReviewRequest, read_inputs
-from console.jsonable import dumps, shorten, to_jsonable
+from console.formats.display import one_line, tool_words
+from console.jsonable import shorten, to_jsonable
 
 
 def _call(value: Any) -> dict | None:
@@ -32,9 +33,9 @@ class ToolCallReviewAdapter:
         question = value.get("question") if isinstance(value.get("question"), str) else None
         return ReviewRequest(
             format=self.name,
-            title=f"The agent wants to run “{name}”",
+            title=f"The agent wants to run “{tool_words(name)}”",
             message=question,
-            details={"tool": name, "arguments": to_jsonable(args)},
+            details={"tool": tool_words(name), "arguments": to_jsonable(args)},
             actions=(
                 Action("continue", "Continue", primary=True, help="The tool runs with these arguments."),
                 tool_edit_action("update", "Change the arguments", name, args, submit="Send the changed arguments"),
@@ -42,7 +43,7 @@ class ToolCallReviewAdapter:
                     Field("feedback", "Your feedback (for the agent)", "long_text", required=True),),
                     help="The tool does not run; the agent reads your feedback and tries again.", submit="Send feedback"),
             ),
-            preview=shorten(f"{name}: {dumps(args)}", PREVIEW_CHARS),
+            preview=shorten(f"{tool_words(name)}: {one_line(args)}", PREVIEW_CHARS),
         )
 
     def answer(self, value: dict, action: str, inputs: dict[str, Any], schema: dict | None = None) -> Any:

@@ -42,6 +42,11 @@ def connect(url: str, api_key: str = "", header: str = "", timeout_s: float = 30
                            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)))
 
 
+def not_found(thread_id: str) -> ThreadNotFound:
+    return ThreadNotFound(f"There is no thread “{thread_id}” on the LangGraph Server. It may have been deleted, or "
+                          "the link is mistyped. Nothing was changed.")
+
+
 def sentence(exc: BaseException, server: str, thread_id: str | None = None) -> ConsoleError:
     """The plain sentence for a failed server call; the detail goes to the log."""
     where = describe_server(server)
@@ -54,8 +59,7 @@ def sentence(exc: BaseException, server: str, thread_id: str | None = None) -> C
             return ServerUnavailable(f"The LangGraph Server at {where} refused the console's key (it answered "
                                      f"{code}). Check REVIEW_CONSOLE_SERVER_API_KEY. Nothing was changed.")
         if code == 404 and thread_id:
-            return ThreadNotFound(f"There is no thread “{thread_id}” on the LangGraph Server. It may have been "
-                                  "deleted, or the link is mistyped. Nothing was changed.")
+            return not_found(thread_id)
         if code == 409:
             return RunRefused("Another run is already going on this thread on the LangGraph Server (someone else's "
                               "answer, or a run started elsewhere). Your decision was not applied. Reload in a moment.")

@@ -17,12 +17,15 @@ from console.runs import Progress
 from console.server import race
 from console.server.claims import claim
 from console.server.client import RunRefused, sentence
+from console.server.reading import refused_answer
 from console.store import Refusal
 from console.threads import ThreadView
 
 log = logging.getLogger("review_console")
 
-STREAM_MODES = ["updates", "messages-tuple"]
+# "tasks": a step's start (the local run shows "▶ … started" from astream_events; a server says it only here).
+STREAM_MODES = ["updates", "messages-tuple", "tasks"]
+PUSHED = "__pregel_push"  # a @task called inside a step: not a step of its own
 
 
 def resume_map(view: ThreadView, req: DecisionRequest, record: dict) -> dict[str, Any] | None:
@@ -71,6 +74,8 @@ def _by_step(interrupts) -> dict[tuple[str, int], str]:
 def progress_of(part) -> list[Progress]:
     """runs.stream parts → the console's progress events (a step's end, the model's words)."""
     event, data = getattr(part, "event", ""), getattr(part, "data", None)
+    if event == "tasks" and isinstance(data, dict) and "triggers" in data and isinstance(data.get("name"), str):
+        return [] if PUSHED in (data.get("triggers") or ()) else [Progress("started", data["name"])]
     if event == "updates" and isinstance(data, dict):
         return [Progress("finished", node) for node in data if not node.startswith("__")]
     if event.startswith("messages") and isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict):
@@ -178,7 +183,7 @@ class ServerDecisions:
                 done = c.client.threads.update_state(view.thread_id, record["answer"], checkpoint_id=checkpoint_id)
                 checkpoint_id = (done.get("checkpoint") or {}).get("checkpoint_id") or checkpoint_id
             failure = None
-            if answers and view.status == "failed":
+            if answers and (view.status == "failed" or view.error_node):  # the last run failed here: fork first
                 failure, checkpoint_id, answers = self.ask_again(view, answers, emit, run_ids)
             run = {"command": {"resume": answers}} if answers else {"input": None}
             if failure is None:
@@ -189,6 +194,10 @@ class ServerDecisions:
         if failure is not None:
             # Nothing is logged as applied: the claim is released, so the thread can be answered again.
             c.store_call(c.store.finish(decision_id, "failed", failure, release=True))
+            refused = refused_answer(failure) if answers else None
+            if refused is not None:
+                return Outcome("failed", f"The workflow did not accept this answer: {refused}. Nothing was applied; "
+                               "correct it and try again.", after)
             where = f" {wording.stopped_in(after)}" if after is not None and after.error_node else ""
             return Outcome("failed", f"The run on the LangGraph Server stopped with an error{where}: "
                            f"{' '.join(failure.split())[:300].rstrip('.')}. Your decision was not recorded as applied; "

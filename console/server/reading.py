@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+
+from langchain_core.messages import convert_to_messages
 
 from console import formats as payloads
 from console import wording
@@ -68,11 +71,36 @@ def inbox_row(thread: dict) -> dict[str, Any]:
             "error": error}
 
 
+def _as_messages(values: dict) -> dict:
+    """The server sends a state's messages as dicts; the pages read LangChain's messages, as a local saver gives
+    them (an agent's last reply is its final text)."""
+    messages = values.get("messages")
+    if not (isinstance(messages, list) and messages and all(isinstance(m, dict) and "type" in m for m in messages)):
+        return values
+    try:
+        return {**values, "messages": convert_to_messages(messages)}
+    except (ValueError, TypeError, KeyError, NotImplementedError):  # not LangChain's messages: shown as they are
+        return values
+
+
+# pydantic's text for an answer a typed interrupt refused (the server sends only the text): its first field and reason.
+_REFUSED = re.compile(r"^\d+ validation errors? for \S+\n(?P<loc>[^\n]+)\n\s+(?P<msg>[^\n\[]+)")
+
+
+def refused_answer(failure: str) -> str | None:
+    """“field”: reason, as the local console says it (formats.response_schema.refusal_sentence), or None."""
+    found = _REFUSED.match(failure.strip())
+    if found is None:
+        return None
+    loc = [p for p in found["loc"].strip().split(".") if not p.startswith("function-")]
+    return f"“{' › '.join(loc) or 'the answer'}”: {found['msg'].strip().removeprefix('Value error, ').rstrip('.')}"
+
+
 def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadView:
     """The thread as the pages show it, from threads.get (status) and threads.get_state (the rest)."""
     meta = thread.get("metadata") or {}
     values = state.get("values")
-    values = values if isinstance(values, dict) else {"value": values}
+    values = _as_messages(values) if isinstance(values, dict) else {"value": values}
     workflow = meta.get("graph_id")
     view = ThreadView(
         thread_id=thread["thread_id"], workflow=workflow,
@@ -81,7 +109,11 @@ def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadV
         next_nodes=tuple(state.get("next") or ()), checkpoint_id=(state.get("checkpoint") or {}).get("checkpoint_id"),
         created_at=state.get("created_at"), values=values)
     failed = [t for t in state.get("tasks") or () if t.get("error")]
-    if failed or thread.get("status") == "error":
+    if failed and all(t.get("interrupts") and refused_answer(str(t["error"])) for t in failed):
+        # The question's schema refused the answer: nothing moved on and the question still waits, as on a local
+        # saver. The step is kept, since that run's answer stays on the checkpoint (decide forks it before answering).
+        view.error_node, failed = failed[0]["name"], None
+    if failed or (failed is not None and thread.get("status") == "error"):
         view.status = "failed"
         view.error = str(failed[0]["error"]) if failed else "The last run failed on the server."
         view.error_node = failed[0]["name"] if failed else None

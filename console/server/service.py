@@ -31,7 +31,8 @@ from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
 from console.server.reading import registry, thread_view
 from console.server.time_travel import ServerTimeTravel
-from console.service import _check_database_file, decision_frame
+from console.log_frame import decision_frame
+from console.opening import check_database_file
 from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
 from console.store import Store, open_postgres
@@ -104,7 +105,7 @@ class ServerConsole:
             await self._open_team()
             return
         path = Path(self.settings.db_path)
-        _check_database_file(path, self.settings.create_db)
+        check_database_file(path, self.settings.create_db)
         # The store's triggers and claim statements name the saver's tables: they exist here, and stay empty.
         self._conn = await aiosqlite.connect(str(path), timeout=self.settings.busy_timeout_s)
         await AsyncSqliteSaver(self._conn).setup()
@@ -139,6 +140,8 @@ class ServerConsole:
     def load(self, thread_id: str, missing_ok: bool = False) -> ThreadView | None:
         thread_id = check_thread_id(thread_id)
         try:
+            if not _is_uuid(thread_id):  # the server answers any other id with a 422, not a 404
+                raise sdk.not_found(thread_id)
             with sdk.plain(self.settings.server_url, thread_id):
                 thread = self.client.threads.get(thread_id)
                 state = self.client.threads.get_state(thread_id)

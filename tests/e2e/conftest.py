@@ -4,6 +4,9 @@ One server serves the whole session, on a fresh temporary database holding
 the six demo threads plus one thread per test that changes state (ids
 "e2e-…"), so no test answers a thread another test looks at. Every wait is
 on app state and bounded; none is a sleep.
+
+`backend` runs a journey twice: on that app, then on the app in server mode over a real
+`langgraph dev` (`server_mode`: twins of those threads, tests/e2e/server_mode.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -94,6 +97,18 @@ class Server:
     db_path: Path
     log_path: Path
     demo_threads: list[tuple[str, str, str]]  # (thread id, workflow, kind of pause), oldest first
+    backend: str = "local"  # or "server": the app reads a LangGraph Server's threads (REVIEW_CONSOLE_SERVER)
+    ids: dict[str, str] = field(default_factory=dict)  # a local thread id ("demo-0002", "e2e-approve") → its twin's
+    inbox_search: str = "demo-"  # what the inbox's search box takes to list exactly the demo threads
+    pause_kinds: frozenset = frozenset({"asks a question", "paused after a step", "paused before a step"})
+
+    def id(self, local_id: str) -> str:
+        """The thread a journey knows by its local id, on this backend."""
+        return self.ids.get(local_id, local_id)
+
+    def spare(self, local_id: str) -> str:
+        """A demo thread a journey may answer: a fresh app's own (local), a second twin (server)."""
+        return self.ids.get(f"spare:{local_id}", local_id)
 
     def log_tail(self, chars: int = 4000) -> str:
         try:
@@ -128,15 +143,17 @@ def _seed(db_path: Path, own_threads: dict[str, tuple[str, str]]) -> list[tuple[
     return [(row.thread_id, row.workflow, row["kind of pause"]) for _, row in demo.iterrows()]
 
 
+from tests.server.conftest import langgraph_server  # noqa: E402,F401  (the fixture: one `langgraph dev` per session)
 from tests.server.launch import stop_server as _stop  # noqa: E402  (stop a process group, politely then firmly)
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None, prepare=None):
+def running_app(folder: Path, own_threads: bool = True, env_extra: dict[str, str] | None = None, prepare=None,
+                local_seed: bool = True):
     """`streamlit run` of the real app on a free loopback port, on a fresh database in `folder`;
-    `prepare(db_path)` writes more threads before the server starts."""
+    `prepare(db_path)` writes more threads before the server starts; local_seed=False writes none (server mode)."""
     db_path = folder / "checkpoints.db"
-    demo_threads = _seed(db_path, OWN_THREADS if own_threads else {})
+    demo_threads = _seed(db_path, OWN_THREADS if own_threads else {}) if local_seed else []
     if prepare is not None:
         prepare(db_path)
     port = _free_port()
@@ -192,6 +209,54 @@ def fresh_server(tmp_path) -> Server:
     """An app no browser has visited yet: for what only happens on a server's first visit."""
     with running_app(tmp_path, own_threads=False) as app:
         yield app
+
+
+# ---- the same app in server mode, over a real `langgraph dev` (tests/server) ----------------
+
+
+@pytest.fixture(scope="session")
+def server_threads(langgraph_server) -> tuple[str, dict[str, str], list]:
+    """The LangGraph Server's url, local id → server thread id, and the demo twins (tests/e2e/server_mode.py)."""
+    from tests.e2e.server_mode import seed
+
+    return (langgraph_server, *seed(langgraph_server))
+
+
+@contextlib.contextmanager
+def server_mode_app(folder: Path, server_threads):
+    """The app with REVIEW_CONSOLE_SERVER set: its own database holds only claims and the decision log."""
+    from tests.e2e.server_mode import DEMO_SEARCH
+
+    url, ids, twins = server_threads
+    env = {"REVIEW_CONSOLE_SERVER": url, "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_CREATE_DB": "true"}
+    with running_app(folder, own_threads=False, env_extra=env, local_seed=False) as app:
+        app.backend, app.ids, app.demo_threads, app.inbox_search = "server", ids, twins, DEMO_SEARCH
+        app.pause_kinds = frozenset({"asks a question", "paused"})  # a search row does not say before or after
+        yield app
+
+
+@pytest.fixture(scope="session")
+def server_mode(server_threads, tmp_path_factory) -> Server:
+    with server_mode_app(tmp_path_factory.mktemp("e2e-server-mode"), server_threads) as app:
+        yield app
+
+
+@pytest.fixture
+def fresh_server_mode(server_threads, tmp_path) -> Server:
+    with server_mode_app(tmp_path, server_threads) as app:
+        yield app
+
+
+@pytest.fixture(scope="module", params=["local", "server"])
+def backend(request) -> Server:
+    """The app a parametrised journey runs on: the local store (`server`), then a LangGraph Server (`server_mode`)."""
+    return request.getfixturevalue("server" if request.param == "local" else "server_mode")
+
+
+@pytest.fixture
+def fresh_backend(backend, request) -> Server:
+    """An app on the same backend that no browser has visited yet."""
+    return request.getfixturevalue("fresh_server" if backend.backend == "local" else "fresh_server_mode")
 
 
 # ---- a reviewer's page --------------------------------------------------------------------
@@ -309,7 +374,7 @@ class Reviewer:
 
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{name}.png"
+        path = SHOTS / f"{name}{'' if self.server.backend == 'local' else '-' + self.server.backend}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -317,7 +382,17 @@ class Reviewer:
 @pytest.fixture
 def reviewer(page, server, request):
     """A fresh tab (fresh Streamlit session) on the app; its final screen is saved when the test ends."""
-    person = Reviewer(page, server)
+    yield from open_tab(page, server, request)
+
+
+@pytest.fixture
+def backend_reviewer(page, backend, request):
+    """The same, on the parametrised backend."""
+    yield from open_tab(page, backend, request)
+
+
+def open_tab(page, app: Server, request):
+    person = Reviewer(page, app)
     yield person
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.originalname)
     try:
@@ -371,20 +446,19 @@ def listener():
     heard.close()
 
 
-def pick(guide, box, option_name, tries=3):
-    """Choose an option of an st.selectbox. The first click into it can end the sidebar name box's edit,
-    and the rerun that follows shuts the list again: so open it, wait for the app to settle, and retry
-    (a bounded number of times, each waiting on the list's own state, never on the clock)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+# An expander just clicked open grows by a Web Animation; when it ends, its height is set back to auto,
+# the page's scroll position can be clamped, and react-aria shuts an open list when any area around it
+# scrolls. A person sees the expander open before using what is in it: so does pick.
+OPENED = """el => { const box = el.closest('details');
+  return !box || (box.open && box.getAnimations().length === 0 && !box.style.height); }"""
 
+
+def pick(guide, box, option_name):
+    """Choose an option of an st.selectbox with one click into it, as a reviewer does: the list stays open
+    through the page's reruns (tests/e2e/test_select_stays_open.py holds the app to that)."""
     box.scroll_into_view_if_needed()  # below the fold: the page's own scroll area, not the window's
-    for _ in range(tries):
-        guide.idle()
-        box.click()
-        try:
-            guide.page.get_by_role("option", name=option_name, exact=True).click(timeout=5_000)
-            guide.expect(box).to_have_value(option_name)
-            return
-        except (PlaywrightTimeout, AssertionError):
-            continue
-    pytest.fail(f"the option “{option_name}” could not be chosen in {tries} tries")
+    guide.idle()
+    guide.page.wait_for_function(OPENED, arg=box.element_handle(), polling="raf")
+    box.click()
+    guide.page.get_by_role("option", name=option_name, exact=True).click()
+    guide.expect(box).to_have_value(option_name)

@@ -1,4 +1,6 @@
-"""The Activity page in a real browser: every chart is drawn by Vega, with its title and its CSV button."""
+"""The Activity page in a real browser: every chart is drawn by Vega, with its title and its CSV button.
+
+Local store only: the backlog and age charts read the console's thread index, which server mode does not keep."""
 
 import pytest
 

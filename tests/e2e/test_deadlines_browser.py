@@ -1,4 +1,6 @@
-"""Deadlines in the browser: the inbox's due column, and a deadline default racing a person's click."""
+"""Deadlines in the browser: the inbox's due column, and a deadline default racing a person's click.
+
+Local store only: no deadline is applied to a LangGraph Server's threads yet."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Interrupt formats a browser must handle: LangChain's tool-call approval and a typed (schema) answer."""
+"""Interrupt formats a browser must handle: LangChain's tool-call approval and a typed (schema) answer; each journey
+on the local store and on a LangGraph Server (conftest: `backend`)."""
 
 import pytest
 
@@ -9,16 +10,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def reviewer_on_fresh(reviewer, fresh_server):
-    reviewer.server = fresh_server  # these journeys answer demo threads: keep the shared server's intact
-    return reviewer
+def reviewer_on_fresh(backend_reviewer, backend, request):
+    """These journeys answer demo threads: keep the shared app's intact (a fresh local app; a server's spare twins)."""
+    if backend.backend == "local":
+        backend_reviewer.server = request.getfixturevalue("fresh_server")
+    return backend_reviewer
 
 
 def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-0009", "Agent tool approval")
-    person.see("1. The agent wants to run “send_email”")
-    person.see("2. The agent wants to run “delete_records”")
+    open_thread(person, person.server.spare("demo-0009"), "Agent tool approval")
+    person.see("1. The agent wants to run “Send email”")
+    person.see("2. The agent wants to run “Delete records”")
     second = person.main().get_by_role("radiogroup", name="Decision on item 2")
     second.get_by_text("Reject", exact=True).click()
     person.expect(second.get_by_role("radio", name="Reject")).to_be_checked()
@@ -34,7 +37,7 @@ def test_tool_calls_each_get_a_decision_sent_together(reviewer_on_fresh):
 
 def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-0011", "Refund decision (typed answer)")
+    open_thread(person, person.server.spare("demo-0011"), "Refund decision (typed answer)")
     person.see("The workflow asks you to fill in a form")
     pick(person, person.main().get_by_role("combobox", name="Decision"), "deny")
     person.idle()
@@ -51,7 +54,7 @@ def test_typed_answer_refused_names_the_field_then_goes_through(reviewer_on_fres
 
 def test_an_edit_shows_what_changed_and_is_confirmed(reviewer_on_fresh):
     person = reviewer_on_fresh
-    open_thread(person, "demo-0007", "Assistant actions (Agent Inbox)")
+    open_thread(person, person.server.spare("demo-0007"), "Assistant actions (Agent Inbox)")
     person.choose("Edit")
     person.field("Subject").fill("Opening hours from May")
     person.submit("Send the edited action")

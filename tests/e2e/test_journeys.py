@@ -1,11 +1,28 @@
-"""Every reviewer journey, in a real browser against `streamlit run` of the real app.
+"""Every reviewer journey, in a real browser against `streamlit run` of the real app, on both backends.
 
-Each test asserts what the reviewer sees, and one thing that must not happen.
+Each journey runs twice: on the local store (`local`) and with REVIEW_CONSOLE_SERVER set on a real `langgraph dev`
+(`server`; tests/e2e/server_mode.py seeds twins of the demo threads there). A journey knows its threads by their
+local ids and asks the backend for the real one (`backend.id`). Each asserts what the reviewer sees, and one
+thing that must not happen. Where the server shows other words, it is a pause before or after a step (the server
+does not say which: the README's "Review a LangGraph Server's threads").
 """
+
+import re
+import uuid
 
 import pytest
 
+from tests.e2e.conftest import pick
+from workflows.content_approval import SPEC as CONTENT_APPROVAL
+
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def reviewer(backend_reviewer):
+    """This module's reviewer is on the parametrised backend (conftest: `backend`)."""
+    return backend_reviewer
+
 
 def inbox_table(reviewer):
     return reviewer.main().get_by_test_id("stDataFrame").first
@@ -59,20 +76,43 @@ def assert_not_in_inbox(reviewer, thread_id):
     reviewer.expect(inbox_table(reviewer)).to_have_count(0)
 
 
-def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, server):
+def topic_box(reviewer):
+    """The Start form's topic: "Topic of the post" from the local workflow, "Topic" from a server's input schema."""
+    return reviewer.main().get_by_role("textbox", name=re.compile(r"^Topic"))
+
+
+def start_content_approval(reviewer, topic: str) -> tuple[str, str]:
+    """Start a content approval under a new id (a UUID: a server takes no other) → (thread id, topic as typed)."""
+    thread_id = str(uuid.uuid4())
+    reviewer.goto("/start")
+    reviewer.show(heading(reviewer, "Start a workflow"))
+    reviewer.sign_in()
+    pick(reviewer, reviewer.main().get_by_role("combobox", name="Workflow"), "Content approval")
+    # The choice reruns the page and draws that workflow's form anew: type only into the new one.
+    reviewer.see(CONTENT_APPROVAL.description, exact=True)
+    reviewer.idle()
+    topic_box(reviewer).fill(topic)
+    reviewer.field("Thread id (optional)").fill(thread_id)
+    typed = topic_box(reviewer).input_value()
+    reviewer.submit("Start")
+    reviewer.see("Started. The workflow now waits for a decision: a question at “Review”.", exact=True)
+    return thread_id, typed
+
+
+def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, backend):
     from workflows.registry import DEMO_WORKFLOWS
 
-    seeded = server.demo_threads  # oldest first, the order they were seeded in
+    seeded = backend.demo_threads  # oldest first, the order they were seeded in
     reviewer.goto("/")
     reviewer.show(heading(reviewer, "Inbox"))
-    search_inbox(reviewer, "demo-")
+    search_inbox(reviewer, backend.inbox_search)
     reviewer.see(f"{len(seeded)} waiting · page 1 of 1")
     table = inbox_table(reviewer)
     rows = reviewer.grid_rows(table)
     assert len(rows) >= min(len(seeded), 6), rows
     titles = {spec.name: spec.title for spec in DEMO_WORKFLOWS}  # reviewers read titles, never workflow ids
     assert [tuple(row[:2]) for row in rows] == [(titles[workflow], thread_id) for thread_id, workflow, _ in seeded[:len(rows)]]
-    assert {row[3] for row in rows} >= {"asks a question", "paused after a step", "paused before a step"}
+    assert {row[3] for row in rows} >= backend.pause_kinds
     reviewer.screenshot("inbox")
 
     thread_id, workflow, _ = seeded[3]
@@ -83,9 +123,9 @@ def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, server)
     reviewer.no_exception()
 
 
-def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewer, fresh_server):
-    reviewer.server = fresh_server  # a link followed as the very first visit after a server start
-    open_thread(reviewer, "demo-0002", "Content approval", sign_in=False)
+def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewer, fresh_backend):
+    reviewer.server = fresh_backend  # a link followed as the very first visit after a server start
+    open_thread(reviewer, fresh_backend.id("demo-0002"), "Content approval", sign_in=False)
     reviewer.expect(reviewer.sidebar().get_by_role("textbox", name="Your name")).to_be_visible()
     reviewer.expect(reviewer.sidebar().get_by_role("link", name="Start a workflow")).to_be_visible()
     reviewer.see("Please review this post before it is published.", exact=True)
@@ -93,27 +133,31 @@ def test_deep_link_opens_a_thread_and_an_unknown_id_gets_a_plain_message(reviewe
     reviewer.expect(reviewer.button("Approve")).to_be_disabled()  # no name typed yet
     reviewer.no_exception()
 
-    reviewer.goto("/thread?thread_id=no-such-thread")
-    reviewer.show(heading(reviewer, "Thread"))
-    alert = reviewer.main().get_by_test_id("stAlert")
-    reviewer.expect(alert).to_contain_text("There is no thread “no-such-thread”. It may have been deleted, or the link is mistyped.")
-    reviewer.expect(reviewer.main().get_by_role("link", name="Back to the inbox")).to_be_visible()
-    reviewer.no_exception()
+    for unknown in ("no-such-thread", str(uuid.uuid4())):  # a server's ids are UUIDs: one of each
+        reviewer.goto(f"/thread?thread_id={unknown}")
+        reviewer.show(heading(reviewer, "Thread"))
+        alert = reviewer.main().get_by_test_id("stAlert")
+        reviewer.expect(alert).to_contain_text(f"There is no thread “{unknown}”")  # a server adds "on the LangGraph Server"
+        reviewer.expect(alert).to_contain_text("It may have been deleted, or the link is mistyped.")
+        reviewer.expect(reviewer.main().get_by_role("link", name="Back to the inbox")).to_be_visible()
+        reviewer.no_exception()
 
 
-def test_approve(reviewer):
-    open_thread(reviewer, "e2e-approve", "Content approval")
+def test_approve(reviewer, backend):
+    thread_id = backend.id("e2e-approve")
+    open_thread(reviewer, thread_id, "Content approval")
     reviewer.submit("Approve")
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.see("Finished", exact=True)
     reviewer.expect(final_text(reviewer)).to_contain_text("the approve journey: here is what you need to know.")
     reviewer.expect(reviewer.button("Approve")).to_have_count(0)
     reviewer.no_exception()
-    assert_not_in_inbox(reviewer, "e2e-approve")
+    assert_not_in_inbox(reviewer, thread_id)
 
 
-def test_reject_needs_a_reason(reviewer):
-    open_thread(reviewer, "e2e-reject", "Content approval")
+def test_reject_needs_a_reason(reviewer, backend):
+    thread_id = backend.id("e2e-reject")
+    open_thread(reviewer, thread_id, "Content approval")
     reviewer.choose("Reject")
     reviewer.submit("Reject")
     reviewer.see("Please fill in “Reason for rejecting”")
@@ -125,12 +169,12 @@ def test_reject_needs_a_reason(reviewer):
     reviewer.see("Done. The workflow finished (rejected).", exact=True)
     reviewer.expect(reviewer.main().get_by_test_id("stJson").first).to_contain_text("The tone is wrong for our readers.")
     reviewer.no_exception()
-    assert_not_in_inbox(reviewer, "e2e-reject")
+    assert_not_in_inbox(reviewer, thread_id)
 
 
-def test_edit_the_draft_then_approve(reviewer):
-    edited = "Open 9 to 5, every day. Edited in the browser."
-    open_thread(reviewer, "e2e-edit", "Content approval")
+def test_edit_the_draft_then_approve(reviewer, backend):
+    edited, thread_id = "Open 9 to 5, every day. Edited in the browser.", backend.id("e2e-edit")
+    open_thread(reviewer, thread_id, "Content approval")
     reviewer.choose("Edit")
     box = reviewer.field("Edited draft")
     reviewer.expect(box).to_have_value("the edit journey: here is what you need to know. "
@@ -143,17 +187,31 @@ def test_edit_the_draft_then_approve(reviewer):
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.expect(final_text(reviewer)).to_have_text(edited)
     reviewer.no_exception()
-    assert_not_in_inbox(reviewer, "e2e-edit")
+    assert_not_in_inbox(reviewer, thread_id)
 
 
-def test_static_pause_continue_then_edit_state_and_continue(reviewer):
-    edited = "Final words, edited at the gate."
-    open_thread(reviewer, "e2e-gate", "Gated publication")
-    reviewer.see("Waiting for a reviewer · paused after a step; next step: “Polish article”", exact=True)
-    reviewer.see("The workflow paused after “Draft article”", exact=True)
+# What the gate journey reads at each pause: a server says neither "after" nor "before", only where it stands.
+GATE_WORDS = {
+    "local": ("Waiting for a reviewer · paused after a step; next step: “Polish article”",
+              "The workflow paused after “Draft article”",
+              "Continued. The workflow now waits for your next decision: a check before “Publish article” runs.",
+              "Waiting for a reviewer · paused before “Publish article” runs"),
+    "server": ("Waiting for a reviewer · paused at “Polish article”",
+               "The workflow paused at “Polish article”",
+               "Continued. The workflow now waits for your next decision: a check at “Publish article”.",
+               "Waiting for a reviewer · paused at “Publish article”"),
+}
+
+
+def test_static_pause_continue_then_edit_state_and_continue(reviewer, backend):
+    edited, thread_id = "Final words, edited at the gate.", backend.id("e2e-gate")
+    first_header, first_pause, continued, second_header = GATE_WORDS[backend.backend]
+    open_thread(reviewer, thread_id, "Gated publication")
+    reviewer.see(first_header, exact=True)
+    reviewer.see(first_pause, exact=True)
     reviewer.submit("Continue")
-    reviewer.see("Continued. The workflow now waits for your next decision: a check before “Publish article” runs.", exact=True)
-    reviewer.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
+    reviewer.see(continued, exact=True)
+    reviewer.see(second_header, exact=True)
 
     reviewer.choose("Edit state then continue")
     draft = reviewer.field("draft")
@@ -166,11 +224,12 @@ def test_static_pause_continue_then_edit_state_and_continue(reviewer):
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.expect(final_text(reviewer)).to_have_text(edited)
     reviewer.no_exception()
-    assert_not_in_inbox(reviewer, "e2e-gate")
+    assert_not_in_inbox(reviewer, thread_id)
 
 
-def test_two_stage_review_both_steps_in_order(reviewer):
-    open_thread(reviewer, "e2e-two-stage", "Two-stage review")
+def test_two_stage_review_both_steps_in_order(reviewer, backend):
+    thread_id = backend.id("e2e-two-stage")
+    open_thread(reviewer, thread_id, "Two-stage review")
     reviewer.see("Step 1 of 2", exact=True)
     reviewer.expect(reviewer.main().get_by_text("Step 2 of 2", exact=True)).to_have_count(0)
     reviewer.choose("Request changes")
@@ -185,24 +244,17 @@ def test_two_stage_review_both_steps_in_order(reviewer):
     reviewer.see("Done. The workflow finished (published).", exact=True)
     reviewer.expect(final_text(reviewer)).to_contain_text("(Revised as asked: Add the date)")
     reviewer.no_exception()
-    assert_not_in_inbox(reviewer, "e2e-two-stage")
+    assert_not_in_inbox(reviewer, thread_id)
 
 
 def test_start_a_thread_and_find_it_in_the_inbox(reviewer):
-    reviewer.goto("/start")
-    reviewer.show(heading(reviewer, "Start a workflow"))
-    reviewer.sign_in()
-    reviewer.expect(reviewer.main().get_by_role("combobox", name="Workflow")).to_have_value("Content approval")
-    reviewer.field("Topic of the post").fill("a charity run")
-    reviewer.field("Thread id (optional)").fill("e2e-charity-run")
-    reviewer.submit("Start")
-    reviewer.see("Started. The workflow now waits for a decision: a question at “Review”.", exact=True)
-    reviewer.expect(reviewer.main().get_by_role("link", name="Open thread e2e-charity-run")).to_be_visible()
+    thread_id, _ = start_content_approval(reviewer, "a charity run")
+    reviewer.expect(reviewer.main().get_by_role("link", name=f"Open thread {thread_id}")).to_be_visible()
 
-    table = find_in_inbox(reviewer, "e2e-charity-run")
+    table = find_in_inbox(reviewer, thread_id)
     reviewer.click_row(table, 0)
     reviewer.show(heading(reviewer, "Content approval"))
-    reviewer.see("Thread e2e-charity-run", exact=True)
+    reviewer.see(f"Thread {thread_id}", exact=True)
     reviewer.expect(draft(reviewer)).to_contain_text("a charity run: here is what you need to know.")
     reviewer.no_exception()
 
@@ -231,9 +283,10 @@ WATCH_PROGRESS = """(finalMessage) => {
 }"""
 
 
-def test_live_progress_of_a_resumed_run_shows_before_its_result(reviewer):
+def test_live_progress_of_a_resumed_run_shows_before_its_result(reviewer, backend):
     final_message = "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."
-    open_thread(reviewer, "e2e-progress", "Two-stage review")
+    # On the server, a twin whose model streams its revision over time (the test server's others are instant).
+    open_thread(reviewer, backend.id("e2e-progress"), "Two-stage review")
     reviewer.choose("Request changes")
     reviewer.field("What should change?").fill("Mention the opening party")
     reviewer.page.evaluate(WATCH_PROGRESS, final_message)
@@ -267,14 +320,10 @@ def test_untrusted_text_stays_inert(reviewer, listener):
         "<style>button, [data-testid=stBaseButton-primaryFormSubmit] {display: none !important}</style>",
         "<a href=\"javascript:window.__pwned='anchor'\">a link</a> and [click me](javascript:window.__pwned='markdown-link')",
     ])
-    reviewer.goto("/start")
-    reviewer.sign_in()
-    reviewer.field("Topic of the post").fill(hostile)
-    reviewer.field("Thread id (optional)").fill("e2e-untrusted")
-    reviewer.submit("Start")
-    reviewer.see("Started. The workflow now waits for a decision: a question at “Review”.", exact=True)
+    thread_id, typed = start_content_approval(reviewer, hostile)
+    assert typed == hostile  # every paragraph reached the form
 
-    reviewer.main().get_by_role("link", name="Open thread e2e-untrusted").click()
+    reviewer.main().get_by_role("link", name=f"Open thread {thread_id}").click()
     reviewer.show(heading(reviewer, "Content approval"))
     reviewer.idle()
     approve = reviewer.button("Approve")
@@ -286,7 +335,7 @@ def test_untrusted_text_stays_inert(reviewer, listener):
     assert reviewer.page.evaluate("window.__pwned") is None
     assert listener.heard == []
 
-    find_in_inbox(reviewer, "e2e-untrusted")  # the preview column shows the same text
+    find_in_inbox(reviewer, thread_id)  # the preview column shows the same text
 
     assert reviewer.page.evaluate("window.__pwned") is None
     assert reviewer.dialogs == []

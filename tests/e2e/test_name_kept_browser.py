@@ -1,4 +1,5 @@
-"""Demo sign-in in a real browser: the typed name survives a reload and a deep link, still marked unverified."""
+"""Demo sign-in in a real browser: the typed name survives a reload and a deep link, still marked unverified; on the
+local store and on a LangGraph Server (conftest: `backend`)."""
 
 import pytest
 
@@ -13,7 +14,8 @@ def name_box(person: Reviewer):
     return person.sidebar().get_by_role("textbox", name="Your name")
 
 
-def test_the_demo_name_survives_a_reload_and_a_deep_link(reviewer, server):
+def test_the_demo_name_survives_a_reload_and_a_deep_link(backend_reviewer, backend):
+    reviewer, server = backend_reviewer, backend
     reviewer.goto("/")
     reviewer.sign_in("Ann Example")
     reviewer.expect(reviewer.sidebar().get_by_text(NOT_VERIFIED)).to_be_visible()
@@ -25,7 +27,7 @@ def test_the_demo_name_survives_a_reload_and_a_deep_link(reviewer, server):
 
     # A link opened in another tab of the same browser (a deep link into a thread) knows the name too.
     other = Reviewer(reviewer.page.context.new_page(), server)
-    other.goto("/thread?thread_id=demo-0001")
+    other.goto(f"/thread?thread_id={server.id('demo-0001')}")
     other.expect(name_box(other)).to_have_value("Ann Example")
     other.expect(other.main().get_by_text("Enter your name in the sidebar to decide.")).to_have_count(0)
     other.no_exception()

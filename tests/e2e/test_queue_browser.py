@@ -1,5 +1,8 @@
 """Issue 16 in a real browser: working through threads with Next and the keyboard, a claim seen from another
-browser, and a bulk approval with one thread changed meanwhile. Every wait is on the page's state."""
+browser, and a bulk approval with one thread changed meanwhile. Every wait is on the page's state.
+
+Local store only: the threads are found by words in their ids (a LangGraph Server's search takes a UUID or
+key=value), and one is changed meanwhile through the local store."""
 
 import re
 import shutil

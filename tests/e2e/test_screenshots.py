@@ -74,9 +74,9 @@ def _shot(person, name: str, locator=None) -> Path:
 
 
 @pytest.mark.parametrize("thread_id, title, shown, name", [
-    ("demo-0007", "Assistant actions (Agent Inbox)", "The agent wants to run “send_email”", "shape-agent-inbox-request"),
+    ("demo-0007", "Assistant actions (Agent Inbox)", "The agent wants to run “Send email”", "shape-agent-inbox-request"),
     ("shape-email-triage", "E-mail assistant (Agent Inbox)", "For your information", "shape-agent-inbox-notify"),
-    ("demo-0009", "Agent tool approval", "1. The agent wants to run “send_email”", "shape-hitl-middleware"),
+    ("demo-0009", "Agent tool approval", "1. The agent wants to run “Send email”", "shape-hitl-middleware"),
     ("shape-tool-review", "Meeting planner (tool-call review)", "Is this correct?", "shape-tool-call-review"),
     ("shape-human-help", "Ask an expert (human assistance)", "The workflow asks you", "shape-human-assistance"),
     ("shape-subgraph", "Email assistant", "Thanks for your message about my parcel is late.", "shape-subgraph"),
@@ -91,7 +91,7 @@ def test_each_shape_as_a_reviewer_first_sees_it(person, thread_id, title, shown,
 def test_an_agent_inbox_question(person):
     open_thread(person, "shape-email-triage", "E-mail assistant (Agent Inbox)")
     person.choose("Dismiss")
-    person.submit("Ignore")
+    person.submit("Dismiss")
     person.see("The assistant asks you")
     person.see("Should I accept the Tuesday slot?")
     _shot(person, "shape-agent-inbox-question")
@@ -117,3 +117,29 @@ def test_an_edit_is_confirmed_with_its_diff_and_the_log_keeps_it(person):
     person.see("What each edit changed", exact=True)
     log = person.main().get_by_test_id("stExpander").filter(has_text="Decisions on this thread")
     _shot(person, "decision-log-diff", log)
+
+
+@pytest.mark.parametrize("thread_id, title, shown, name", [
+    ("demo-0001", "Content approval", "Draft", "thread"),
+    ("demo-0009", "Agent tool approval", "1. The agent wants to run “Send email”", "thread-middleware"),
+    ("shape-subgraph", "Email assistant", "Thanks for your message about my parcel is late.", "thread-subgraph"),
+])
+def test_the_readmes_thread_pictures(person, thread_id, title, shown, name):
+    person.page.set_viewport_size({"width": 1280, "height": 900})  # what a laptop shows first
+    open_thread(person, thread_id, title)
+    person.see(shown)
+    _shot(person, name)
+
+
+def test_the_readmes_inbox_and_an_answer_that_leads_to_the_next_question(person):
+    person.page.set_viewport_size({"width": 1280, "height": 900})
+    person.goto("/")
+    person.sign_in()
+    table = person.main().get_by_test_id("stDataFrame").first
+    person.show(table)
+    person.expect(table.locator("thead th").filter(has_text="Thread")).to_have_count(1)  # the heading, in words
+    _shot(person, "inbox")
+    open_thread(person, "demo-0005", "Two-stage review")
+    person.submit("Approve")
+    person.see("Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”.", exact=True)
+    _shot(person, "thread-answered")

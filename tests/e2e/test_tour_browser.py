@@ -3,6 +3,12 @@
 The tour's server is its own (module-scoped): its steps start threads and its last journey resets
 the demo data, which the shared server's journeys must not see. The walk-through's length is
 printed (a figure for the README's presenter script), never asserted.
+
+The steps' journeys (`guide`) and persistence run on the local store and on a LangGraph Server (its tour steps
+start threads there). Local only (`local_guide`), as the README's "Review a LangGraph Server's threads" says:
+streaming (the test server's two-stage model sends its words at once; test_journeys.py watches a streamed twin),
+time travel (reopening a server's thread is not offered yet), the workflow picture and the hostile node name in it
+(a server's graph is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
 """
 
 import asyncio
@@ -12,8 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, Reviewer, pick, running_app
-from tests.e2e.test_journeys import WATCH_PROGRESS, draft, final_text
+from tests.e2e.conftest import SHOTS, Reviewer, pick, running_app, server_mode_app
+from tests.e2e.test_journeys import GATE_WORDS, WATCH_PROGRESS, draft, final_text
 
 pytestmark = pytest.mark.e2e
 
@@ -51,13 +57,29 @@ def _write_picture_threads(db_path):
     worker.join(60)
 
 
-@pytest.fixture
-def guide(page, tour_server, request):
-    person = Reviewer(page, tour_server)
+@pytest.fixture(scope="module", params=["local", "server"])
+def tour_app(request):
+    """The tour's own app (local), or the app in server mode (conftest: `server_mode`)."""
+    return request.getfixturevalue("tour_server" if request.param == "local" else "server_mode")
+
+
+def _walk(page, app, request):
+    person = Reviewer(page, app)
     started = time.monotonic()
     yield person
-    WALK[request.node.originalname.removeprefix("test_")] = time.monotonic() - started
+    where = "" if app.backend == "local" else f" ({app.backend})"
+    WALK[request.node.originalname.removeprefix("test_") + where] = time.monotonic() - started
     person.screenshot(f"tour-{request.node.originalname}")
+
+
+@pytest.fixture
+def guide(page, tour_app, request):
+    yield from _walk(page, tour_app, request)
+
+
+@pytest.fixture
+def local_guide(page, tour_server, request):
+    yield from _walk(page, tour_server, request)
 
 
 def open_step(guide, key, title):
@@ -86,10 +108,11 @@ def test_isolation(guide):
 
 
 def test_static(guide):
+    words = GATE_WORDS[guide.server.backend]  # a server says neither "after" nor "before"
     open_step(guide, "static", "Gated publication")
-    guide.see("Waiting for a reviewer · paused after a step; next step: “Polish article”", exact=True)
+    guide.see(words[0], exact=True)
     guide.submit("Continue")
-    guide.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
+    guide.see(words[3], exact=True)
     guide.no_exception()
 
 
@@ -108,7 +131,7 @@ def test_edit_state(guide):
     guide.field("draft").fill(edited)
     guide.submit("Save changes and continue")
     guide.submit("Confirm and send")  # a state edit is shown as a diff and confirmed first
-    guide.see("Waiting for a reviewer · paused before “Publish article” runs", exact=True)
+    guide.see(GATE_WORDS[guide.server.backend][3], exact=True)
     guide.expect(draft(guide)).to_contain_text(edited)  # the next step worked on the edited text
     guide.no_exception()
 
@@ -133,7 +156,8 @@ def test_multiple(guide):
     guide.expect(final_text(guide)).to_contain_text("(Revised as asked: Add the date)")
 
 
-def test_streaming(guide):
+def test_streaming(local_guide):
+    guide = local_guide
     ask_for_change(guide, "streaming", "Mention the opening party",
                    before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."))
     tokens = guide.page.evaluate("window.__progress")["tokens"]
@@ -141,24 +165,31 @@ def test_streaming(guide):
     assert draft(guide).inner_text().strip() == tokens[-1].strip()
 
 
-def test_persistence(page, tmp_path):
+@pytest.mark.parametrize("where", ["local", "server"])
+def test_persistence(page, tmp_path, where, request):
     """A thread started from the tour still waits at the same question after the console restarts."""
+    def console():
+        if where == "local":
+            return running_app(tmp_path, own_threads=False)
+        return server_mode_app(tmp_path, request.getfixturevalue("server_threads"))
+
     started = time.monotonic()
-    with running_app(tmp_path, own_threads=False) as first:
+    with console() as first:
         guide = Reviewer(page, first)
         thread_id = open_step(guide, "persistence", "Content approval")
-    with running_app(tmp_path, own_threads=False) as second:  # a new process, the same database file
+    with console() as second:  # a new process, the same database file (and, in server mode, the same server)
         guide = Reviewer(page, second)
         guide.goto(f"/thread?thread_id={thread_id}")
         guide.see(f"Thread {thread_id}", exact=True)
         guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
         guide.no_exception()
         guide.screenshot("tour-test_persistence")
-    WALK["persistence (two server starts)"] = time.monotonic() - started
+    WALK[f"persistence (two server starts, {where})"] = time.monotonic() - started
 
 
-def test_time_travel(guide):
+def test_time_travel(local_guide):
     """Approve, then reopen from the step that asked for review: the plan is read first, the question is asked again."""
+    guide = local_guide
     guide.goto("/tour")
     guide.sign_in()
     guide.expect(guide.main().get_by_role("button", name="Open a new thread").first).to_be_enabled()
@@ -192,7 +223,8 @@ def test_time_travel(guide):
     guide.no_exception()
 
 
-def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(guide, tour_server):
+def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(local_guide, tour_server):
+    guide = local_guide
     leaving = []
 
     def local_only(route):
@@ -219,7 +251,8 @@ def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(guide, tour_serv
     assert [u for u in leaving if "fonts.gstatic.com/s/i/" not in u] == [], leaving
 
 
-def test_a_hostile_node_name_is_drawn_as_text(guide):
+def test_a_hostile_node_name_is_drawn_as_text(local_guide):
+    guide = local_guide
     from console.graph_picture import readable
     from tests.tour_graphs import HOSTILE
 
@@ -233,7 +266,8 @@ def test_a_hostile_node_name_is_drawn_as_text(guide):
     guide.no_exception()
 
 
-def test_reset_demo_data(guide):
+def test_reset_demo_data(local_guide):
+    guide = local_guide
     guide.goto("/tour")
     guide.sign_in()
     guide.submit("Reset demo data…")
@@ -243,3 +277,14 @@ def test_reset_demo_data(guide):
     guide.see("Removed 13 demo threads and seeded 13 new ones.")
     guide.goto("/thread?thread_id=demo-r2-0001")
     guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
+
+
+def test_a_server_offers_no_demo_reset(page, server_mode):
+    """In server mode the tour opens, and its reset is not offered: a server's threads are not the demo's."""
+    guide = Reviewer(page, server_mode)
+    guide.goto("/tour")
+    guide.sign_in()
+    guide.show(guide.main().get_by_role("heading", name="Guided tour", level=1))
+    guide.expect(guide.main().get_by_role("button", name="Open a new thread").first).to_be_enabled()
+    guide.expect(guide.main().get_by_role("button", name="Reset demo data…")).to_have_count(0)
+    guide.no_exception()

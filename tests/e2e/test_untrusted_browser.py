@@ -1,5 +1,9 @@
 """Untrusted text in every place a workflow, a checkpoint or another reviewer can put it, in a real browser,
-with a listener that logs every request: nothing loads, no link is live, the text reads as written."""
+with a listener that logs every request: nothing loads, no link is live, the text reads as written.
+
+Local store only: the hostile threads, a crash's decision row and a thread of an unknown workflow are planted in the
+local database, and the hostile graph names a listener a LangGraph Server would need at its start (test_journeys.py's
+untrusted-text journey runs on both backends)."""
 
 from __future__ import annotations
 

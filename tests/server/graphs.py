@@ -51,3 +51,34 @@ _failing = StateGraph(_FailState)
 _failing.add_node("print_it", _ask_then_fail)
 _failing.add_edge(START, "print_it")
 fails_after_answer = _failing.compile(name="Print after approval (fails)")
+
+
+# ---- the two-stage review with a model that sends its words over time: live progress on the server ----------
+
+import importlib.util  # noqa: E402
+import dataclasses  # noqa: E402
+
+from workflows.models import OfflineWriter  # noqa: E402
+
+STREAMED_TOKEN_DELAY_S = 0.05  # the server runs with REVIEW_CONSOLE_TOKEN_DELAY=0: only this graph's revision streams
+
+
+def _streamed_two_stage():
+    """A copy of workflows/two_stage_review.py whose `write` streams each word after a short await, so a browser
+    can watch the revision arrive token by token (the other graphs stay instant: seeding stays quick)."""
+    source = Path(__file__).resolve().parents[2] / "workflows" / "two_stage_review.py"
+    found = importlib.util.spec_from_file_location("two_stage_review_streamed", source)
+    module = importlib.util.module_from_spec(found)
+    sys.modules[found.name] = module  # its TypedDict's annotations are resolved through its module
+    found.loader.exec_module(module)
+
+    async def write(prompt: str) -> str:
+        writer = OfflineWriter(token_delay=STREAMED_TOKEN_DELAY_S)
+        return "".join([str(chunk.content) async for chunk in writer.astream(prompt)]).strip()
+
+    module.write = write  # what its `apply_changes` task calls
+    return dataclasses.replace(module.SPEC, name="two_stage_review_streamed", title="Two-stage review (streamed)",
+                               builder=module.build)
+
+
+two_stage_review_streamed = _compiled(_streamed_two_stage())

@@ -80,7 +80,7 @@ def test_history_offers_the_earlier_steps_and_the_plan_says_what_runs_again(app)
     assert sorted(by_id[c] for c in choices) == ["Publish", "Review", "Write draft"]
     assert view.checkpoint_id not in choices
     assert all("_" not in label for label in choices.values())  # words, not node ids
-    assert set(frame["branch"]) == {"current"} and frame["decision"].str.contains("approve by Ann").any()
+    assert set(frame["branch"]) == {"current"} and frame["decision"].str.contains("Approved by Ann").any()
     plan = app.reopen_plan(view, saved_step(app, view, "Review"))
     assert (plan.step, plan.first, plan.then, plan.ran_since) == (1, ("Review",), ("Publish",), ("Review", "Publish"))
     assert plan.sentence.startswith("Reopening from step 1 runs “Review” again, then, depending on the answers, “Publish”")
@@ -105,10 +105,10 @@ def test_reopen_forks_on_the_server_and_runs_on_from_that_step(app):
     assert now.status == "waiting" and now.interrupts and now.values == before
     assert _values_at(app, view.thread_id, view.checkpoint_id)["status"] == "published"  # the old branch stays
     frame = app.history(now)
-    fork = frame[frame["what happened"] == "reopened from step 1"]
+    fork = frame[frame["what happened"] == "Reopened from step 1"]
     assert len(fork) == 1 and fork["branch"].iloc[0] == "current"
     old = frame[frame["checkpoint_id"] == view.checkpoint_id]
-    assert old["branch"].iloc[0] == "earlier" and old["decision"].iloc[0] == "reopen by Ann"
+    assert old["branch"].iloc[0] == "earlier" and old["decision"].iloc[0] == "Reopened by Ann"
     row = _reopen_log(app, view.thread_id).iloc[0]
     assert (row["outcome"], row["checkpoint_id"], row["result_checkpoint_id"]) == ("applied", view.checkpoint_id, now.checkpoint_id)
     assert f"the new branch starts at checkpoint {fork['checkpoint_id'].iloc[0]}" in row["detail"]

@@ -1,0 +1,43 @@
+"""Plain column headings for every table a reviewer reads: the frames keep their names, the headings say them in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+# Names the code and the CSV exports use, as a reviewer reads them; any other name gets a capital first letter.
+LABELS = {
+    "thread_id": "Thread",
+    "checkpoint_id": "Saved step id",
+    "decided_at": "When (UTC)",
+    "approve?": "Approve?",
+}
+
+
+def heading(column: object) -> str:
+    """ "thread_id" → "Thread", "waiting at" → "Waiting at", "when (UTC)" → "When (UTC)"."""
+    name = str(column)
+    if name in LABELS:
+        return LABELS[name]
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def names(data: Any) -> list[str]:
+    """The column names of a DataFrame, an Arrow table (its `.columns` are the columns' values) or a list."""
+    found = getattr(data, "column_names", None)
+    if found is None:
+        found = data.columns if hasattr(data, "columns") else data
+    return [str(c) for c in found]
+
+
+def config(data: Any, widths: Mapping[str, str | int] | None = None, index: str | None = None) -> dict:
+    """st.dataframe's column_config for the columns of `data` (a DataFrame, an Arrow table or a list of
+    names): a plain heading each (and a width where given); `index`: the heading of a shown index."""
+    widths = widths or {}
+    out: dict = {c: st.column_config.Column(heading(c), width=widths.get(c)) for c in names(data)}
+    if index is not None:
+        out["_index"] = st.column_config.Column(heading(index))
+    return out
