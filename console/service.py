@@ -32,7 +32,7 @@ from console.opening import open_sqlite, patiently
 from console.store import is_busy, open_postgres
 from console.store.outbox import Outbox
 from console.threads import ThreadView, check_thread_id
-from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, history_table
+from console.time_travel import ReopenPlan, ReopenRequest, TimeTravel, choice_labels, history_table
 from console.threads_reader import ThreadReader
 from console.start_input import InputField, input_fields
 from console.upkeep import Upkeep
@@ -197,8 +197,7 @@ class Console:
         """The saved steps an administrator may reopen this thread from: checkpoint id → a label in words."""
         if view.workflow not in self.graphs:
             return {}
-        return {r.checkpoint_id: f"Step {r.step}: {r.what}; then waited for {r.waits}"
-                + ("" if r.current else " (an earlier branch)") for r in self._steps(view) if r.reopenable}
+        return choice_labels(self._steps(view))
 
     def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
         """Which steps a reopen from that saved step runs again (InvalidAnswer if it cannot be reopened)."""

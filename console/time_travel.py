@@ -76,16 +76,20 @@ def _quoted(labels: tuple[str, ...]) -> str:
     return ", ".join(f"“{label}”" for label in labels) if labels else "no step"
 
 
-def _graph_path(graph, start: tuple[str, ...]) -> list[str]:
-    """The nodes the graph's edges lead to from `start`, breadth first (the drawn graph: subgraphs as one step)."""
+def drawn_edges(graph) -> list[tuple[str, str]]:
+    """A local graph's edges as (source, target): the drawn graph, subgraphs as one step."""
     try:
-        drawn = graph.get_graph()
+        return [(edge.source, edge.target) for edge in graph.get_graph().edges]
     except Exception as exc:  # a graph that cannot be drawn still reopens; the page then names only the first steps
         log.warning("graph cannot be drawn for the reopen plan: %r", exc)
         return []
+
+
+def _onward(edges: list[tuple[str, str]], start: tuple[str, ...]) -> list[str]:
+    """The nodes the edges lead to from `start`, breadth first."""
     onward: dict[str, list[str]] = {}
-    for edge in drawn.edges:
-        onward.setdefault(edge.source, []).append(edge.target)
+    for source, target in edges:
+        onward.setdefault(source, []).append(target)
     seen, order, queue = set(start), [], deque(start)
     while queue:
         for target in onward.get(queue.popleft(), []):
@@ -94,6 +98,84 @@ def _graph_path(graph, start: tuple[str, ...]) -> list[str]:
                 order.append(target)
                 queue.append(target)
     return order
+
+
+def saved_steps(snapshots: list, view: ThreadView) -> list[SavedStep]:
+    """Saved steps in words from state snapshots (newest first; anything with config, parent_config, metadata,
+    next and created_at like LangGraph's StateSnapshot), across branches: shared by the local store and a server."""
+    by_id = {s.config["configurable"]["checkpoint_id"]: s for s in snapshots}
+    head = snapshots[0].config["configurable"]["checkpoint_id"] if snapshots else None
+    current, at = set(), head
+    while at in by_id and at not in current:
+        current.add(at)
+        at = _parent_id(by_id[at])
+    first_child: dict[str | None, str] = {}
+    for cid in sorted(by_id):  # checkpoint ids sort by time: a parent's first child is the branch as it ran
+        first_child.setdefault(_parent_id(by_id[cid]), cid)
+    titles = view.step_titles
+    rows = []
+    for snap in snapshots:
+        cid = snap.config["configurable"]["checkpoint_id"]
+        meta = snap.metadata or {}
+        parent = by_id.get(_parent_id(snap))
+        source = meta.get("source")
+        before = tuple(parent.next) if parent is not None else ()
+        what, waits = wording.saved_step(source, before, tuple(snap.next), titles)
+        # A fork names where it came from: in its metadata (the local store), or, where a server keeps no such
+        # metadata, by being a state update that branches off beside its parent's first child.
+        origin_id = meta.get(REOPENED_FROM) if isinstance(meta.get(REOPENED_FROM), str) else (
+            _parent_id(snap) if source == "update" and parent is not None and first_child.get(_parent_id(snap)) != cid else None)
+        reopened = source != "input" and origin_id is not None
+        if reopened:
+            origin = by_id.get(origin_id)
+            step = (origin.metadata or {}).get("step") if origin is not None else None
+            what = f"Reopened from step {step}" if step is not None else "Reopened"
+        # The steps whose run produced it (none for input, edits and forks).
+        ran = () if reopened or source in ("input", "update") or before == (wording.START_NODE,) else before
+        if cid == head and view.interrupts and cid == view.checkpoint_id:
+            waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
+        rows.append(SavedStep(
+            checkpoint_id=cid, parent_id=_parent_id(snap), step=meta.get("step"), what=what, waits=waits,
+            time=snap.created_at, current=cid in current,
+            # Not the input checkpoint (a fork of it loses the input), not the thread's own position
+            # (that is a decision, not a reopen), not a finished one (nothing would run).
+            reopenable=bool(snap.next) and tuple(snap.next) != ("__start__",) and cid != head,
+            next_nodes=tuple(snap.next), ran=ran,
+        ))
+    return rows
+
+
+def make_plan(rows: list[SavedStep], checkpoint_id: str, titles: dict, edges: list[tuple[str, str]]) -> ReopenPlan:
+    """Which steps a reopen from `checkpoint_id` runs again (the graph's edges give what follows);
+    InvalidAnswer for a step that cannot be reopened."""
+    source = next((r for r in rows if r.checkpoint_id == checkpoint_id), None)
+    if source is None or not source.reopenable:
+        raise InvalidAnswer(NOT_REOPENABLE)
+    by_id = {r.checkpoint_id: r for r in rows}
+    ran_since: dict[str, None] = {}
+    for row in reversed(rows):  # oldest first: the order they ran in
+        if row.ran and _descends_from(row, checkpoint_id, by_id):
+            ran_since.update(dict.fromkeys(row.ran))
+    return ReopenPlan(
+        checkpoint_id=checkpoint_id, step=source.step,
+        first=tuple(wording.step_label(n, titles) for n in source.next_nodes),
+        then=tuple(wording.step_label(n, titles) for n in _onward(edges, source.next_nodes)),
+        ran_since=tuple(wording.step_label(n, titles) for n in ran_since),
+    )
+
+
+def choice_labels(rows: list[SavedStep]) -> dict[str, str]:
+    """The saved steps an administrator may reopen from: checkpoint id → a label in words."""
+    return {r.checkpoint_id: f"Step {r.step}: {r.what}; then waited for {r.waits}"
+            + ("" if r.current else " (an earlier branch)") for r in rows if r.reopenable}
+
+
+def reopen_record(reviewer: Reviewer, req: ReopenRequest, workflow: str | None) -> dict:
+    """The log row of a reopen: `checkpoint_id` is where the thread stood (the old branch), the answer names the
+    step reopened from, and `result_checkpoint_id` (set when it settles) the new branch's latest checkpoint."""
+    return {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": req.thread_id,
+            "workflow": workflow, "checkpoint_id": req.seen_checkpoint_id, "interrupt_id": None,
+            "action": "reopen", "answer": {REOPENED_FROM: req.checkpoint_id}}
 
 
 class TimeTravel:
@@ -108,60 +190,12 @@ class TimeTravel:
         """Every saved step of the thread, newest first, across branches (a fork keeps the old one)."""
         graph = self.decisions.graphs[view.workflow]
         config = {"configurable": {"thread_id": view.thread_id}}
-        snapshots = [s async for s in graph.aget_state_history(config, limit=limit)]
-        by_id = {s.config["configurable"]["checkpoint_id"]: s for s in snapshots}
-        head = snapshots[0].config["configurable"]["checkpoint_id"] if snapshots else None
-        current, at = set(), head
-        while at in by_id and at not in current:
-            current.add(at)
-            at = _parent_id(by_id[at])
-        titles = view.step_titles
-        rows = []
-        for snap in snapshots:
-            cid = snap.config["configurable"]["checkpoint_id"]
-            meta = snap.metadata or {}
-            parent = by_id.get(_parent_id(snap))
-            source = meta.get("source")
-            before = tuple(parent.next) if parent is not None else ()
-            what, waits = wording.saved_step(source, before, tuple(snap.next), titles)
-            reopened = source != "input" and isinstance(meta.get(REOPENED_FROM), str)
-            if reopened:
-                origin = by_id.get(meta[REOPENED_FROM])
-                step = (origin.metadata or {}).get("step") if origin is not None else None
-                what = f"Reopened from step {step}" if step is not None else "Reopened"
-            # The steps whose run produced it (none for input, edits and forks).
-            ran = () if reopened or source in ("input", "update") or before == (wording.START_NODE,) else before
-            if cid == head and view.interrupts and cid == view.checkpoint_id:
-                waits = wording.steps_list(dict.fromkeys(p.node for p in view.interrupts), titles)  # the step inside a subgraph
-            rows.append(SavedStep(
-                checkpoint_id=cid, parent_id=_parent_id(snap), step=meta.get("step"), what=what, waits=waits,
-                time=snap.created_at, current=cid in current,
-                # Not the input checkpoint (a fork of it loses the input), not the thread's own position
-                # (that is a decision, not a reopen), not a finished one (nothing would run).
-                reopenable=bool(snap.next) and tuple(snap.next) != ("__start__",) and cid != head,
-                next_nodes=tuple(snap.next), ran=ran,
-            ))
-        return rows
+        return saved_steps([s async for s in graph.aget_state_history(config, limit=limit)], view)
 
     async def plan(self, view: ThreadView, checkpoint_id: str, rows: list[SavedStep] | None = None) -> ReopenPlan:
         """Which steps a reopen from `checkpoint_id` runs again; InvalidAnswer for a step that cannot be reopened."""
         rows = rows if rows is not None else await self.steps(view)
-        source = next((r for r in rows if r.checkpoint_id == checkpoint_id), None)
-        if source is None or not source.reopenable:
-            raise InvalidAnswer(NOT_REOPENABLE)
-        titles = view.step_titles
-        path = _graph_path(self.decisions.graphs[view.workflow], source.next_nodes)
-        by_id = {r.checkpoint_id: r for r in rows}
-        ran_since: dict[str, None] = {}
-        for row in reversed(rows):  # oldest first: the order they ran in
-            if row.ran and _descends_from(row, checkpoint_id, by_id):
-                ran_since.update(dict.fromkeys(row.ran))
-        return ReopenPlan(
-            checkpoint_id=checkpoint_id, step=source.step,
-            first=tuple(wording.step_label(n, titles) for n in source.next_nodes),
-            then=tuple(wording.step_label(n, titles) for n in path),
-            ran_since=tuple(wording.step_label(n, titles) for n in ran_since),
-        )
+        return make_plan(rows, checkpoint_id, view.step_titles, drawn_edges(self.decisions.graphs[view.workflow]))
 
     # ---- reopening ----------------------------------------------------------------------
 
@@ -172,11 +206,7 @@ class TimeTravel:
         thread_id = check_thread_id(req.thread_id)
         view = await d.reader.load(thread_id, running=False)  # the claim itself refuses while a decision runs
         workflow = view.workflow if view else None
-        # The log row: `checkpoint_id` is where the thread stood (the old branch), the answer names the step
-        # reopened from, and `result_checkpoint_id` the new branch's latest checkpoint.
-        record = {"reviewer": reviewer.name, "reviewer_verified": reviewer.verified, "thread_id": thread_id,
-                  "workflow": workflow, "checkpoint_id": req.seen_checkpoint_id, "interrupt_id": None,
-                  "action": "reopen", "answer": {REOPENED_FROM: req.checkpoint_id}}
+        record = reopen_record(reviewer, ReopenRequest(thread_id, req.checkpoint_id, req.seen_checkpoint_id), workflow)
         if not d.allows(reviewer, workflow, "reopen"):
             raise await d.refuse(reviewer, record, workflow, "reopen")
         if view is None or workflow not in d.graphs:
@@ -194,7 +224,7 @@ class TimeTravel:
         claim = await d.claim(record, view)
         if isinstance(claim, Refusal):
             now = await d.reader.load(thread_id)
-            return Outcome("refused", _refusal_sentence(claim, now), now)
+            return Outcome("refused", refusal_sentence(claim, now), now)
         return await self._run(view, claim.decision_id, req, plan, emit)
 
     async def _run(self, view: ThreadView, decision_id: int, req: ReopenRequest, plan: ReopenPlan, emit) -> Outcome:
@@ -213,23 +243,27 @@ class TimeTravel:
         except Exception as exc:
             log.warning("reopen of thread %s from %s failed: %r", view.thread_id, req.checkpoint_id, exc)
             await d.recovery.heal_saver()
-            detail = _detail(plan, fork_id) + f" Then: {type(exc).__name__}: {exc}"
+            detail = reopen_detail(plan, fork_id) + f" Then: {type(exc).__name__}: {exc}"
             taken, after = await d.recovery.settle(decision_id, view.thread_id, req.seen_checkpoint_id, None, detail, "failed")
             if taken:
                 return Outcome("failed", f"Reopened from step {plan.step}, then the workflow stopped with an error "
                                f"{wording.stopped_in(after)}. An administrator can retry that step.", after)
             return Outcome("failed", "The thread could not be reopened from that step; nothing was changed. "
                            "The server log has the details.", after)
-        await d.store.finish(decision_id, "applied", _detail(plan, fork_id), result_checkpoint_id=LATEST)
+        await d.store.finish(decision_id, "applied", reopen_detail(plan, fork_id), result_checkpoint_id=LATEST)
         after = await d.reader.load(view.thread_id)
         await d.indexer.derive(only=[view.thread_id], fresh={view.thread_id: after} if after else None)
-        return Outcome("applied", f"Reopened from step {plan.step}. " + wording.where_now(after, "reopen").removeprefix("Answered. "), after)
+        return Outcome("applied", applied_sentence(plan, after), after)
 
 
-def _detail(plan: ReopenPlan, fork_id: str | None) -> str:
+def reopen_detail(plan: ReopenPlan, fork_id: str | None) -> str:
     """The log's words for the link between the branches (both checkpoint ids: the log is for audits)."""
     fork = f"; the new branch starts at checkpoint {fork_id}" if fork_id else ""
     return f"Reopened from step {plan.step} (checkpoint {plan.checkpoint_id}){fork}."
+
+
+def applied_sentence(plan: ReopenPlan, after: ThreadView | None) -> str:
+    return f"Reopened from step {plan.step}. " + wording.where_now(after, "reopen").removeprefix("Answered. ")
 
 
 def _parent_id(snapshot) -> str | None:
@@ -247,7 +281,7 @@ def _descends_from(row: SavedStep, ancestor: str, by_id: dict[str, SavedStep]) -
     return False
 
 
-def _refusal_sentence(refusal: Refusal, now: ThreadView | None) -> str:
+def refusal_sentence(refusal: Refusal, now: ThreadView | None) -> str:
     who = f" by {refusal.by}" if refusal.by else ""
     when = f" at {refusal.at[:19].replace('T', ' ')} UTC" if refusal.at else ""
     if refusal.reason == "in progress":
@@ -256,7 +290,8 @@ def _refusal_sentence(refusal: Refusal, now: ThreadView | None) -> str:
     if refusal.reason == "thread not found":
         return "This thread no longer exists. Nothing was reopened."
     where = f" {wording.where_is(now)}" if now is not None else ""
-    return (f"This thread has moved on since its history was shown to you (last change{who}{when}), so it was not "
+    last = f" (last change{who}{when})" if who or when else ""  # a server's thread moved by someone outside the console
+    return (f"This thread has moved on since its history was shown to you{last}, so it was not "
             f"reopened.{where} Look at its history again before you choose a step.")
 
 

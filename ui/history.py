@@ -51,9 +51,6 @@ def history_section(app, view: ThreadView, reviewer) -> None:
 
 
 def _reopen_area(app, view: ThreadView) -> None:
-    if app.settings.server_url:  # the fork runs on the console's own saver; a LangGraph Server's threads are its own
-        st.caption("Reopening from an earlier step is not offered for threads on a LangGraph Server.")
-        return
     choices = app.reopen_choices(view)
     if not choices:
         st.caption("There is no earlier step to reopen this thread from.")

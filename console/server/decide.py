@@ -14,6 +14,7 @@ from console.decisions import Decisions, _refuse_non_finite
 from console.errors import ConsoleError, InvalidAnswer
 from console.jsonable import to_jsonable
 from console.runs import Progress
+from console.server import race
 from console.server.claims import claim
 from console.server.client import RunRefused, sentence
 from console.server.reading import refused_answer
@@ -84,18 +85,33 @@ def progress_of(part) -> list[Progress]:
     return []
 
 
+def settle_call_failure(c, decision_id: int, exc: Exception, view: ThreadView, refused: bool, context: str = "") -> Outcome:
+    """A server call that raised, after the claim: logged as refused (the server refused the run) or failed, with the
+    claim released, so the thread can be answered again; an Outcome for a refusal, else the plain sentence raised."""
+    said = str(exc) if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+    c.store_call(c.store.finish(decision_id, "refused" if refused else "failed", context + said, release=True))
+    if refused:
+        return Outcome("refused", str(exc), view)
+    if isinstance(exc, ConsoleError):
+        raise exc
+    raise sentence(exc, c.settings.server_url, view.thread_id) from exc
+
+
 class ServerDecisions:
     """Owns nothing but its parts: the client, the console's store (through the bridge), the policy's checks."""
 
     def __init__(self, console) -> None:
         self.console = console
 
-    def run_on_server(self, thread_id: str, graph: str, emit, **run) -> str | None:
-        """Stream one run; returns the server's error message when the run failed, else None."""
+    def run_on_server(self, thread_id: str, graph: str, emit, run_ids: set | None = None, **run) -> str | None:
+        """Stream one run; returns the server's error message when the run failed, else None. The run's id goes
+        into `run_ids` (race.check_after tells the console's runs from others by it)."""
         c = self.console
         try:
             for part in c.client.runs.stream(thread_id, graph, stream_mode=STREAM_MODES, multitask_strategy="reject",
                                              on_disconnect="continue", durability="sync", **run):
+                if getattr(part, "event", "") == "metadata" and run_ids is not None and isinstance(part.data, dict):
+                    run_ids.add(str(part.data.get("run_id")))
                 if getattr(part, "event", "") == "error":
                     data = part.data if isinstance(part.data, dict) else {"message": str(part.data)}
                     return str(data.get("message") or data.get("error") or "the run failed")
@@ -105,7 +121,7 @@ class ServerDecisions:
             raise sentence(exc, c.settings.server_url, thread_id) from exc
         return None
 
-    def ask_again(self, view: ThreadView, answers: dict, emit) -> tuple[str | None, str, dict]:
+    def ask_again(self, view: ThreadView, answers: dict, emit, run_ids: set) -> tuple[str | None, str, dict]:
         """(failure, checkpoint, answers) for a new answer to a thread whose run failed after the last one. The
         server keeps that run's answer on the checkpoint and replays it on every resume there (langgraph-api
         0.16.7), so the new one would never be used: fork the checkpoint (as_node="__copy__": the same next steps,
@@ -114,7 +130,7 @@ class ServerDecisions:
         c = self.console
         fork = c.client.threads.update_state(view.thread_id, None, checkpoint_id=view.checkpoint_id, as_node="__copy__")
         checkpoint_id = (fork.get("checkpoint") or {}).get("checkpoint_id") or view.checkpoint_id
-        failure = self.run_on_server(view.thread_id, view.workflow, emit, checkpoint_id=checkpoint_id, input=None)
+        failure = self.run_on_server(view.thread_id, view.workflow, emit, run_ids, checkpoint_id=checkpoint_id, input=None)
         again = c.load(view.thread_id, missing_ok=True)
         if failure is not None or again is None:
             return failure or "the thread was deleted meanwhile", checkpoint_id, answers
@@ -156,26 +172,24 @@ class ServerDecisions:
     def _run_claimed(self, view: ThreadView, req: DecisionRequest, record: dict, decision_id: int,
                      answers: dict | None, emit) -> Outcome:
         c = self.console
+        run_ids: set[str] = set()
         try:
+            if race.moved_from(c, view.thread_id, req.checkpoint_id):  # the last look, just before sending
+                c.store_call(c.store.finish(decision_id, "refused", "moved on", release=True))
+                now = c.load(view.thread_id, missing_ok=True)
+                return Outcome("refused", Decisions.refusal_sentence(Refusal("moved on"), now), now)
             checkpoint_id = req.checkpoint_id
             if req.action == "edit_state":
                 done = c.client.threads.update_state(view.thread_id, record["answer"], checkpoint_id=checkpoint_id)
                 checkpoint_id = (done.get("checkpoint") or {}).get("checkpoint_id") or checkpoint_id
             failure = None
             if answers and (view.status == "failed" or view.error_node):  # the last run failed here: fork first
-                failure, checkpoint_id, answers = self.ask_again(view, answers, emit)
+                failure, checkpoint_id, answers = self.ask_again(view, answers, emit, run_ids)
             run = {"command": {"resume": answers}} if answers else {"input": None}
             if failure is None:
-                failure = self.run_on_server(view.thread_id, view.workflow, emit, checkpoint_id=checkpoint_id, **run)
-        except ConsoleError as exc:
-            c.store_call(c.store.finish(decision_id, "refused" if isinstance(exc, RunRefused) else "failed",
-                                        str(exc), release=True))
-            if isinstance(exc, RunRefused):
-                return Outcome("refused", str(exc), view)
-            raise
+                failure = self.run_on_server(view.thread_id, view.workflow, emit, run_ids, checkpoint_id=checkpoint_id, **run)
         except Exception as exc:
-            c.store_call(c.store.finish(decision_id, "failed", f"{type(exc).__name__}: {exc}", release=True))
-            raise sentence(exc, c.settings.server_url, view.thread_id) from exc
+            return settle_call_failure(c, decision_id, exc, view, isinstance(exc, RunRefused))
         after = c.load(view.thread_id, missing_ok=True)
         if failure is not None:
             # Nothing is logged as applied: the claim is released, so the thread can be answered again.
@@ -188,6 +202,14 @@ class ServerDecisions:
             return Outcome("failed", f"The run on the LangGraph Server stopped with an error{where}: "
                            f"{' '.join(failure.split())[:300].rstrip('.')}. Your decision was not recorded as applied; "
                            "you can answer again.", after)
-        c.store_call(c.store.finish(decision_id, "applied", result_checkpoint_id=after.checkpoint_id if after else None))
         c.forget_reads()
-        return Outcome("applied", wording.where_now(after, None if req.interrupt_id else req.action), after)
+        others = race.check_after(c, view.thread_id, req.checkpoint_id, run_ids)
+        # An edit runs from a checkpoint of its own, so it is never replayed over; an answer or a continue is.
+        used = not others.before_ours or req.action == "edit_state"
+        c.store_call(c.store.finish(decision_id, "applied" if used else "refused",
+                                    race.detail(req.checkpoint_id, others, used) if others.runs else None,
+                                    result_checkpoint_id=after.checkpoint_id if after else None))
+        if not used:
+            return Outcome("refused", race.NOT_USED, after)
+        said = wording.where_now(after, None if req.interrupt_id else req.action)
+        return Outcome("applied", f"{said} {race.TWO_RUNS}" if others.runs else said, after)

@@ -1,10 +1,9 @@
-"""A server's answers (assistants, threads.search rows, get_state, get_history) read into the console's own views."""
+"""A server's answers (assistants, threads.search rows, get_state) read into the console's own views."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from langchain_core.messages import convert_to_messages
@@ -132,18 +131,3 @@ def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadV
     if thread.get("status") == "busy":
         view.status = "running"
     return view
-
-
-class HistoryGraph:
-    """get_history's states behind the one call console.threads.history makes (aget_state_history), so the
-    History table reads alike on both backends."""
-
-    def __init__(self, states: list[dict]) -> None:
-        self.states = states
-
-    async def aget_state_history(self, config: dict, limit: int | None = None):
-        for s in self.states[:limit]:
-            cp = s.get("checkpoint") or {}
-            yield SimpleNamespace(metadata=s.get("metadata") or {}, next=tuple(s.get("next") or ()),
-                                  created_at=s.get("created_at"),
-                                  config={"configurable": {"checkpoint_id": cp.get("checkpoint_id")}})

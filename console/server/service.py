@@ -19,7 +19,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from console.bridge import Bridge
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
 from console.decisions import Decisions
-from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, NotAllowed, ThreadNotFound
+from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, ThreadNotFound
 from console import insight
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console.insight import Activity, ActivityQuery, Scope
@@ -29,18 +29,16 @@ from console.server import client as sdk
 from console.server.decide import ServerDecisions
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
-from console.server.reading import HistoryGraph, registry, thread_view
+from console.server.reading import registry, thread_view
+from console.server.time_travel import ServerTimeTravel
 from console.log_frame import decision_frame
 from console.opening import check_database_file
 from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
-from console import threads as local_threads
 from console.store import Store, open_postgres
 from console.teamwork import TeamWork
 from console.threads import ThreadView, check_thread_id
-from console.time_travel import ReopenPlan, ReopenRequest
-
-REOPEN_REFUSED = "Reopening from an earlier step is not offered for threads on a LangGraph Server."
+from console.time_travel import ReopenPlan, ReopenRequest, choice_labels, history_table
 
 log = logging.getLogger("review_console")
 
@@ -97,6 +95,7 @@ class ServerConsole:
         self.decisions = ServerDecisions(self)
         self.reads = ServerInbox(self)
         self.recovery = ServerRecovery(self)
+        self.time_travel = ServerTimeTravel(self)
         self.recovery.recover_orphans()
         self.recovery.start()
 
@@ -156,16 +155,8 @@ class ServerConsole:
         return self.load(thread_id)
 
     def history(self, view: ThreadView) -> pd.DataFrame:
-        with sdk.plain(self.settings.server_url, view.thread_id):
-            states = self.client.threads.get_history(view.thread_id, limit=201)
-        rows = self.store_call(local_threads.history(HistoryGraph(states), view))
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            applied = {d["checkpoint_id"]: f"{d['action']} by {d['reviewer']}"
-                       for d in reversed(self.store_call(self.store.decisions(view.thread_id)))
-                       if d["outcome"] == "applied"}
-            frame["decision"] = frame["checkpoint_id"].map(lambda c: applied.get(c, ""))
-        return frame
+        """Saved steps in words, newest first, across branches, with the decisions taken at each (as locally)."""
+        return pd.DataFrame(history_table(self.time_travel.steps(view), self.store_call(self.store.decisions(view.thread_id))))
 
     def inbox(self, query: InboxQuery = InboxQuery()) -> InboxPage:
         return self.reads.page(query)
@@ -210,15 +201,15 @@ class ServerConsole:
     def stopped_run(self, view: ThreadView) -> StoppedRun | None:
         return None  # the server runs and retries the steps; the console never runs one itself
 
-    # The fork of time travel runs on the console's own saver; a server's threads are forked by the server.
+    # Time travel: the server forks its own threads (console/server/time_travel.py); claims and log are ours.
     def reopen_choices(self, view: ThreadView) -> dict[str, str]:
-        return {}
+        return choice_labels(self.time_travel.steps(view))
 
     def reopen_plan(self, view: ThreadView, checkpoint_id: str) -> ReopenPlan:
-        raise NotAllowed(REOPEN_REFUSED)
+        return self.time_travel.plan(view, checkpoint_id)
 
     def reopen(self, request: ReopenRequest, reviewer: Reviewer) -> Iterator[Progress | Outcome]:
-        raise NotAllowed(REOPEN_REFUSED)
+        return self._in_background(lambda emit: self.time_travel.reopen(request, reviewer, emit))
 
     def _in_background(self, work) -> Iterator[Progress | Outcome]:
         """Run `work(emit)` on a thread of its own and yield what it emits, then its Outcome: a reviewer who
