@@ -25,7 +25,7 @@ log = logging.getLogger("review_console")
 START_PATIENCE_S = 60.0
 # PRAGMA quick_check reads every page: seconds on a 1 GB file, on every start. It runs this long at
 # most (a small file is checked whole); past it, the start checks the schema and each table's and
-# index's first and last rows instead, and the full check stays with `python -m console check`.
+# index's first and last rows instead, and the full check stays with `.venv/bin/python -m console check`.
 QUICK_CHECK_BUDGET_S = 0.25
 T = TypeVar("T")
 
