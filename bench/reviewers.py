@@ -47,6 +47,9 @@ ERROR_ALERT = 1  # Alert.Format.ERROR
 class Tally:
     pages: list[float] = field(default_factory=list)  # seconds per user request
     fragments: list[float] = field(default_factory=list)  # seconds per run_every rerun
+    ticks: int = 0  # run_every requests sent
+    superseded: int = 0  # of them, folded into (or dropped before) a full run: no run of their own
+    late: list[float] = field(default_factory=list)  # the old clock's times for those (evidence only)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     notes: list[str] = field(default_factory=list)
@@ -137,6 +140,9 @@ async def reviewer(port: int, n: int, until: float, think: float, bare: bool, th
                     await request(tab, tally, "thread", tab.open("thread", {"thread_id": thread_id}))
                     on_thread = True
             tally.fragments.extend(r.elapsed_s for r in tab.runs if r.auto and r.elapsed_s is not None)
+            tally.ticks += sum(1 for r in tab.runs if r.auto)
+            tally.superseded += sum(1 for r in tab.runs if r.auto and r.superseded)
+            tally.late.extend(r.late_s for r in tab.runs if r.auto and r.late_s is not None)
             if tab.closed.is_set():
                 tally.errors += 1
                 tally.notes.append("the server closed the connection")
@@ -239,6 +245,11 @@ def main() -> None:
         frag = " / ".join(fmt(pct(app.fragments, q)) for q in (0.5, 0.95)) if app.fragments else "—"
         print(f"| {n} | {figures(bare.pages)} | {figures(app.pages)} | {kinds} | {frag} "
               f"| {len(bare.pages)} / {len(app.pages)} | {bare.errors} / {app.errors} |")
+    print()
+    for n, _, app in rows:
+        late = " / ".join(fmt(pct(app.late, q)) for q in (0.5, 0.95)) if app.late else "—"
+        print(f"N={n}: {app.ticks} run_every requests, {app.superseded} superseded by a full run "
+              f"(no run of their own; timed at their fragment's next run they would read p50 / p95 {late})")
     print()
     with sqlite3.connect(db) as conn:
         total = conn.execute("SELECT count(*) FROM rc_threads").fetchone()[0]

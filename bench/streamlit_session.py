@@ -48,6 +48,12 @@ class Run:
     elements: list = field(default_factory=list)  # (delta path, Element) of this run, in order
     auto: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    # A fragment request still unanswered when a full run started: Streamlit folded it into that run
+    # (a full rerun trumps fragment ones) or dropped it (its fragment was gone); it never gets a run
+    # of its own. `late_s`: what the old bookkeeping timed it at: the finish of the next run of the
+    # same fragment, often seconds later (kept as evidence; not a latency).
+    superseded: bool = False
+    late_s: float | None = None
 
     def kinds(self, kind: str) -> list:
         """The elements of one kind (e.g. "exception", "alert", "button") drawn by this run."""
@@ -84,6 +90,8 @@ class Session:
         self._pending: list[Run] = []  # sent, not yet matched to a run id
         self._by_id: dict[str, list[Run]] = {}  # server run id → the requests it serves
         self._running: list[Run] = []
+        self._superseded: list[Run] = []  # superseded requests not yet matched by a later run (evidence only)
+        self._late: dict[str, list[Run]] = {}  # server run id → superseded requests the old bookkeeping matched to it
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id → (interval, ticker)
         self._triggers: list[WidgetState] = []  # button clicks: sent with the next rerun only
         self._ws = None
@@ -252,6 +260,14 @@ class Session:
         fragments = set(msg.metadata.run.fragment_ids)
         if not fragments:
             self.cleanup_auto_reruns()  # App.handleNewSession: a full run re-arms its fragments
+            for run in [r for r in self._pending if r.fragment_id]:
+                run.superseded = True
+                self._pending.remove(run)
+                self._superseded.append(run)
+        else:
+            late = [r for r in self._superseded if r.fragment_id in fragments]
+            self._superseded = [r for r in self._superseded if r not in late]
+            self._late[msg.metadata.run.script_run_id] = late
         self.page_hash = msg.new_session.page_script_hash or self.page_hash
         # One server run may answer several requests: fragment requests queued together run as one
         # run listing all their ids, and full reruns requested during a run are coalesced.
@@ -275,6 +291,8 @@ class Session:
             self._pending[:0] = served
             return
         now = time.perf_counter()
+        for run in self._late.pop(msg.metadata.run.script_run_id, []):
+            run.late_s = now - run.sent_at
         for run in served:
             run.status, run.elapsed_s = status, now - run.sent_at
             run.finished.set()

@@ -23,6 +23,10 @@ log = logging.getLogger("review_console")
 # A start-up may meet another console writing its demo seed or its first index for longer than a
 # page's busy timeout (seconds on a loaded machine): opening waits this long before it gives up.
 START_PATIENCE_S = 60.0
+# PRAGMA quick_check reads every page: seconds on a 1 GB file, on every start. It runs this long at
+# most (a small file is checked whole); past it, the start checks the schema and each table's and
+# index's first and last rows instead, and the full check stays with `.venv/bin/python -m console check`.
+QUICK_CHECK_BUDGET_S = 0.25
 T = TypeVar("T")
 
 
@@ -95,8 +99,40 @@ async def open_sqlite(settings: Settings) -> tuple[aiosqlite.Connection, AsyncSq
 
 
 async def _quick_check(conn: aiosqlite.Connection) -> str:
-    async with conn.execute("PRAGMA quick_check") as cursor:
-        return (await cursor.fetchone())[0]
+    """"ok", or what is wrong: quick_check within its budget, else the bounded probe."""
+    if QUICK_CHECK_BUDGET_S <= 0:
+        return await _probe(conn)
+    # sqlite3's interrupt() is the one call made for another thread (the check runs in aiosqlite's).
+    timer = asyncio.get_running_loop().call_later(QUICK_CHECK_BUDGET_S, conn._conn.interrupt)
+    try:
+        async with conn.execute("PRAGMA quick_check") as cursor:
+            return (await cursor.fetchone())[0]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc).lower():
+            raise
+    finally:
+        timer.cancel()
+    return await _probe(conn)
+
+
+async def _probe(conn: aiosqlite.Connection) -> str:
+    """Read the schema and the first and last entries of every table and index: a damaged page on
+    those paths (the root pages, the edges) raises DatabaseError ("malformed": see _unusable)."""
+    async with conn.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') "
+                            "AND name NOT LIKE 'sqlite_%'") as cursor:
+        objects = await cursor.fetchall()
+    for kind, name, table in objects:
+        if kind == "index":
+            probes = [f'SELECT 1 FROM "{table}" INDEXED BY "{name}" LIMIT 1']
+        else:
+            probes = [f'SELECT * FROM "{name}" LIMIT 1', f'SELECT * FROM "{name}" ORDER BY rowid DESC LIMIT 1']
+        for probe in probes:
+            try:
+                async with conn.execute(probe) as cursor:
+                    await cursor.fetchall()
+            except sqlite3.OperationalError:
+                pass  # a probe that does not apply (a partial index, no rowid, a virtual table), not damage
+    return "ok"
 
 
 def _unusable(path: Path, exc: Exception) -> DatabaseUnavailable:

@@ -31,6 +31,8 @@ class PreloadedSaver(BaseCheckpointSaver):
     def __init__(self, inner: BaseCheckpointSaver, rows: dict[str, tuple[tuple, list[tuple]]]) -> None:
         super().__init__(serde=inner.serde)
         self.inner, self.rows = inner, rows
+        self.parents: dict[tuple[str, str], tuple[tuple, list[tuple]]] = {}  # (thread, checkpoint id): older rows read later
+        self._metadata: dict[str, dict] = {}  # latest checkpoints' metadata, parsed once (the workflow's name, then the tuple)
         self._narrowed: dict[int, tuple[Collection, PreloadedSaver]] = {}
 
     def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> "PreloadedSaver":
@@ -41,32 +43,57 @@ class PreloadedSaver(BaseCheckpointSaver):
             return known[1]
         clone = copy.copy(super().with_allowlist(extra_allowlist))
         clone.inner = self.inner.with_allowlist(extra_allowlist)
-        clone._narrowed = self._narrowed
+        clone._narrowed, clone.parents, clone._metadata = self._narrowed, self.parents, self._metadata
         self._narrowed[id(extra_allowlist)] = (extra_allowlist, clone)
         return clone
 
     def config(self, thread_id: str) -> dict:
         return {"configurable": {"thread_id": thread_id, LENT_SAVER: self}}
 
+    def lend(self, config: dict) -> dict:
+        """`config` with this saver lent (a parent's config, as a snapshot names it, has none)."""
+        return {**config, "configurable": {**config["configurable"], LENT_SAVER: self}}
+
+    def raw(self, thread_id: str, checkpoint_id: str | None = None) -> tuple[tuple, list[tuple]] | None:
+        """The preloaded (checkpoint row, write rows): the latest one, or the one with this id; None: not read."""
+        if checkpoint_id is None:
+            return self.rows.get(thread_id)
+        latest = self.rows.get(thread_id)
+        if latest is not None and latest[0][0] == checkpoint_id:
+            return latest
+        return self.parents.get((thread_id, checkpoint_id))
+
     def workflow(self, thread_id: str) -> str | None:
         """The workflow its latest checkpoint's metadata names (JSON: nothing decoded), if any."""
-        metadata = self.rows[thread_id][0][4]
-        name = json.loads(metadata).get("workflow") if metadata is not None else None
+        name = self._parsed(thread_id, self.rows[thread_id][0]).get("workflow")
         return name if isinstance(name, str) and name else None
+
+    def _parsed(self, thread_id: str, row: tuple) -> dict:
+        if self.rows.get(thread_id, ((None,),))[0] is not row:
+            return json.loads(row[4]) if row[4] is not None else {}  # a parent's: read once anyway
+        if thread_id not in self._metadata:
+            self._metadata[thread_id] = json.loads(row[4]) if row[4] is not None else {}
+        return self._metadata[thread_id]
 
     async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
         conf = config["configurable"]
         thread_id, ns = str(conf["thread_id"]), conf.get("checkpoint_ns", "")
-        if conf.get("checkpoint_id") or ns or thread_id not in self.rows:
+        raw = None if ns else self.raw(thread_id, conf.get("checkpoint_id"))
+        if raw is None:
             return await self.inner.aget_tuple(config)
-        (checkpoint_id, parent_id, type_, checkpoint, metadata), writes = self.rows[thread_id]
+        return self.tuple_from(thread_id, raw, self.serde)
+
+    def tuple_from(self, thread_id: str, raw: tuple[tuple, list[tuple]], serde) -> CheckpointTuple:
+        """The CheckpointTuple of preloaded rows, decoded by `serde` (the graph's narrowed one)."""
+        (checkpoint_id, parent_id, type_, checkpoint, _), writes = raw
+        ns = ""
         # As AsyncSqliteSaver.aget_tuple builds it (langgraph-checkpoint-sqlite 3.x), from the same columns.
         return CheckpointTuple(
             {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}},
-            self.serde.loads_typed((type_, checkpoint)),
-            json.loads(metadata) if metadata is not None else {},
+            serde.loads_typed((type_, checkpoint)),
+            self._parsed(thread_id, raw[0]),
             {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}} if parent_id else None,
-            load_pending_writes(writes, self.serde),
+            load_pending_writes(writes, serde),
         )
 
     # Anything else (history, a parent's state) is the real saver's.

@@ -23,6 +23,7 @@ class TeamWork:
         # The console's bridge, settings, store, role(), thread() and decide(): whichever backend it is.
         self._console = console
         self.assignments, self.comments = Assignments(console.store), Comments(console.store)
+        self.changes = 0  # this process's claims, releases and assignments: the pages' shared holders read is keyed on it
 
     async def setup(self) -> None:
         await self.assignments.setup()  # rc_assignments and rc_comments (console/store/queue_sql.py)
@@ -32,16 +33,25 @@ class TeamWork:
 
     def claim(self, thread_id: str, reviewer: Reviewer, minutes: float) -> Holder:
         """"I'm on it" for `minutes` (again: longer)."""
-        return self._run(self.assignments.claim(check_thread_id(thread_id), reviewer.name, minutes))
+        try:
+            return self._run(self.assignments.claim(check_thread_id(thread_id), reviewer.name, minutes))
+        finally:
+            self.changes += 1
 
     def release(self, thread_id: str, reviewer: Reviewer) -> None:
-        self._run(self.assignments.release(thread_id, reviewer.name))
+        try:
+            self._run(self.assignments.release(thread_id, reviewer.name))
+        finally:
+            self.changes += 1
 
     def assign(self, scope: str, target: str, name: str, admin: Reviewer, workflow: str | None) -> None:
         """An admin gives a thread (or every thread of `workflow`) to a reviewer; an empty name takes it back."""
         if self._console.role(admin, workflow) != "admin":
             raise NotAllowed("Only an administrator can assign threads. Nothing was changed.")
-        self._run(self.assignments.assign(scope, target, name, admin.name))
+        try:
+            self._run(self.assignments.assign(scope, target, name, admin.name))
+        finally:
+            self.changes += 1
 
     def holder(self, thread_id: str, workflow: str | None) -> Holder | None:
         return self._run(self.assignments.holder(thread_id, workflow))

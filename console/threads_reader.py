@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from console import wording
+from console.light_state import LightGraph, NotPreloaded, plain_graph
 from console.preloaded_saver import PreloadedSaver
 from console.threads import ThreadView, decoded, load_view, workflow_from_checkpoint
 
@@ -25,15 +26,31 @@ class ThreadReader:
         # Node names, to recognise threads without metadata (an @entrypoint has no builder: read the graph's).
         self._node_sets = {name: set(g.nodes) - {"__start__"} for name, g in graphs.items()}
         self._workflow_of: dict[str, str] = {}
+        self._plain = {name for name, g in graphs.items() if plain_graph(g)}  # their batch reads skip aget_state's setup
 
-    async def preload(self, thread_ids: list[str]) -> PreloadedSaver | None:
-        """The latest checkpoint rows of many threads, read in one pass (None where the store cannot)."""
-        rows = await self.store.latest_rows(thread_ids) if thread_ids else None
-        return None if rows is None else PreloadedSaver(self.saver, rows)
+    async def preload(self, thread_ids: list[str], into: PreloadedSaver | None = None) -> PreloadedSaver | None:
+        """The latest checkpoint rows of many threads, read in one pass (None where the store cannot);
+        `into`: add them to that batch's saver."""
+        rows = await self.store.latest_rows(thread_ids)
+        if rows is None:
+            return None
+        if into is not None:
+            into.rows.update(rows)
+            return into
+        saver = PreloadedSaver(self.saver, rows)
+        saver.light = {name: LightGraph(self.graphs[name], saver) for name in self._plain}
+        return saver
 
-    async def load(self, thread_id: str, running: bool | None = None, saver: PreloadedSaver | None = None) -> ThreadView | None:
+    async def preload_parents(self, saver: PreloadedSaver, thread_ids: list[str]) -> None:
+        """Add the parents of these threads' latest checkpoints to a batch (static pauses: which step ran)."""
+        pairs = [(t, saver.rows[t][0][1]) for t in thread_ids if t in saver.rows and saver.rows[t][0][1]]
+        saver.parents.update(await self.store.checkpoint_rows(pairs))
+
+    async def load(self, thread_id: str, running: bool | None = None, saver: PreloadedSaver | None = None,
+                   light: bool = True) -> ThreadView | None:
         """The thread as it stands, or None when it does not exist. `running`: a decision is in flight
-        on it (None: ask the decision log). `saver`: rows preloaded for a batch (`preload`)."""
+        on it (None: ask the decision log). `saver`: rows preloaded for a batch (`preload`); `light`:
+        build its snapshot from them (console/light_state.py: may raise NotPreloaded), not by aget_state."""
         if running is None:
             running = await self.store.has_pending_decision(thread_id)
         if saver is not None and thread_id not in saver.rows:
@@ -43,7 +60,7 @@ class ThreadReader:
             name = saver.workflow(thread_id)  # a first start: the metadata names it, no checkpoint decoded twice
         if name is not None:
             # A thread's workflow never changes: skip reading its checkpoint twice (a decision reads it often).
-            view = await load_view(self.graphs[name], self.registry[name], thread_id, running=running, saver=saver)
+            view = await load_view(self._graph(name, saver, light), self.registry[name], thread_id, running=running, saver=saver)
             if view is not None:
                 return view
             self._workflow_of.pop(thread_id, None)
@@ -61,12 +78,20 @@ class ThreadReader:
                 checkpoint_id=latest.config["configurable"]["checkpoint_id"], created_at=latest.checkpoint.get("ts"),
                 values={}, error=self._not_loaded(name),
             )
-        return await load_view(self.graphs[name], self.registry[name], thread_id, running=running, saver=saver)
+        return await load_view(self._graph(name, saver, light), self.registry[name], thread_id, running=running, saver=saver)
 
-    async def load_safely(self, thread_id: str, running: bool, saver: PreloadedSaver | None = None) -> ThreadView | dict | None:
+    def _graph(self, name: str, saver: PreloadedSaver | None, light: bool):
+        if light and saver is not None and name in saver.light:
+            return saver.light[name]
+        return self.graphs[name]
+
+    async def load_safely(self, thread_id: str, running: bool, saver: PreloadedSaver | None = None,
+                          light: bool = True) -> ThreadView | dict | None:
         """As `load`, but an unreadable thread becomes an index row saying so (it must not stop the index)."""
         try:
-            return await self.load(thread_id, running, saver)
+            return await self.load(thread_id, running, saver, light)
+        except NotPreloaded:
+            raise  # not a fault: the indexer reads the parent rows and asks again
         except Exception as exc:
             log.warning("thread %s cannot be read: %r", thread_id, exc)
             return {

@@ -19,7 +19,10 @@ from ui.render import visible_table
 AGE_TTL_S = 5
 # Counts and filter choices do not move with the clock; the TTL is only a backstop.
 PLAIN_TTL_S = 60
-MAX_ENTRIES = 500  # distinct (database, query, version) keys kept: searches and filters vary
+MAX_ENTRIES = 500
+# Who is on which thread: this process's own claims show at once (TeamWork.changes moves), another
+# process's within this many seconds, instead of a read per session per 5 s refresh.
+HOLDERS_TTL_S = 2  # distinct (database, query, version) keys kept: searches and filters vary
 
 
 def _database(app: Console) -> str:
@@ -37,6 +40,18 @@ def _counts(_app: Console, database: str, version: tuple) -> pd.DataFrame:
     return _app.counts()
 
 
+@st.cache_resource(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _status_totals(_app: Console, database: str, version: tuple) -> dict[str, int]:
+    # A pandas groupby per session per 5 s refresh was ~5 % of an inbox rerun (profile): once per version.
+    frame = _app.counts()
+    return {str(k): int(v) for k, v in frame.groupby("status")["threads"].sum().items()} if not frame.empty else {}
+
+
+def status_totals(app: Console, version: tuple) -> dict[str, int]:
+    """Threads per status, all workflows together (a shared dict: read it, do not change it)."""
+    return _status_totals(app, _database(app), version)
+
+
 @st.cache_data(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _filter_choices(_app: Console, database: str, version: tuple) -> dict[str, list[str]]:
     return _app.filter_choices()
@@ -46,6 +61,16 @@ def _filter_choices(_app: Console, database: str, version: tuple) -> dict[str, l
 def _backlog(_app: Console, database: str, version: tuple) -> int:
     # New marks alone do not move the version, but the deriver's next save (within ~1 s) does.
     return _app.index_backlog()
+
+
+@st.cache_resource(ttl=HOLDERS_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _holders(_app: Console, database: str, changes: int) -> tuple:
+    return tuple(_app.team.holders())  # a tuple of frozen Holders: shared by every session, never changed
+
+
+def holders(app: Console) -> list:
+    """app.team.holders(), read once per change here (or HOLDERS_TTL_S) for every session."""
+    return list(_holders(app, _database(app), app.team.changes))
 
 
 def index_backlog(app: Console, version: tuple | None = None) -> int:

@@ -68,7 +68,7 @@ def waiting_threads(query: InboxQuery) -> None:
         how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
         read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
         st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
-        data = queue.with_holders(shown.table, page.rows, app.team.holders())  # the shared table, plus who is on each
+        data = queue.with_holders(shown.table, page.rows, cached.holders(app))  # the shared table, plus who is on each
         table = dict(
             data=data,
             hide_index=True,
@@ -91,8 +91,7 @@ def waiting_threads(query: InboxQuery) -> None:
 
 def not_listed_note(version: tuple) -> None:
     """Threads neither waiting, finished nor failed are not rows here, but are never hidden silently."""
-    counts = cached.counts(app, version)
-    by_status = counts.groupby("status")["threads"].sum().to_dict() if not counts.empty else {}
+    by_status = cached.status_totals(app, version)
     notes = []
     if by_status.get("running"):
         notes.append(f"{by_status['running']} being answered right now")

@@ -40,6 +40,7 @@ class Store:
         self.thread_stamp = self.index.thread_stamp
         self.thread_count = self.index.thread_count
         self.latest_rows = self.index.latest_rows
+        self.checkpoint_rows = self.index.checkpoint_rows
 
         self.claim = self.log.claim
         self.claim_new_thread = self.log.claim_new_thread

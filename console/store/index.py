@@ -111,12 +111,27 @@ class Index:
         (for console/preloaded_saver.py); threads without one are absent. None: not in this dialect."""
         if self.sql.LATEST_CHECKPOINTS is None:
             return None
+        if not thread_ids:
+            return {}
         checkpoints = await self.db.all(self.sql.LATEST_CHECKPOINTS, {"thread_ids": json.dumps(thread_ids)})
         rows = {r[0]: (tuple(r[1:]), []) for r in checkpoints}
-        pairs = json.dumps([[t, row[0]] for t, (row, _) in rows.items()])
+        await self._add_writes(rows, {t: row[0] for t, (row, _) in rows.items()})
+        return rows
+
+    async def checkpoint_rows(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[tuple, list[tuple]]]:
+        """As `latest_rows`, for (thread id, checkpoint id) pairs, one per thread (a batch's parents)."""
+        if self.sql.CHECKPOINTS_BY_ID is None or not pairs:
+            return {}
+        found = await self.db.all(self.sql.CHECKPOINTS_BY_ID, {"pairs": json.dumps([list(p) for p in pairs])})
+        by_thread = {r[0]: (tuple(r[1:]), []) for r in found}
+        await self._add_writes(by_thread, {t: row[0] for t, (row, _) in by_thread.items()})
+        return {(t, row[0]): (row, writes) for t, (row, writes) in by_thread.items()}
+
+    async def _add_writes(self, rows: dict, checkpoint_of: dict[str, str]) -> None:
+        """Append each thread's write rows of the named checkpoint to rows[thread][1]."""
+        pairs = json.dumps([[t, c] for t, c in checkpoint_of.items()])
         for w in await self.db.all(self.sql.LATEST_WRITES, {"pairs": pairs}):
             rows[w[0]][1].append(tuple(w[1:]))
-        return rows
 
     async def thread_count(self) -> int:
         row = await self.db.one(self.sql.THREAD_COUNT)

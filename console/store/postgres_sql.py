@@ -177,6 +177,7 @@ FORGET_DEAD = "DELETE FROM rc_processes WHERE heartbeat_at < %(before)s"
 # values in checkpoint_blobs): None sends the indexer to the saver's own reads, thread by thread.
 LATEST_CHECKPOINTS = None
 LATEST_WRITES = None
+CHECKPOINTS_BY_ID = None
 
 # What a thread's view is read from, as one stamp (see sqlite_sql.THREAD_STAMP): xmin moves on every
 # insert and upsert. Blobs are keyed by channel version, so new values come with a new checkpoint.

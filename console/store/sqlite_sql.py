@@ -71,6 +71,12 @@ LATEST_WRITES = (
     "FROM json_each(:pairs) p JOIN writes w ON w.thread_id = json_extract(p.value, '$[0]') AND w.checkpoint_ns = '' "
     "AND w.checkpoint_id = json_extract(p.value, '$[1]')"
 )
+# Older checkpoints by id (a static pause's parent: which step ran), for the same batch.
+CHECKPOINTS_BY_ID = (
+    "SELECT c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata "
+    "FROM json_each(:pairs) p JOIN checkpoints c ON c.thread_id = json_extract(p.value, '$[0]') AND c.checkpoint_ns = '' "
+    "AND c.checkpoint_id = json_extract(p.value, '$[1]')"
+)
 THREAD_COUNT = "SELECT COUNT(*) FROM (SELECT DISTINCT thread_id FROM checkpoints)"
 
 # ---- claims and the decision log -------------------------------------------------------
