@@ -96,3 +96,9 @@ def test_batch_views_equal_aget_state_views_for_every_thread(make_console, db_pa
     # The batch path did the work (not the fallback): most snapshots, parents of static pauses too.
     assert sum(s is not None for s in built) >= len(ids) // 2
     assert later, "no static pause asked for its parent"
+
+
+def test_the_fast_path_is_on_with_the_pinned_langgraph():
+    """After a LangGraph upgrade that moves its private step functions the console still works (through
+    aget_state), but the first start is slower: this says so in CI instead of silently."""
+    assert light_state.AVAILABLE
