@@ -136,3 +136,24 @@ def _waiting_per_workflow(_app: Console, database: str, version: tuple) -> pa.Ta
 def waiting_per_workflow(app: Console) -> pa.Table | None:
     """The sidebar's table (workflow titles, waiting threads), or None when nothing waits; once per version."""
     return _waiting_per_workflow(app, _database(app), app.index_version())
+
+
+@dataclass(frozen=True)
+class ShownHistory:
+    frame: pd.DataFrame  # the saved steps as read (shared: read it, do not change it)
+    table: pa.Table | None  # as st.dataframe shows it: hidden characters marked
+
+
+@st.cache_resource(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _history(_app: Console, _view, database: str, thread_id: str, checkpoint_id: str, waiting: tuple,
+             version: tuple) -> ShownHistory:
+    frame = _app.history(_view)
+    return ShownHistory(frame, _marked(frame) if not frame.empty else None)
+
+
+def history(app: Console, view) -> ShownHistory:
+    """The thread's History table, made once per saved step and change of the index (a decision moves
+    the version, and may leave the saved step as it was) for every session: a DataFrame, every cell
+    marked and converted to Arrow per session per rerun was a fifth of a thread page's rerun (profile)."""
+    return _history(app, view, _database(app), view.thread_id, view.checkpoint_id,
+                    tuple(p.node for p in view.interrupts), app.index_version())

@@ -7,7 +7,7 @@ import streamlit as st
 from console.errors import ConsoleError
 from console.threads import ThreadView
 from console.time_travel import ReopenRequest
-from ui import columns, keys, render, runtime
+from ui import cached, columns, keys, render, runtime
 from ui.text import inert, visible
 
 # Words wide enough to read whole. The saved step's id (for audits) is shown to administrators who ask for it.
@@ -38,12 +38,13 @@ def history_section(app, view: ThreadView, reviewer) -> None:
     # A key keeps it the same element (and open) when the outcome line above it comes and goes.
     with st.expander("History", key=keys.reopen_key(view.thread_id, "history")):
         with runtime.plain_errors():
-            frame = app.history(view)
+            history = cached.history(app, view)  # shared by every session on this thread
+            frame = history.frame
             admin = app.allows(reviewer, view.workflow, "reopen")
             with_ids = admin and st.toggle("Show the saved steps' ids (for audits)", key=keys.reopen_key(view.thread_id, "ids"))
             shown = [c for c in frame.columns if c != ID_COLUMN or with_ids]
-            st.dataframe(render.visible_table(frame), hide_index=True, width="stretch", column_order=shown,
-                         column_config=columns.config(frame, widths=WIDTHS))
+            st.dataframe(history.table if history.table is not None else frame, hide_index=True, width="stretch",
+                         column_order=shown, column_config=columns.config(frame, widths=WIDTHS))
             if not frame.empty and (frame["branch"] == "earlier").any():
                 st.caption("A reopen keeps the thread's old branch: its saved steps are marked “earlier”.")
             if admin:  # reviewers see the history only (checked again in console/)
