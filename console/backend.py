@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -26,10 +26,10 @@ class ConsoleBackend(Protocol):
     settings: Settings
     registry: dict[str, WorkflowSpec]  # workflow id → title, description (Start page, titles everywhere)
     workflow_problems: list  # entries that did not load, shown in the sidebar
-    graphs: Mapping[str, Any]  # local graphs for the workflow picture; empty when none is local
 
     def thread(self, thread_id: str, load_large: bool = False) -> ThreadView: ...
     def history(self, view: ThreadView) -> pd.DataFrame: ...
+    def workflow_picture(self, workflow: str | None, waiting: str | None) -> str | None: ...  # DOT, or None
     def inbox(self, query: InboxQuery = ...) -> InboxPage: ...
     def counts(self) -> pd.DataFrame: ...
     def index_version(self) -> tuple: ...

@@ -17,6 +17,7 @@ from console.demo import seed_demo
 from console.errors import ConfigurationError, DatabaseBusy, ThreadNotFound, ThreadTooLarge
 from console.policy import PolicyError, load_policy
 from console.teamwork import TeamWork
+from console.graph_picture import workflow_dot
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console import insight
 from console.insight import Activity, ActivityQuery, Scope
@@ -181,6 +182,10 @@ class Console:
         if view.workflow not in self.graphs:
             return pd.DataFrame()
         return pd.DataFrame(history_table(self._steps(view), self._decisions_of(view.thread_id)))
+
+    def workflow_picture(self, workflow: str | None, waiting: str | None) -> str | None:
+        """The workflow's steps as Graphviz DOT, the waiting step lit; None when it cannot draw itself."""
+        return workflow_dot(self.graphs.get(workflow or ""), waiting)
 
     def _steps(self, view: ThreadView) -> list:
         """The thread's saved steps behind its latest checkpoint: those never change, so they are

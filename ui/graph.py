@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from console.graph_picture import workflow_dot
 from console.threads import ThreadView
 
 
@@ -12,7 +11,7 @@ def workflow_picture(app, view: ThreadView) -> None:
     """An expander with the workflow's steps; the step the thread waits at is lit."""
     with st.expander("Picture of the workflow"):
         waiting = view.waiting_node if view.status in ("waiting", "running", "failed") else None
-        dot = workflow_dot(app.graphs.get(view.workflow or ""), waiting)
+        dot = app.workflow_picture(view.workflow, waiting)
         if dot is None:
             st.caption("This workflow cannot draw a picture of itself.")
             return

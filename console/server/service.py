@@ -30,6 +30,7 @@ from console.server.decide import ServerDecisions
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
 from console.server.reading import registry, thread_view
+from console.server.picture import ServerPictures
 from console.server.time_travel import ServerTimeTravel
 from console.log_frame import decision_frame
 from console.opening import check_database_file
@@ -68,7 +69,6 @@ class ServerConsole:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.graphs: dict = {}  # the graphs run on the server: no local picture
         self.workflow_problems: list = []
         try:
             self.policy = load_policy(settings.policy_path, "admin" if settings.auth_mode == "demo" else "viewer")
@@ -96,6 +96,7 @@ class ServerConsole:
         self.reads = ServerInbox(self)
         self.recovery = ServerRecovery(self)
         self.time_travel = ServerTimeTravel(self)
+        self.pictures = ServerPictures(self.client, self.assistant_ids)
         self.recovery.recover_orphans()
         self.recovery.start()
 
@@ -153,6 +154,10 @@ class ServerConsole:
 
     def thread(self, thread_id: str, load_large: bool = False) -> ThreadView:
         return self.load(thread_id)
+
+    def workflow_picture(self, workflow: str | None, waiting: str | None) -> str | None:
+        """The assistant's own drawn graph (xray), as the local backend draws its graphs."""
+        return self.pictures.dot(workflow, waiting)
 
     def history(self, view: ThreadView) -> pd.DataFrame:
         """Saved steps in words, newest first, across branches, with the decisions taken at each (as locally)."""

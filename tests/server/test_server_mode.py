@@ -94,6 +94,33 @@ def test_thread_shows_every_pending_interrupt_history_and_the_assistants_title(a
     assert view.checkpoint_id in set(history["checkpoint_id"])
 
 
+def test_the_picture_is_the_assistants_own_graph_with_the_waiting_step_lit(app):
+    """Server mode draws what the local backend draws for the same graph, from assistants.get_graph."""
+    view = app.thread(_started(app, "content_approval", {"topic": "the picture"}).thread_id)
+    dot = app.workflow_picture(view.workflow, view.waiting_node)
+    assert dot is not None and '"Review (waits here)"' in dot and '"Write draft"' in dot and '"Publish"' in dot
+    assert dot.count("style=\"dashed\"") == 2  # review's two answers: publish or end
+    from workflows.registry import load_registry
+
+    local_spec = load_registry((), True)[0]["content_approval"]
+    from console.graph_picture import workflow_dot
+    assert dot == workflow_dot(local_spec.compile(None), view.waiting_node)
+    assert app.workflow_picture("no_such_workflow", None) is None
+
+
+def test_a_drawn_graph_from_the_server_is_read_as_untrusted():
+    from console.graph_picture import to_dot
+    from console.server.picture import DrawnGraph
+
+    drawn = DrawnGraph({"nodes": [{"id": "a", "data": {"name": 'x" ];\n evil -> b [label="'}}, {"id": 5}, "junk",
+                                  {"id": "b"}], "edges": [{"source": "a", "target": "b"}, {"source": 1}, None]})
+    assert list(drawn.nodes) == ["a", "b"] and len(drawn.edges) == 1
+    dot = to_dot(drawn)
+    assert not [line for line in dot.splitlines() if line.strip().startswith("evil")]  # inside its label, escaped
+    assert "\\\"" in dot  # its quote escaped
+    assert DrawnGraph(None).nodes == {} and DrawnGraph({"nodes": "x", "edges": 3}).edges == []
+
+
 # ---- decisions exactly once ------------------------------------------------------------------------
 
 
