@@ -4,11 +4,11 @@ The tour's server is its own (module-scoped): its steps start threads and its la
 the demo data, which the shared server's journeys must not see. The walk-through's length is
 printed (a figure for the README's presenter script), never asserted.
 
-The steps' journeys (`guide`) and persistence run on the local store and on a LangGraph Server (its tour steps
-start threads there). Local only (`local_guide`), as the README's "Review a LangGraph Server's threads" says:
-streaming (the test server's two-stage model sends its words at once; test_journeys.py watches a streamed twin),
-time travel (reopening a server's thread is not offered yet), the workflow picture and the hostile node name in it
-(a server's graph is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
+The steps' journeys (`guide`), time travel (on a server: its fork) and persistence run on the local store and on a
+LangGraph Server (its tour steps start threads there). Local only (`local_guide`), as the README's "Review a
+LangGraph Server's threads" says: streaming (the test server's two-stage model sends its words at once;
+test_journeys.py watches a streamed twin), the workflow picture and the hostile node name in it (a server's graph
+is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
 """
 
 import asyncio
