@@ -15,7 +15,7 @@ from console.errors import ConsoleError, InvalidAnswer
 from console.jsonable import to_jsonable
 from console.runs import Progress
 from console.server import race
-from console.server.claims import claim
+from console.server.claims import claim, moved_refusal
 from console.server.client import RunRefused, sentence
 from console.server.reading import refused_answer
 from console.store import Refusal
@@ -162,8 +162,10 @@ class ServerDecisions:
         if reason is None and req.action == "retry" and view.status != "failed":
             reason = "moved on"
         if reason is not None:
-            c.store_call(c.store.log_refusal(record, reason))
-            return Outcome("refused", Decisions.refusal_sentence(Refusal(reason), view), view)
+            # Who moved it, when this console did: "already answered by Ann", as on the local store.
+            refusal = c.store_call(moved_refusal(c.store, record)) if reason == "moved on" else Refusal(reason)
+            c.store_call(c.store.log_refusal(record, refusal.reason))
+            return Outcome("refused", Decisions.refusal_sentence(refusal, view), view)
         got = c.store_call(claim(c.store, record))
         if isinstance(got, Refusal):
             return Outcome("refused", Decisions.refusal_sentence(got, view), view)

@@ -35,8 +35,9 @@ def state_key(url: str) -> str:
     return probes(url, "key")
 
 
-def build() -> StateGraph:
-    url = leak_url()
+def build(url: str | None = None) -> StateGraph:
+    """The graph aimed at `url` (a LangGraph Server's factory passes its own), else at E2E_LEAK_URL."""
+    url = url or leak_url()
     node, key = node_name(url), state_key(url)
     State = TypedDict("State", {"mode": str, "status": str, key: str}, total=False)  # noqa: N806
 

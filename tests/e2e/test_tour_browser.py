@@ -4,11 +4,11 @@ The tour's server is its own (module-scoped): its steps start threads and its la
 the demo data, which the shared server's journeys must not see. The walk-through's length is
 printed (a figure for the README's presenter script), never asserted.
 
-The steps' journeys (`guide`) and persistence run on the local store and on a LangGraph Server (its tour steps
-start threads there). Local only (`local_guide`), as the README's "Review a LangGraph Server's threads" says:
-streaming (the test server's two-stage model sends its words at once; test_journeys.py watches a streamed twin),
-time travel (reopening a server's thread is not offered yet), the workflow picture and the hostile node name in it
-(a server's graph is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
+The steps' journeys (`guide`), time travel (on a server: its fork) and persistence run on the local store and on a
+LangGraph Server (its tour steps start threads there). Local only (`local_guide`), as the README's "Review a
+LangGraph Server's threads" says: streaming (the test server's two-stage model sends its words at once;
+test_journeys.py watches a streamed twin), the workflow picture and the hostile node name in it (a server's graph
+is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
 """
 
 import asyncio
@@ -187,17 +187,23 @@ def test_persistence(page, tmp_path, where, request):
     WALK[f"persistence (two server starts, {where})"] = time.monotonic() - started
 
 
-def test_time_travel(local_guide):
-    """Approve, then reopen from the step that asked for review: the plan is read first, the question is asked again."""
-    guide = local_guide
+def test_time_travel(guide):
+    """Approve, then reopen from the step that asked for review: the plan is read first, the question is asked again.
+    On a LangGraph Server the reopen is the server's fork (console/server/time_travel.py), claimed and logged here."""
+    local = guide.server.backend == "local"  # the README's pictures are the local tour's
+
+    def picture(locator, name):
+        if local:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            locator.screenshot(path=str(SHOTS / name))
+
     guide.goto("/tour")
     guide.sign_in()
     guide.expect(guide.main().get_by_role("button", name="Open a new thread").first).to_be_enabled()
     guide.main().get_by_text("Each step shows one pattern", exact=False).click()  # the name box done with, as a presenter leaves it
     guide.idle()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    guide.page.screenshot(path=str(SHOTS / "tour.png"))  # the README's picture of the tour
-    open_step(guide, "time_travel", "Content approval")
+    picture(guide.page, "tour.png")  # the README's picture of the tour
+    thread_id = open_step(guide, "time_travel", "Content approval")
     guide.submit("Approve")
     guide.see("Done. The workflow finished (published).", exact=True)
     history = guide.main().get_by_test_id("stExpander").filter(has_text="History").first
@@ -208,18 +214,21 @@ def test_time_travel(local_guide):
     guide.see("Reopening from step 1 runs “Review” again, then, depending on the answers, “Publish”", exact=False)
     guide.idle()
     history.scroll_into_view_if_needed()
-    history.screenshot(path=str(SHOTS / "time-travel.png"))
+    picture(history, "time-travel.png")
     guide.submit("Reopen from step 1")
     guide.see("Reopened from step 1. The workflow now waits for your next decision: a question at “Review”.", exact=True)
     guide.see("Waiting for a reviewer · asks a question at “Review”", exact=True)
     guide.expect(history.get_by_role("combobox")).to_have_value("")  # the old choice is cleared
     guide.idle()
     history.scroll_into_view_if_needed()
-    history.screenshot(path=str(SHOTS / "time-travel-branches.png"))  # both branches, the old one marked
+    picture(history, "time-travel-branches.png")  # both branches, the old one marked
     guide.choose("Reject")  # a different answer on the new branch
     guide.field("Reason for rejecting").fill("Not this week.")
     guide.submit("Reject")
     guide.see("Done. The workflow finished (rejected).", exact=True)
+    guide.goto(f"/thread?thread_id={thread_id}")  # read again from the backend, not from the page's last run
+    guide.see("Finished", exact=True)
+    guide.expect(guide.main().get_by_test_id("stJson").first).to_contain_text("Not this week.")  # the new branch's state
     guide.no_exception()
 
 

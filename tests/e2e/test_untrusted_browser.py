@@ -1,9 +1,11 @@
 """Untrusted text in every place a workflow, a checkpoint or another reviewer can put it, in a real browser,
 with a listener that logs every request: nothing loads, no link is live, the text reads as written.
 
-Local store only: the hostile threads, a crash's decision row and a thread of an unknown workflow are planted in the
-local database, and the hostile graph names a listener a LangGraph Server would need at its start (test_journeys.py's
-untrusted-text journey runs on both backends)."""
+The waiting node name, state keys and final status, tool argument keys as labels, a failed step's error on the
+thread page, and a reviewer's name in another's refusal run on the local store and on a LangGraph Server (its
+hostile graph, tests/server/graphs.py:hostile, aims at the listener named in an assistant made per listener).
+Local only: the failed start (the Start page starts a server's thread on the graph's own assistant, which names no
+listener), an unknown workflow's thread and a crash's decision row (both planted in the local database)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import sqlite3
 import pytest
 
 from tests.e2e import hostile
-from tests.e2e.conftest import Listener, Reviewer, running_app
+from tests.e2e.conftest import Listener, Reviewer, running_app, server_mode_app
 from tests.e2e.test_journeys import heading
 from console.formats.arguments import label as arg_label
 from console.wording import readable
@@ -78,7 +80,7 @@ def _prepare(url: str):
 
 
 @pytest.fixture(scope="module")
-def hostile_app(tmp_path_factory):
+def hostile_local(tmp_path_factory):
     listener = Listener()
     os.environ["E2E_LEAK_URL"] = listener.url  # this process seeds with the same hostile names as the server
     try:
@@ -93,13 +95,67 @@ def hostile_app(tmp_path_factory):
         listener.close()
 
 
-@pytest.fixture
-def person(page, hostile_app):
-    app, listener = hostile_app
+def _server_threads(url: str, leak_url: str) -> dict[str, str]:
+    """The hostile threads on the LangGraph Server, run through an assistant naming this listener (the graph is a
+    factory reading `leak_url` from the thread's config), and the refusal journey's thread: local id → server id."""
+    from console.server.client import connect
+
+    client = connect(url)
+    try:
+        assistant = client.assistants.create("hostile", config={"configurable": {"leak_url": leak_url}},
+                                             name="Hostile workflow (this listener)")["assistant_id"]
+        ids = {}
+        for local_id, mode in (("e2e-h-ask", "ask"), ("e2e-h-gate", "gate"), ("e2e-h-fail", "fail")):
+            ids[local_id] = client.threads.create()["thread_id"]
+            try:
+                client.runs.wait(ids[local_id], assistant, input={"mode": mode}, durability="sync")
+            except Exception as exc:  # the SDK raises the run's error as a plain Exception
+                assert mode == "fail" and "Broken on purpose" in str(exc), exc  # aimed at this listener
+        ids["e2e-h-refusal"] = client.threads.create()["thread_id"]
+        client.runs.wait(ids["e2e-h-refusal"], "content_approval", input={"topic": "the refusal journey"}, durability="sync")
+    finally:
+        client.close()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def hostile_server(server_threads, tmp_path_factory):
+    url, ids, twins = server_threads
+    listener = Listener()
+    try:
+        mine = _server_threads(url, listener.url)
+        with server_mode_app(tmp_path_factory.mktemp("hostile-server-mode"), (url, {**ids, **mine}, twins)) as app:
+            yield app, listener
+    finally:
+        listener.close()
+
+
+@pytest.fixture(scope="module", params=["local", "server"])
+def hostile_app(request):
+    """The hostile threads' app: on the local store, then on a LangGraph Server."""
+    return request.getfixturevalue("hostile_local" if request.param == "local" else "hostile_server")
+
+
+def _person(page, app_and_listener):
+    app, listener = app_and_listener
     listener.heard.clear()
     who = Reviewer(page, app)
     who.listener = listener
-    yield who
+    return who
+
+
+@pytest.fixture
+def person(page, hostile_app):
+    yield _person(page, hostile_app)
+
+
+@pytest.fixture
+def local_person(page, hostile_local):
+    yield _person(page, hostile_local)
+
+
+def thread(person, local_id: str) -> None:
+    person.goto(f"/thread?thread_id={person.server.id(local_id)}")
 
 
 def inert_everywhere(person: Reviewer, *where: str) -> None:
@@ -122,10 +178,11 @@ def inert_everywhere(person: Reviewer, *where: str) -> None:
 
 
 def test_waiting_node_name_in_the_header_and_the_static_pause_then_state_keys_and_the_final_status(person):
-    person.goto("/thread?thread_id=e2e-h-gate")
+    thread(person, "e2e-h-gate")
     node = readable(hostile.node_name(person.listener.url))  # a step is shown as words, still inert
-    person.see(f"paused before “{node}” runs")
-    person.see(f"The workflow paused before “{node}”")
+    local = person.server.backend == "local"  # a server says neither "after" nor "before" (test_journeys.GATE_WORDS)
+    person.see(f"paused before “{node}” runs" if local else f"paused at “{node}”")
+    person.see(f"The workflow paused {'before' if local else 'at'} “{node}”")
     inert_everywhere(person, "node")
     person.sign_in()
     person.choose("Edit state then continue")
@@ -139,20 +196,25 @@ def test_waiting_node_name_in_the_header_and_the_static_pause_then_state_keys_an
 
 
 def test_tool_argument_keys_as_widget_labels(person):
-    person.goto("/thread?thread_id=e2e-h-ask")
+    thread(person, "e2e-h-ask")
     person.sign_in()
     person.main().get_by_role("radiogroup").first.get_by_text("Edit", exact=True).click()
     inert_everywhere(person, "arg")
 
 
-def test_a_failed_steps_error_on_the_thread_page_after_retry_and_on_start(person):
-    person.goto("/thread?thread_id=e2e-h-fail")
+def test_a_failed_steps_error_on_the_thread_page_after_retry(person):
+    thread(person, "e2e-h-fail")
     inert_everywhere(person, "error")
     person.sign_in()
     person.submit("Retry")
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text="Broken on purpose").first).to_be_visible()
     inert_everywhere(person, "error")
 
+
+def test_a_failed_steps_error_on_start(local_person):
+    person = local_person
+    person.goto("/")
+    person.sign_in()
     person.navigate("Start a workflow")
     combo = person.main().get_by_role("combobox", name="Workflow")
     combo.click()
@@ -168,7 +230,8 @@ def test_a_failed_steps_error_on_the_thread_page_after_retry_and_on_start(person
     person.screenshot("hostile-error-on-start")
 
 
-def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_notice(person):
+def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_notice(local_person):
+    person = local_person
     person.goto("/thread?thread_id=e2e-h-unknown")
     probe = hostile.probes(person.listener.url, "workflow")
     person.show(heading(person, f"{readable(probe)} (not loaded)"))  # an unloaded workflow's name, as words
@@ -178,12 +241,12 @@ def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_n
 
 def test_a_reviewers_name_in_another_reviewers_refusal(person, browser, hostile_app):
     app, listener = hostile_app
-    person.goto("/thread?thread_id=e2e-h-refusal")
+    thread(person, "e2e-h-refusal")
     person.sign_in("Bob")  # Bob has the thread open …
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     try:  # … while a reviewer with a hostile name answers it first, in another browser
         mallory = Reviewer(other.new_page(), app)
-        mallory.goto("/thread?thread_id=e2e-h-refusal")
+        thread(mallory, "e2e-h-refusal")
         mallory.sign_in(hostile.probes(listener.url, "name")[:80])
         mallory.submit("Approve")
         mallory.see("Done. The workflow finished (published).", exact=True)
@@ -195,7 +258,8 @@ def test_a_reviewers_name_in_another_reviewers_refusal(person, browser, hostile_
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text="![x](").first).to_be_visible()
 
 
-def test_a_reviewers_name_in_the_crash_warning(person):
+def test_a_reviewers_name_in_the_crash_warning(local_person):
+    person = local_person
     person.goto("/thread?thread_id=e2e-h-half")
     person.see("The console stopped while applying a decision by")
     inert_everywhere(person, "crash-name")

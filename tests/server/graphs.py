@@ -82,3 +82,18 @@ def _streamed_two_stage():
 
 
 two_stage_review_streamed = _compiled(_streamed_two_stage())
+
+
+# ---- the untrusted-text journey's hostile graph (tests/e2e/hostile.py), aimed at the listener of the test ------
+
+from tests.e2e import hostile as _hostile  # noqa: E402
+
+
+def hostile(config):
+    """A graph factory, made per call: its node name, state key, error and status aim at the listener named in the
+    thread's config (`leak_url`, from the assistant tests/e2e/test_untrusted_browser.py makes per listener), not at
+    an address fixed when the server started."""
+    url = ((config or {}).get("configurable") or {}).get("leak_url") or "http://127.0.0.1:9"
+    graph = _hostile.build(url).compile(interrupt_before=[_hostile.node_name(url)])
+    graph.name = "Hostile workflow"
+    return graph
