@@ -260,6 +260,19 @@ def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(local_guide, tou
     assert [u for u in leaving if "fonts.gstatic.com/s/i/" not in u] == [], leaving
 
 
+def test_the_picture_of_a_new_thread_lights_its_waiting_step(guide):
+    """On either backend: the local graph's own drawing, or the assistant's drawn graph on a LangGraph Server."""
+    open_step(guide, "isolation", "Content approval")
+    guide.main().get_by_text("Picture of the workflow").click()
+    svg = guide.show(guide.main().get_by_test_id("stGraphVizChart").locator("svg"))
+    guide.expect(svg.locator("g.node text", has_text="Review (waits here)")).to_have_count(1)
+    for step in ("Write draft", "Publish"):
+        guide.expect(svg.locator("g.node text", has_text=step)).to_have_count(1)
+    guide.expect(svg.locator("g.edge")).to_have_count(5)
+    guide.see("The lit step is where this thread waits. Dashed arrows are taken only on some answers.", exact=True)
+    guide.no_exception()
+
+
 def test_a_hostile_node_name_is_drawn_as_text(local_guide):
     guide = local_guide
     from console.graph_picture import readable
