@@ -122,10 +122,12 @@ async def _probe(conn: aiosqlite.Connection) -> str:
                             "AND name NOT LIKE 'sqlite_%'") as cursor:
         objects = await cursor.fetchall()
     for kind, name, table in objects:
+        # Names another program may have chosen: quoted as SQLite identifiers, never pasted as they are.
+        name, table = _identifier(name), _identifier(table)
         if kind == "index":
-            probes = [f'SELECT 1 FROM "{table}" INDEXED BY "{name}" LIMIT 1']
+            probes = [f"SELECT 1 FROM {table} INDEXED BY {name} LIMIT 1"]
         else:
-            probes = [f'SELECT * FROM "{name}" LIMIT 1', f'SELECT * FROM "{name}" ORDER BY rowid DESC LIMIT 1']
+            probes = [f"SELECT * FROM {name} LIMIT 1", f"SELECT * FROM {name} ORDER BY rowid DESC LIMIT 1"]
         for probe in probes:
             try:
                 async with conn.execute(probe) as cursor:
@@ -133,6 +135,10 @@ async def _probe(conn: aiosqlite.Connection) -> str:
             except sqlite3.OperationalError:
                 pass  # a probe that does not apply (a partial index, no rowid, a virtual table), not damage
     return "ok"
+
+
+def _identifier(name: object) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _unusable(path: Path, exc: Exception) -> DatabaseUnavailable:

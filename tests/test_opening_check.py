@@ -65,3 +65,16 @@ def test_the_probe_reads_the_damaged_pages(filled, tmp_path):
     assert asyncio.run(probe(filled)) == "ok"
     with pytest.raises(sqlite3.DatabaseError, match="malformed|not a database"):
         asyncio.run(probe(damaged_copy(filled, tmp_path)))
+
+
+@pytest.mark.sqlite_only  # writes a table into the SQLite file itself
+def test_the_probe_reads_a_table_another_program_named_with_quotes(make_console, filled, monkeypatch):
+    """Table names in the file are another program's words: the probe quotes them, the console opens."""
+    with sqlite3.connect(filled) as db:
+        db.execute('CREATE TABLE "x"" ; DROP TABLE rc_decisions; --" (a)')
+        db.execute('INSERT INTO "x"" ; DROP TABLE rc_decisions; --" VALUES (1)')
+    monkeypatch.setattr(opening, "QUICK_CHECK_BUDGET_S", 0.0)  # the probe, not the full check
+    app = make_console(seed_demo=False, path=filled)
+    assert app.inbox().total == 13 and app.decision_log().empty  # rc_decisions is still there
+    # ...and it was read, not skipped as a statement that does not parse: quoted as SQLite quotes identifiers.
+    assert opening._identifier('x" ; DROP') == '"x"" ; DROP"'
