@@ -47,26 +47,28 @@ def _listed(value: object) -> list:
 
 
 class ServerPictures:
-    """One drawn graph per workflow, read from the server at most once per KEPT_S for every session."""
+    """Each workflow's drawn graph (with its subgraphs' steps, or without), read from the server at most once per
+    KEPT_S for every session: the picture and the reopen plan both read it, on every rerun that shows them."""
 
     def __init__(self, client, assistant_ids: dict[str, str]) -> None:
         self.client, self.assistant_ids = client, assistant_ids
-        self._drawn: dict[str, tuple[float, DrawnGraph | None]] = {}
+        self._drawn: dict[tuple[str, bool], tuple[float, DrawnGraph | None]] = {}
 
     def dot(self, workflow: str | None, waiting: str | None) -> str | None:
-        graph = self._graph(workflow or "")
+        graph = self.graph(workflow or "", xray=True)
         return to_dot(graph, waiting) if graph is not None and graph.nodes else None
 
-    def _graph(self, workflow: str) -> DrawnGraph | None:
-        kept = self._drawn.get(workflow)
+    def graph(self, workflow: str, xray: bool) -> DrawnGraph | None:
+        """The assistant's drawn graph, or None when it cannot be read (no picture, never a broken page)."""
+        kept = self._drawn.get((workflow, xray))
         if kept is not None and time.monotonic() - kept[0] < KEPT_S:
             return kept[1]
         assistant = self.assistant_ids.get(workflow)
         graph = None
         if assistant is not None:
             try:
-                graph = DrawnGraph(self.client.assistants.get_graph(assistant, xray=True))
-            except Exception as exc:  # no picture, never a broken page
+                graph = DrawnGraph(self.client.assistants.get_graph(assistant, xray=xray))
+            except Exception as exc:
                 log.warning("the server's graph of %s cannot be read: %r", workflow, exc)
-        self._drawn[workflow] = (time.monotonic(), graph)
+        self._drawn[(workflow, xray)] = (time.monotonic(), graph)
         return graph

@@ -4,7 +4,6 @@ console's own database, applied once."""
 
 from __future__ import annotations
 
-import logging
 from types import SimpleNamespace
 
 from console.decision_types import Outcome, Reviewer
@@ -20,7 +19,6 @@ from console.threads import ThreadView, check_thread_id
 from console.time_travel import (HISTORY_LIMIT, NOT_REOPENABLE, ReopenPlan, ReopenRequest, SavedStep, applied_sentence,
                                  make_plan, refusal_sentence, reopen_detail, reopen_record, saved_steps)
 
-log = logging.getLogger("review_console")
 
 HISTORIES_KEPT = 64
 
@@ -58,15 +56,10 @@ class ServerTimeTravel:
         return rows
 
     def edges(self, workflow: str) -> list[tuple[str, str]]:
-        """The assistant's drawn graph as (source, target): what the plan says may follow."""
-        c = self.console
-        try:
-            drawn = c.client.assistants.get_graph(c.assistant_ids[workflow])
-        except Exception as exc:  # the plan then names only the first steps, as for a local graph not drawn
-            log.warning("the server's graph of %s cannot be read for the reopen plan: %r", workflow, exc)
-            return []
-        return [(e["source"], e["target"]) for e in drawn.get("edges") or () if isinstance(e, dict)
-                and isinstance(e.get("source"), str) and isinstance(e.get("target"), str)]
+        """The assistant's drawn graph as (source, target): what the plan says may follow (none when it cannot
+        be read: the plan then names only the first steps, as for a local graph not drawn)."""
+        graph = self.console.pictures.graph(workflow, xray=False)
+        return [(arrow.source, arrow.target) for arrow in graph.edges] if graph is not None else []
 
     def plan(self, view: ThreadView, checkpoint_id: str, rows: list[SavedStep] | None = None) -> ReopenPlan:
         rows = rows if rows is not None else self.steps(view)
