@@ -22,16 +22,10 @@ from console.server import insight as server_insight
 from console.server.service import ServerConsole
 from console.settings import Settings
 from tests.notify_receiver import Receiver
+from tests.test_deadlines import REJECT_AFTER_4H  # the local tests' rule: the same words here
 
 ANN = Reviewer("Ann")
 HOUR = 3600.0
-REJECT_AFTER_4H = """
-[[deadline]]
-workflows = ["content_approval"]
-due_hours = 4
-remind_hours = 1
-default = { action = "reject", reason = "No reviewer answered within 4 hours." }
-"""
 
 
 def _open(url: str, folder: Path, policy: str = "", **more) -> ServerConsole:
@@ -74,9 +68,10 @@ workflows = ["content_approval"]
 due_hours = 3
 """)
     try:
-        late = [_start(app, "ask_name", {"messages": [{"role": "user", "content": "badge"}]}).thread_id for _ in range(2)]
         soon = [_start(app).thread_id for _ in range(2)]
         plain = _start(app, "tool_review", {"messages": [{"role": "user", "content": "plan"}]}).thread_id
+        # The overdue ones waited least: only the deadline order puts them before the longest waiting.
+        late = [_start(app, "ask_name", {"messages": [{"role": "user", "content": "badge"}]}).thread_id for _ in range(2)]
         fetched = []
         real = app.client.threads.get_state
         monkeypatch.setattr(app.client.threads, "get_state", lambda *a, **k: fetched.append(a) or real(*a, **k))
@@ -285,7 +280,19 @@ def test_a_start_waits_for_another_consoles_long_write_instead_of_failing(langgr
 
 
 def test_a_damaged_database_is_a_sentence_at_start(langgraph_server, tmp_path):
+    """The quick check at start, as locally (tests/test_opening_check.py damages a file the same way)."""
     from console.errors import DatabaseUnavailable
-    (tmp_path / "console.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"junk" * 2000)
-    with pytest.raises(DatabaseUnavailable, match="damaged|cannot be used|not a SQLite"):
+    app = _open(langgraph_server, tmp_path)
+    try:
+        for _ in range(3):
+            _start(app)
+    finally:
+        app.close()
+    path = tmp_path / "console.db"
+    with sqlite3.connect(path) as db:  # everything into the main file, so damaging it damages the data
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\x99" * (len(data) - 4096)  # a good header and schema page, damaged pages after them
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseUnavailable, match="damaged.*Restore it from a backup"):
         _open(langgraph_server, tmp_path)
