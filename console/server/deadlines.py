@@ -48,7 +48,11 @@ class _Decider:
         self.console = console
 
     async def decide(self, req, reviewer, emit):
-        return await asyncio.to_thread(self.console.decisions.decide, req, reviewer, emit)
+        outcome = await asyncio.to_thread(self.console.decisions.decide, req, reviewer, emit)
+        if outcome.status == "failed":  # said as locally (console/notify.Notifier.on_outcome): the default did not go through
+            await self.console.notifier.failed(req.thread_id, outcome.view.workflow if outcome.view else None,
+                                               reviewer.name, outcome.message)
+        return outcome
 
 
 def same_pause(view, row: dict) -> bool:

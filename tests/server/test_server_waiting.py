@@ -35,7 +35,7 @@ def _open(url: str, folder: Path, policy: str = "", **more) -> ServerConsole:
         Path(path).write_text(policy)
     scope = json.dumps({"suite": uuid.uuid4().hex})  # this test's threads only, on the shared server
     return ServerConsole(Settings(server_url=url, db_path=folder / "console.db", server_metadata=scope,
-                                  policy_path=path, deadline_check_s=1e9, **more))
+                                  policy_path=path, **{"deadline_check_s": 1e9, **more}))
 
 
 def _start(app: ServerConsole, workflow: str = "content_approval", inputs: dict | None = None):
@@ -113,6 +113,22 @@ def test_a_reminder_before_the_deadline_then_the_default_once(langgraph_server, 
         assert sorted(r["kind"] for r in app.notifications()) == ["overdue", "reminder", "waiting"]  # each once
         link = f"https://review.example.com/thread?thread_id={view.thread_id}"
         assert all(link in m for m in receiver.messages()) and len(receiver.bodies) == 3
+    finally:
+        app.close()
+
+
+def test_the_console_applies_a_due_default_by_itself(langgraph_server, tmp_path):
+    """The timer's own thread, every REVIEW_CONSOLE_DEADLINE_CHECK seconds, with no pass asked for."""
+    app = _open(langgraph_server, tmp_path, REJECT_AFTER_4H.replace("due_hours = 4", "due_hours = 0"),
+                deadline_check_s=0.2)
+    try:
+        view = _start(app)
+        for _ in range(600):  # waits on the thread's state (at most about a minute), not on a clock
+            if app.client.threads.get(view.thread_id)["status"] == "idle":
+                break
+            threading.Event().wait(0.1)
+        assert app.thread(view.thread_id).values.get("status") == "rejected"
+        assert list(app.decision_log(view.thread_id)["reviewer"])[0] == "the console (deadline passed)"
     finally:
         app.close()
 
