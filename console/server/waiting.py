@@ -16,7 +16,8 @@ SELECT = ["thread_id", "created_at", "updated_at", "state_updated_at", "metadata
 WALK_PAGE = 1000  # the server's largest search page: a walk over 10,000 waiting threads is ten calls
 # A refused answer's thread is "error" on the server, and a search row names its error only without `select`
 # (langgraph-api 0.16.7: "error" is not selectable, and `interrupts` is empty for it), so these rows carry the
-# thread's values too: read a page at a time, up to this many error threads (they are few: each is a run that failed).
+# thread's values too: read a page at a time, up to this many error threads, the latest first (they are few: each is
+# a run that failed).
 ERROR_PAGE = 100
 ERRORS_LOOKED_AT = 1000
 
@@ -40,12 +41,13 @@ def refusal(thread: dict) -> str | None:
     return refused_answer(message) if isinstance(message, str) else None
 
 
-def walk(client, metadata: dict | None, status: str, page: int = WALK_PAGE, **search: Any) -> Iterator[dict]:
-    """Every thread of one status (and metadata), a search page at a time, oldest change first."""
+def walk(client, metadata: dict | None, status: str, page: int = WALK_PAGE, order: str = "asc",
+         **search: Any) -> Iterator[dict]:
+    """Every thread of one status (and metadata), a search page at a time, oldest change first (order="asc")."""
     offset = 0
     while True:
         found = client.threads.search(metadata=metadata or None, status=status, limit=page, offset=offset,
-                                      sort_by="state_updated_at", sort_order="asc", **search)
+                                      sort_by="state_updated_at", sort_order=order, **search)
         yield from found
         if len(found) < page:
             return
@@ -56,13 +58,13 @@ def refused_threads(client, metadata: dict | None) -> list[dict]:
     """The error threads whose question still waits (the graph refused the typed answer), oldest first, without
     their values; each with the refusal in words under "refused"."""
     rows = []
-    for n, thread in enumerate(walk(client, metadata, "error", ERROR_PAGE)):
+    for n, thread in enumerate(walk(client, metadata, "error", ERROR_PAGE, "desc")):  # the latest failures first
         if n >= ERRORS_LOOKED_AT:
             break
         said = refusal(thread)
         if said is not None:
             rows.append({**{k: thread.get(k) for k in SELECT}, "refused": said})
-    return rows
+    return rows[::-1]
 
 
 def timer_row(thread: dict) -> dict:
