@@ -61,19 +61,24 @@ def same_pause(view, row: dict) -> bool:
     return {i.id for i in view.interrupts} == set(row["interrupt_ids"]) if row["interrupt_ids"] else bool(view.interrupts)
 
 
-def overdue_rows(client, metadata: dict, deadlines: Deadlines, workflows, now: float) -> list[dict]:
-    """The waiting threads past their workflow's deadline, oldest first: per workflow with a rule, the server's list
-    walked from its oldest change until the first thread not yet due (a cost of the overdue ones, not of all)."""
+def overdue_rows(client, metadata: dict, deadlines: Deadlines, workflows, now: float,
+                 enough: int | None = None) -> list[dict]:
+    """The waiting threads past their workflow's deadline, longest waiting first: one walk of the server's list from
+    its oldest change, until the first thread too recent to be due under any rule (a cost of the overdue ones, not
+    of all), or until `enough` were found (a page in the longest-waiting order needs no more)."""
+    cutoffs = {w: now - rule.due_s for w in workflows if (rule := deadlines.for_workflow(w)) is not None}
+    if not cutoffs:
+        return []
+    latest = max(cutoffs.values())
+    where = {**metadata, "graph_id": next(iter(cutoffs))} if len(cutoffs) == 1 else metadata
     found = []
-    for workflow in workflows:
-        rule = deadlines.for_workflow(workflow)
-        if rule is None:
+    for thread in walk(client, where, "interrupted", min(200, enough or 200), select=SELECT):
+        row = timer_row(thread)
+        if row["waiting_since"] is None:
             continue
-        cutoff = now - rule.due_s
-        for thread in walk(client, {**metadata, "graph_id": workflow}, "interrupted", 200, select=SELECT):
-            row = timer_row(thread)
-            if row["waiting_since"] is None or row["waiting_since"] > cutoff:
-                break
+        if row["waiting_since"] > latest or (enough and len(found) >= enough):
+            break
+        if row["waiting_since"] <= cutoffs.get(row["workflow"], -1.0):
             found.append(thread)
     return found
 

@@ -68,7 +68,9 @@ class ServerInbox:
             # it "error": listed with the waiting ones, and not with the failed ones.
             refused = self._refused(metadata, q.workflows, ids) if q.status in ("waiting", "failed") else []
             # Overdue threads first, as locally; the server cannot sort by a deadline, so they are read apart.
-            overdue = self._overdue(metadata, q.workflows, refused, now) if deadlines and not ids else []
+            # In the longest-waiting order a page needs only its first offset + size overdue threads of each workflow.
+            enough = offset + size if q.oldest_first and SORTS.get(q.sort) == "state_updated_at" else None
+            overdue = self._overdue(metadata, q.workflows, refused, now, enough) if deadlines and not ids else []
             merged = len(q.workflows) > 1 or bool(refused and q.status == "waiting") or bool(overdue)
             # One search per chosen workflow (threads.search filters on one graph_id at a time), merged.
             for graph in q.workflows or (None,):
@@ -105,9 +107,10 @@ class ServerInbox:
                        now, deadlines)
         return dataclasses.replace(page, read_at=read_at)
 
-    def _overdue(self, metadata: dict, workflows: tuple[str, ...], refused: list[dict], now: float) -> list[dict]:
+    def _overdue(self, metadata: dict, workflows: tuple[str, ...], refused: list[dict], now: float,
+                 enough: int | None) -> list[dict]:
         c = self.console
-        late = overdue_rows(c.client, metadata, c.deadlines, workflows or tuple(c.registry), now)
+        late = overdue_rows(c.client, metadata, c.deadlines, workflows or tuple(c.registry), now, enough)
         for t in refused:  # refused answers' threads wait too, and are due like the others
             rule = c.deadlines.for_workflow((t.get("metadata") or {}).get("graph_id"))
             if rule is not None and (since(t) or now) <= now - rule.due_s:
