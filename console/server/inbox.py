@@ -1,4 +1,5 @@
-"""The inbox over a LangGraph Server: one threads.search page (status, graph, metadata) and one threads.count,
+"""The inbox over a LangGraph Server: one threads.search page (status, graph, metadata) and one threads.count, plus the
+refused answers' error threads and, with deadlines, the overdue ones (console/server/waiting.py, deadlines.py);
 previews from the interrupts the search returns; no per-thread state fetch."""
 
 from __future__ import annotations
