@@ -87,9 +87,10 @@ due_hours = 3
         app.close()
 
 
-def test_a_reminder_before_the_deadline_then_the_default_once(langgraph_server, tmp_path, receiver):
+def test_a_reminder_before_the_deadline_then_the_default_once(langgraph_server, tmp_path, receiver, store):
+    """On both of the console's own stores: the outbox and the log in SQLite, or in PostgreSQL for replicas."""
     app = _open(langgraph_server, tmp_path, REJECT_AFTER_4H, notify_urls=(receiver.url,),
-                base_url="https://review.example.com")
+                base_url="https://review.example.com", database_url=store if store.startswith("postgresql") else "")
     try:
         view = _start(app)
         t0 = _since(app, view.thread_id)
