@@ -123,9 +123,13 @@ class DeadlineTimer:
     """One pass: reminders, overdue notices and default decisions, then the outbox. Cheap when nothing is due:
     one index seek per workflow with a deadline, one for threads that began waiting."""
 
-    def __init__(self, deadlines: Deadlines, outbox, reader, decisions, notifier: Notifier, registry: dict) -> None:
+    def __init__(self, deadlines: Deadlines, outbox, reader, decisions, notifier: Notifier, registry: dict,
+                 same_pause=None) -> None:
         self.deadlines, self.outbox, self.reader = deadlines, outbox, reader
         self.decisions, self.notifier, self.registry = decisions, notifier, registry
+        # Whether the thread still stands at the row's pause: an index row names its checkpoint; a LangGraph
+        # Server's search row names its pending interrupts instead (console/server/deadlines.py).
+        self.same_pause = same_pause or (lambda view, row: view.checkpoint_id == row["checkpoint_id"])
         self._seen_until: float | None = None  # waiting_since up to which "started waiting" was noticed
 
     async def tick(self, now: float | None = None) -> TickReport:
@@ -168,7 +172,7 @@ class DeadlineTimer:
     async def _apply_default(self, row: dict, rule: Deadline, report: TickReport) -> None:
         """The default, through the decision path a person's click takes (policy, claim guard, log)."""
         view = await self.reader.load(row["thread_id"], running=False)
-        if view is None or view.status != "waiting" or view.checkpoint_id != row["checkpoint_id"] or not view.interrupts:
+        if view is None or view.status != "waiting" or not self.same_pause(view, row) or not view.interrupts:
             return  # answered meanwhile, or a static pause (no default for those)
         pending = view.interrupts[0]
         if rule.action not in {a.key for a in pending.request.actions}:

@@ -1,4 +1,5 @@
-"""The inbox over a LangGraph Server: one threads.search page (status, graph, metadata) and one threads.count,
+"""The inbox over a LangGraph Server: one threads.search page (status, graph, metadata) and one threads.count, plus the
+refused answers' error threads and, with deadlines, the overdue ones (console/server/waiting.py, deadlines.py);
 previews from the interrupts the search returns; no per-thread state fetch."""
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from console.errors import InvalidAnswer
 from console.inbox import MAX_PAGE_SIZE, ROW_COLUMNS, InboxPage, InboxQuery, page_of
 from console.server import client as sdk
 from console.server.reading import inbox_row
+from console.server.deadlines import overdue_rows
+from console.server.waiting import SELECT, WALK_PAGE, refused_threads, since
 
 STATUS = {"waiting": "interrupted", "failed": "error", "running": "busy", "finished": "idle"}
-# What a search row needs for the list: no values (they can be large), no config.
-SELECT = ["thread_id", "created_at", "updated_at", "metadata", "status", "interrupts"]
 # Reads are shared by every session for this long (ui/cached.py keys on version()): a page of twenty
 # reviewers refreshing every 5 s costs one search per query and period, not twenty.
 FRESH_S = 5.0
-SORTS = {"waiting time": "updated_at", "workflow": "updated_at", "thread id": "thread_id"}
+SORTS = {"waiting time": "state_updated_at", "workflow": "state_updated_at", "thread id": "thread_id"}
 
 
 class ServerInbox:
@@ -53,28 +54,49 @@ class ServerInbox:
                                     "(key=value, like team=billing), not by words in the preview.", "search") from None
         return metadata, ids
 
-    def page(self, q: InboxQuery) -> InboxPage:
+    def page(self, q: InboxQuery, now: float | None = None) -> InboxPage:
         c = self.console
         size = max(1, min(q.page_size, MAX_PAGE_SIZE))
         metadata, ids = self._filters(q)
         status = STATUS.get(q.status, q.status)
         offset = (max(1, q.page) - 1) * size
         order = "asc" if q.oldest_first else "desc"
+        deadlines = c.deadlines if q.status == "waiting" and c.deadlines else None  # a failed thread is due nothing
+        now = time.time() if now is None else now  # tests give theirs: deadlines need no clock
         found, total = [], 0
         with sdk.plain(c.settings.server_url):
+            # A thread whose typed answer the graph refused still waits (its page says so), though the server calls
+            # it "error": listed with the waiting ones, and not with the failed ones.
+            refused = self._refused(metadata, q.workflows, ids) if q.status in ("waiting", "failed") else []
+            # Overdue threads first, as locally; the server cannot sort by a deadline, so they are read apart.
+            # In the longest-waiting order a page needs only its first offset + size overdue threads of each workflow.
+            enough = offset + size if q.oldest_first and SORTS.get(q.sort) == "state_updated_at" else None
+            overdue = self._overdue(metadata, q.workflows, refused, now, enough) if deadlines and not ids else []
+            merged = len(q.workflows) > 1 or bool(refused and q.status == "waiting") or bool(overdue)
             # One search per chosen workflow (threads.search filters on one graph_id at a time), merged.
             for graph in q.workflows or (None,):
                 where = {**metadata, **({"graph_id": graph} if graph else {})}
                 total += c.client.threads.count(metadata=where or None, status=status) if not ids else 0
                 found += c.client.threads.search(metadata=where or None, status=status, ids=ids, select=SELECT,
-                                                 limit=offset + size if len(q.workflows) > 1 else size,
-                                                 offset=0 if len(q.workflows) > 1 else offset,
-                                                 sort_by=SORTS.get(q.sort, "updated_at"), sort_order=order)
+                                                 limit=min(offset + size + len(overdue), WALK_PAGE) if merged else size,
+                                                 offset=0 if merged else offset,
+                                                 sort_by=SORTS.get(q.sort, "state_updated_at"), sort_order=order)
         read_at = time.time()
+        if q.status == "waiting":
+            found += refused
+            total += len(refused)
+        elif q.status == "failed" and refused:
+            gone = {t["thread_id"] for t in refused}
+            found = [t for t in found if t["thread_id"] not in gone]
+            total -= len(refused)
         rows = [inbox_row(t) for t in found]
-        if len(q.workflows) > 1:
+        if merged:
+            late = {t["thread_id"] for t in overdue}
             key = "thread_id" if q.sort == "thread id" else "waiting_since"
-            rows = sorted(rows, key=lambda r: (r[key] or 0), reverse=not q.oldest_first)[offset:offset + size]
+            rows = sorted([inbox_row(t) for t in overdue], key=lambda r: (r[key] or 0), reverse=not q.oldest_first) + \
+                sorted((r for r in rows if r["thread_id"] not in late), key=lambda r: (r[key] or 0),
+                       reverse=not q.oldest_first)
+            rows = rows[offset:offset + size]
         if ids:
             total = len(rows)
         # Filters the server cannot apply are applied to the page read (README: server mode).
@@ -82,17 +104,39 @@ class ServerInbox:
             rows = [r for r in rows if r["pause_kind"] in q.kinds]
         if q.min_age_s:
             rows = [r for r in rows if r["waiting_since"] and read_at - r["waiting_since"] >= q.min_age_s]
-        page = page_of([tuple(r[k] for k in ROW_COLUMNS) for r in rows], total, dataclasses.replace(q, page_size=size))
+        page = page_of([tuple(r[k] for k in ROW_COLUMNS) for r in rows], total, dataclasses.replace(q, page_size=size),
+                       now, deadlines)
         return dataclasses.replace(page, read_at=read_at)
+
+    def _overdue(self, metadata: dict, workflows: tuple[str, ...], refused: list[dict], now: float,
+                 enough: int | None) -> list[dict]:
+        c = self.console
+        late = overdue_rows(c.client, metadata, c.deadlines, workflows or tuple(c.registry), now, enough)
+        for t in refused:  # refused answers' threads wait too, and are due like the others
+            rule = c.deadlines.for_workflow((t.get("metadata") or {}).get("graph_id"))
+            if rule is not None and (since(t) or now) <= now - rule.due_s:
+                late.append(t)
+        return late
+
+    def _refused(self, metadata: dict, workflows: tuple[str, ...], ids: list[str] | None) -> list[dict]:
+        rows = refused_threads(self.console.client, metadata)
+        if workflows:
+            rows = [t for t in rows if (t.get("metadata") or {}).get("graph_id") in workflows]
+        return [t for t in rows if t["thread_id"] in ids] if ids else rows
 
     def counts(self) -> pd.DataFrame:
         """Threads per workflow and status: one threads.count per graph and status shown (waiting, failed, running)."""
         c = self.console
         rows = []
         with sdk.plain(c.settings.server_url):
+            refused: dict[str, int] = {}  # waiting, though the server counts them as errors (see page)
+            for t in refused_threads(c.client, c.scope):
+                graph = (t.get("metadata") or {}).get("graph_id")
+                refused[graph] = refused.get(graph, 0) + 1
             for graph in c.registry:
                 for status, server_status in (("waiting", "interrupted"), ("failed", "error"), ("running", "busy")):
                     n = c.client.threads.count(metadata={**c.scope, "graph_id": graph}, status=server_status)
+                    n += {"waiting": 1, "failed": -1}.get(status, 0) * refused.get(graph, 0)
                     if n:
                         rows.append({"workflow": graph, "status": status, "threads": n})
         return pd.DataFrame(rows, columns=["workflow", "status", "threads"])

@@ -55,7 +55,9 @@ def inbox_row(thread: dict) -> dict[str, Any]:
     pending = interrupts_of(thread)
     meta = thread.get("metadata") or {}
     error = None
-    if thread.get("status") == "error":
+    if thread.get("refused"):  # console/server/waiting.py: the graph refused the typed answer; the question waits
+        preview = f"The workflow did not accept the last answer: {thread['refused']}"
+    elif thread.get("status") == "error":
         preview = "Error: the last run failed on the server"
         error = "the last run failed"
     elif pending:
@@ -66,8 +68,10 @@ def inbox_row(thread: dict) -> dict[str, Any]:
     else:
         preview = "Paused at a step"
     return {"thread_id": thread["thread_id"], "workflow": meta.get("graph_id"), "waiting_node": None,
-            "pause_kind": "interrupt" if pending else ("paused" if thread.get("status") == "interrupted" else None),
-            "preview": shorten(preview, payloads.PREVIEW_CHARS), "waiting_since": _since(thread.get("updated_at")),
+            "pause_kind": "interrupt" if pending or thread.get("refused") else
+            ("paused" if thread.get("status") == "interrupted" else None),
+            "preview": shorten(preview, payloads.PREVIEW_CHARS),
+            "waiting_since": _since(thread.get("state_updated_at") or thread.get("updated_at")),
             "error": error}
 
 

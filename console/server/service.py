@@ -10,14 +10,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import aiosqlite
 import pandas as pd
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from console.bridge import Bridge
 from console.decision_types import DecisionRequest, Outcome, Reviewer, StoppedRun
+from console.deadlines import DeadlineError, load_deadlines
 from console.decisions import Decisions
 from console.errors import ConfigurationError, ConsoleError, InvalidAnswer, ThreadNotFound
 from console import insight
@@ -26,17 +24,22 @@ from console.insight import Activity, ActivityQuery, Scope
 from console.policy import PolicyError, load_policy
 from console.runs import Progress
 from console.server import client as sdk
+from console.server.deadlines import ServerDeadlines
 from console.server.decide import ServerDecisions
+from console.server import insight as server_insight
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
 from console.server.reading import registry, thread_view
 from console.server.picture import ServerPictures
 from console.server.time_travel import ServerTimeTravel
+from console.server.waiting import WaitingCache
 from console.log_frame import decision_frame
-from console.opening import check_database_file
+from console.notify import Notifier
+from console.opening import open_sqlite, patiently
 from console.settings import Settings
 from console.start_input import InputField, graph_input, input_fields
-from console.store import Store, open_postgres
+from console.store import open_postgres
+from console.store.outbox import Outbox
 from console.teamwork import TeamWork
 from console.threads import ThreadView, check_thread_id
 from console.time_travel import ReopenPlan, ReopenRequest, choice_labels, history_table
@@ -72,8 +75,9 @@ class ServerConsole:
         self.workflow_problems: list = []
         try:
             self.policy = load_policy(settings.policy_path, "admin" if settings.auth_mode == "demo" else "viewer")
+            self.deadlines = load_deadlines(settings.policy_path)  # the same rules and words as locally
             self.scope = json.loads(settings.server_metadata) if settings.server_metadata else {}
-        except (PolicyError, ValueError) as exc:
+        except (PolicyError, DeadlineError, ValueError) as exc:
             raise ConfigurationError(f"The console's settings are not valid: {exc}") from exc
         if not isinstance(self.scope, dict):
             raise ConfigurationError("REVIEW_CONSOLE_SERVER_METADATA must be a JSON object, like {\"team\": \"billing\"}.")
@@ -97,26 +101,28 @@ class ServerConsole:
         self.recovery = ServerRecovery(self)
         self.time_travel = ServerTimeTravel(self)
         self.pictures = ServerPictures(self.client, self.assistant_ids)
+        self.waiting = WaitingCache(self)  # the whole waiting list, for the deadline timer and the Activity page
+        self.timer = ServerDeadlines(self)
         self.recovery.recover_orphans()
         self.recovery.start()
+        self.timer.start()
 
     async def _open(self) -> None:
         if self.settings.database_url:
             self._pool, _saver, self.store = await open_postgres(self.settings.database_url, self.settings.busy_timeout_s)
-            await self._open_team()
-            return
-        path = Path(self.settings.db_path)
-        check_database_file(path, self.settings.create_db)
-        # The store's triggers and claim statements name the saver's tables: they exist here, and stay empty.
-        self._conn = await aiosqlite.connect(str(path), timeout=self.settings.busy_timeout_s)
-        await AsyncSqliteSaver(self._conn).setup()
-        self.store = await Store.open(str(path), self.settings.busy_timeout_s)
-        await self.store.setup()
+        else:
+            # The local store's own open: the file's checks, the quick check, patient while another console writes.
+            # The store's triggers and claim statements name the saver's tables: they exist here, and stay empty.
+            self._conn, _saver, self.store = await open_sqlite(self.settings)
         await self._open_team()
 
     async def _open_team(self) -> None:
         self.team = TeamWork(self)  # claims-as-advice, comments, bulk: in the console's own database
-        await self.team.setup()
+        await patiently(self.team.setup)
+        # Deadline notices, as locally: the outbox in the console's own database (made on this loop, as its lock).
+        self.outbox = Outbox(self.store.db, bool(self.settings.database_url))
+        await patiently(self.outbox.setup)
+        self.notifier = Notifier(self.settings.notify_urls, self.settings.base_url, self.outbox, self.registry)
 
     async def _close_async(self) -> None:
         for closing in (self.store, self._conn, self._pool):
@@ -124,11 +130,21 @@ class ServerConsole:
                 await closing.close()
 
     def close(self) -> None:
+        if getattr(self, "timer", None) is not None:
+            self.timer.stop()
         if getattr(self, "recovery", None) is not None:
             self.recovery.stop()
         if getattr(self, "reader", None) is not None:
             self.reader.close()
         self.bridge.close(self._close_async)
+
+    def run_deadlines(self, now: float | None = None):
+        """One pass of the deadline timer now (tests and tools; the console runs it by itself every few seconds)."""
+        return self.timer.run(now)
+
+    def notifications(self) -> list[dict]:
+        """The outbox's rows, oldest first (tests and tools)."""
+        return self.store_call(self.outbox.rows())
 
     def store_call(self, coro):
         return self.bridge.run(coro, self.settings.call_timeout_s)
@@ -176,7 +192,7 @@ class ServerConsole:
         return 0  # nothing to index: the server answers each search itself
 
     def activity(self, query: ActivityQuery, scope: Scope) -> Activity:
-        return insight.read(self.reader, query, scope, self.registry)
+        return server_insight.read(self, query, scope)
 
     def activity_choices(self, scope: Scope) -> tuple[dict[str, str], list[tuple[str, bool]]]:
         return insight.choices(self.reader, scope, self.registry)
