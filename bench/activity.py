@@ -127,14 +127,16 @@ async def tab(port: int, path: str, name: str | None, think_s: float = THINK_S) 
 async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK_S) -> dict[str, list[float]]:
     """Each round reloads every page once, in a rotating order, so that a burst of load from other jobs
     on the machine falls on all of them alike; each run's server time, in seconds, per page."""
-    pages = {"bare": (ports["bare"], "", None), "activity": (ports["console"], "activity", "Lead"),
-             "inbox": (ports["console"], "inbox", "Lead")}
+    # "empty": the console's Thread page with no thread chosen (a title, a sentence and a link): what the
+    # frame (router, sidebar, name field and cookie, the waiting fragment) costs with next to no page.
+    pages = {"bare": (ports["bare"], "", None), "empty": (ports["console"], "thread", "Lead"),
+             "activity": (ports["console"], "activity", "Lead"), "inbox": (ports["console"], "inbox", "Lead")}
     tabs = {page: await tab(*where, think_s) for page, where in pages.items()}
     times: dict[str, list[float]] = {page: [] for page in pages}
     try:
         order = list(pages)
         for n in range(repeat):
-            for page in order[n % 3:] + order[:n % 3]:
+            for page in order[n % len(order):] + order[:n % len(order)]:
                 await asyncio.sleep(think_s)
                 run = await tabs[page].rerun()
                 if run.exceptions:
@@ -168,19 +170,22 @@ def main() -> None:
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
             serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, _):
         times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
-    bare_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000 for p in ("bare", "activity", "inbox"))
+    bare_ms, empty_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000
+                                            for p in ("bare", "empty", "activity", "inbox"))
     # The ratio of each round (its Activity run over its bare run): its spread says how far to trust the medians.
     low, mid, high = quartiles([a / b for a, b in zip(times["activity"], times["bare"])])
+    e_low, e_mid, e_high = quartiles([a / b for a, b in zip(times["empty"], times["bare"])])
     print()
-    print("| decisions | bare page | Activity page | Activity / bare | each round's ratio (quartiles) "
-          "| Inbox page (same console) | every aggregate, uncached |")
-    print("|---:|---:|---:|---:|:---:|---:|---:|")
-    print(f"| {args.decisions:,} | {bare_ms:.0f} ms | {page_ms:.0f} ms | {page_ms / bare_ms:.2f}× "
+    print("| decisions | bare page | empty console page | Activity page | empty / bare (quartiles) "
+          "| Activity / bare | each round's ratio (quartiles) | Inbox page (same console) | every aggregate, uncached |")
+    print("|---:|---:|---:|---:|:---:|---:|:---:|---:|---:|")
+    print(f"| {args.decisions:,} | {bare_ms:.1f} ms | {empty_ms:.1f} ms | {page_ms:.1f} ms "
+          f"| {empty_ms / bare_ms:.2f}× ({e_low:.2f} / {e_mid:.2f} / {e_high:.2f}) | {page_ms / bare_ms:.2f}× "
           f"| {low:.2f} / {mid:.2f} / {high:.2f} | {inbox_ms:.0f} ms | {aggregates:.0f} ms |")
     print()
-    print(f"{args.repeat} rounds, each reloading the bare page, Activity and Inbox once (a tab each, in turn, "
-          f"{args.think:g} s idle before each), server time (request to script_finished); python {sys.version.split()[0]}, "
-          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    print(f"{args.repeat} rounds, each reloading the bare page, the empty console page, Activity and Inbox once "
+          f"(a tab each, in turn, {args.think:g} s idle before each), server time (request to script_finished); "
+          f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
