@@ -8,22 +8,6 @@ from console import insight
 from ui import charts, render, runtime
 from ui.text import inert, visible
 
-# (title, figure, what it counts, what it says with nothing to draw): the first three down the left, the rest
-# down the right.
-CHARTS = (
-    ("Threads waiting over time", "backlog", "Threads waiting for a reviewer at the end of each day, counted from "
-     "the decision log and the inbox.", "No thread waited on these dates."),
-    ("Age of the waiting threads", "ages", "Threads waiting now, by how long ago they paused.", "No thread waits now."),
-    ("Decisions per day, by outcome", "by_outcome", "What reviewers decided each day. Not applied: refused or failed "
-     "attempts.", "No decision on these dates."),
-    ("Decisions per day, by reviewer", "by_reviewer", "Who decided each day.", "No decision on these dates."),
-    ("Time to decision", "speed", "From the moment a thread paused to the decision that answered it: half of the "
-     "decisions took less than the median, nine in ten less than the 90th percentile.",
-     "No applied decision on these dates."),
-    ("Most common rejection reasons", "reasons", "The reasons given when rejecting, the ten most frequent.",
-     "No rejection on these dates."),
-)
-
 app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Activity")
@@ -67,10 +51,10 @@ with runtime.plain_errors():
     else:
         # Two bordered columns of three charts, the first three on the left (three rows of two were nine
         # blocks, these are three); side by side, charts are drawn as tall as each other (ui/charts.ROWS).
-        for column, three in zip(st.columns(2, border=True), (CHARTS[:3], CHARTS[3:])):
+        for column, three in zip(st.columns(2, border=True), (charts.ORDER[:3], charts.ORDER[3:])):
             with column:
-                for title, name, caption, empty in three:
-                    charts.show(title, name, read, caption, empty)
+                for name in three:
+                    charts.show(name, read)
 
     counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
     if counts is not None:
