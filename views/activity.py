@@ -60,9 +60,9 @@ with runtime.plain_errors():
     if counts is not None:
         st.subheader("Threads by workflow and status", divider="gray")  # the line is the heading's own element
         st.dataframe(counts.table, width="stretch", column_config=counts.config)
-    everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = charts.decision_log(app, None if everyone else reviewer, version)  # read and titled once per version
-    st.subheader("Decision log" if everyone else "Your decisions", divider="gray")
+    # Administrators see every reviewer's decisions (the scope's own policy check, made once above).
+    log = charts.decision_log(app, None if scope.everyone else reviewer, version)  # read and titled once per version
+    st.subheader("Decision log" if scope.everyone else "Your decisions", divider="gray")
     if log.frame.empty:
         st.caption("No decision has been made yet.")
     else:
