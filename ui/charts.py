@@ -4,7 +4,7 @@ Names and reasons written by reviewers reach Vega as data values only (labels
 and tooltips are drawn as text, never as Markdown or HTML); titles and axis
 names here are literals.
 
-What a rerun pays is kept small (bench/activity.py, profiled under cProfile): the
+What a rerun pays is kept small (bench/activity.py, `--profile` for py-spy): the
 figures, each chart's spec with its data already as Arrow bytes, each CSV's frame
 and the tables as Arrow are made once per change of the log and shared by every
 session; a rerun only sends them.
