@@ -28,7 +28,9 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import sqlite3
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -50,6 +52,7 @@ DAYS = 90
 # connection waits for TCP's delayed acknowledgement: measured here, the bare page took 44 ms with no
 # pause between reloads and 9 ms with 50 ms between, whatever the page does (--think 0 shows it).
 THINK_S = 0.1
+PROFILE_RUNS = 200
 
 
 def uuid6_at(seconds: float, rng: random.Random) -> str:
@@ -127,14 +130,16 @@ async def tab(port: int, path: str, name: str | None, think_s: float = THINK_S) 
 async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK_S) -> dict[str, list[float]]:
     """Each round reloads every page once, in a rotating order, so that a burst of load from other jobs
     on the machine falls on all of them alike; each run's server time, in seconds, per page."""
-    pages = {"bare": (ports["bare"], "", None), "activity": (ports["console"], "activity", "Lead"),
-             "inbox": (ports["console"], "inbox", "Lead")}
+    # "empty": the console's Thread page with no thread chosen (a title, a sentence and a link): what the
+    # frame (router, sidebar, name field and cookie, the waiting fragment) costs with next to no page.
+    pages = {"bare": (ports["bare"], "", None), "empty": (ports["console"], "thread", "Lead"),
+             "activity": (ports["console"], "activity", "Lead"), "inbox": (ports["console"], "inbox", "Lead")}
     tabs = {page: await tab(*where, think_s) for page, where in pages.items()}
     times: dict[str, list[float]] = {page: [] for page in pages}
     try:
         order = list(pages)
         for n in range(repeat):
-            for page in order[n % 3:] + order[:n % 3]:
+            for page in order[n % len(order):] + order[:n % len(order)]:
                 await asyncio.sleep(think_s)
                 run = await tabs[page].rerun()
                 if run.exceptions:
@@ -144,6 +149,64 @@ async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK
         for session in tabs.values():
             await session.close()
     return times
+
+
+async def profiled(port: int, pid: int, runs: int, out: Path) -> tuple[float, float]:
+    """`runs` Activity reloads while py-spy samples the console's process (every thread, idle ones too);
+    the median run in ms and the seconds sampled."""
+    tab_ = await tab(port, "activity", "Lead")
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate", "1000",
+                            "--format", "raw", "--threads", "--idle", "--nonblocking", "--output", str(out)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    await asyncio.sleep(1.0)  # py-spy attaches (a wait for a tool, not a test's)
+    began, times = time.perf_counter(), []
+    try:
+        for _ in range(runs):
+            await asyncio.sleep(THINK_S)
+            times.append((await tab_.rerun()).elapsed_s)
+    finally:
+        window = time.perf_counter() - began + 1.0
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+        await tab_.close()
+    return statistics.median(times) * 1000, window
+
+
+def where_time_goes(raw: Path, runs: int, window_s: float) -> dict[str, float]:
+    """py-spy's samples of the console's process, in ms a reload: the frame's script, Activity's Streamlit
+    calls (building each message, then waking the event loop to send it), Activity's own code, the event loop."""
+    samples: dict[str, int] = {}
+    main = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        thread, *frames = stack.split(";")
+        if not frames or not count.isdigit():
+            continue
+        n = int(count)
+        if "MainThread" in thread:
+            main += n
+            part = (None if "EpollSelector.select" in frames[-1]
+                    else "event loop: a rerun request, starting its script thread" if "request_rerun" in stack
+                    else "event loop: handing messages to the websocket")
+        elif "ScriptRunner" not in thread:
+            continue
+        elif (page := next((k for k, f in enumerate(frames) if f.startswith("<module> (activity.py")), None)) is None:
+            frame = any(f.startswith("<module> (streamlit_app.py") for f in frames)
+            part = "script: the frame (router, sidebar, fragment)" if frame else "script thread: Streamlit around the script"
+        else:
+            rest = frames[page + 1:]
+            calls = next((f for f in rest if "(streamlit/" in f), "")
+            if "caching" in calls:
+                part = "Activity: cached reads (st.cache_resource lookups)"
+            elif calls:
+                part = "Activity: Streamlit element calls, " + (
+                    "waking the event loop" if "_write_to_self" in frames[-1] else "building the message")
+            else:
+                part = "Activity: own code (console/, ui/, pandas)"
+        if part:
+            samples[part] = samples.get(part, 0) + n
+    rate = main / window_s  # the main thread is sampled throughout: what py-spy reached, per second
+    return {part: n / rate / runs * 1000 for part, n in sorted(samples.items())}
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
@@ -156,6 +219,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=100_000, help="decisions in the log")
     parser.add_argument("--repeat", type=int, default=50, help="rounds: each reloads every page once (medians)")
     parser.add_argument("--think", type=float, default=THINK_S, help="seconds idle before each reload")
+    parser.add_argument("--profile", type=Path, help="afterwards, py-spy the console over 200 Activity reloads: "
+                        "raw samples to this file, and where a reload's time goes")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rc-activity-"))
     db = work / "activity.db"
@@ -166,21 +231,32 @@ def main() -> None:
     aggregates = uncached_ms(db, max(5, args.repeat // 5))
     env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_DEMO_WORKFLOWS": "true"}
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
-            serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, _):
+            serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, console_pid):
         times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
-    bare_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000 for p in ("bare", "activity", "inbox"))
+        if args.profile:
+            profile_ms, window_s = asyncio.run(profiled(console_port, console_pid, PROFILE_RUNS, args.profile))
+    bare_ms, empty_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000
+                                            for p in ("bare", "empty", "activity", "inbox"))
     # The ratio of each round (its Activity run over its bare run): its spread says how far to trust the medians.
     low, mid, high = quartiles([a / b for a, b in zip(times["activity"], times["bare"])])
+    e_low, e_mid, e_high = quartiles([a / b for a, b in zip(times["empty"], times["bare"])])
     print()
-    print("| decisions | bare page | Activity page | Activity / bare | each round's ratio (quartiles) "
-          "| Inbox page (same console) | every aggregate, uncached |")
-    print("|---:|---:|---:|---:|:---:|---:|---:|")
-    print(f"| {args.decisions:,} | {bare_ms:.0f} ms | {page_ms:.0f} ms | {page_ms / bare_ms:.2f}× "
+    print("| decisions | bare page | empty console page | Activity page | empty / bare (quartiles) "
+          "| Activity / bare | each round's ratio (quartiles) | Inbox page (same console) | every aggregate, uncached |")
+    print("|---:|---:|---:|---:|:---:|---:|:---:|---:|---:|")
+    print(f"| {args.decisions:,} | {bare_ms:.1f} ms | {empty_ms:.1f} ms | {page_ms:.1f} ms "
+          f"| {empty_ms / bare_ms:.2f}× ({e_low:.2f} / {e_mid:.2f} / {e_high:.2f}) | {page_ms / bare_ms:.2f}× "
           f"| {low:.2f} / {mid:.2f} / {high:.2f} | {inbox_ms:.0f} ms | {aggregates:.0f} ms |")
     print()
-    print(f"{args.repeat} rounds, each reloading the bare page, Activity and Inbox once (a tab each, in turn, "
-          f"{args.think:g} s idle before each), server time (request to script_finished); python {sys.version.split()[0]}, "
-          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    print(f"{args.repeat} rounds, each reloading the bare page, the empty console page, Activity and Inbox once "
+          f"(a tab each, in turn, {args.think:g} s idle before each), server time (request to script_finished); "
+          f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    if args.profile:
+        print()
+        print(f"Under py-spy ({args.profile}), {PROFILE_RUNS} Activity reloads, median {profile_ms:.1f} ms "
+              f"(sampling slows the process): time in the console's process, ms a reload")
+        for part, ms in where_time_goes(args.profile, PROFILE_RUNS, window_s).items():
+            print(f"  {ms:6.2f} ms  {part}")
 
 
 if __name__ == "__main__":

@@ -156,3 +156,14 @@ def test_the_log_table_shows_the_newest_rows_and_a_chosen_outcome(activity, monk
     assert "The newest 2 of 7 decisions; the CSV holds them all." in [c.value for c in at.caption]
     at = next(m for m in at.multiselect if m.label == "Outcome").set_value(["refused"]).run()
     assert list(table(at)["outcome"]) == ["refused"] and list(table(at)["thread_id"]) == ["t2"]
+
+
+def test_the_chart_headings_are_inert_literals():
+    """Sent as written on every reload (ui/charts.HEADINGS): each title and sentence reads as inert() makes it."""
+    from ui.charts import HEADINGS, ORDER
+    from ui.text import inert
+
+    assert [h.removeprefix("#### ").split("\n")[0] for h in (HEADINGS[n] for n in ORDER)] == CHARTS
+    for heading in HEADINGS.values():
+        title, caption = heading.removeprefix("#### ").split("\n:small[:gray[")
+        assert inert(title) == title and inert(caption.removesuffix("]]")) == caption.removesuffix("]]")

@@ -4,7 +4,7 @@ Names and reasons written by reviewers reach Vega as data values only (labels
 and tooltips are drawn as text, never as Markdown or HTML); titles and axis
 names here are literals.
 
-What a rerun pays is kept small (bench/activity.py, profiled under cProfile): the
+What a rerun pays is kept small (bench/activity.py, `--profile` for py-spy): the
 figures, each chart's spec with its data already as Arrow bytes, each CSV's frame
 and the tables as Arrow are made once per change of the log and shared by every
 session; a rerun only sends them.
@@ -22,9 +22,8 @@ from streamlit import dataframe_util
 
 from console.insight import Activity, ActivityQuery, Scope
 from console.wording import with_titles
-from ui import render
+from ui import columns, render
 from ui.decision_log import shown_table
-from ui.text import inert
 
 READ_TTL_S = 60  # ages and "today" move with the clock, not with the log's version
 MAX_ENTRIES = 200
@@ -51,6 +50,12 @@ class Log(NamedTuple):
     table: pd.DataFrame  # as shown: plain columns, titles, hidden characters marked
     newest: pa.Table  # the table's first LOG_ROWS rows as Arrow: what an unfiltered page sends
     outcomes: list  # the outcomes in the log, sorted: the Outcome filter's choices
+    config: dict  # the table's column headings (st.dataframe's column_config)
+
+
+class Counts(NamedTuple):
+    table: pa.Table  # threads by workflow (its title) and status
+    config: dict  # its column headings
 
 
 def _key(app, *parts) -> str:
@@ -65,11 +70,16 @@ def _key(app, *parts) -> str:
 def _read(_app, _query: ActivityQuery, _scope: Scope, key: str) -> Read:
     figures = _app.activity(_query, _scope)
     drawn = [name for name in CHARTS if not getattr(figures, name).empty]
-    return Read(figures, {name: _spec(name, getattr(figures, name)) for name in drawn},
-                {name: csv_of(name, figures) for name in CHARTS})
+    specs = {name: _spec(name, getattr(figures, name)) for name in drawn}
+    for pair in ROWS:  # the page draws these side by side: as tall as each other, the next row starts level
+        drawn_pair = [specs[name] for name in pair if name in specs]
+        for spec in drawn_pair:
+            spec["height"] = max(s["height"] for s in drawn_pair)
+    return Read(figures, specs, {name: csv_of(name, figures) for name in CHARTS})
 
 
-@st.cache_data(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+# cache_resource: the page only reads the two lists; cache_data would unpickle a copy every rerun.
+@st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _choices(_app, _scope: Scope, key: str):
     return _app.activity_choices(_scope)
 
@@ -79,16 +89,18 @@ def _log(_app, _reviewer, key: str) -> Log:
     log = _app.decision_log(reviewer=_reviewer)
     table = shown_table(log, _app.registry)
     outcomes = sorted(log["outcome"].unique()) if not log.empty else []
-    return Log(log, table, dataframe_util.convert_pandas_df_to_arrow_table(table.head(LOG_ROWS)), outcomes)
+    return Log(log, table, dataframe_util.convert_pandas_df_to_arrow_table(table.head(LOG_ROWS)), outcomes,
+               columns.config(table))
 
 
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _counts(_app, key: str) -> pa.Table | None:
+def _counts(_app, key: str) -> Counts | None:
     counts = with_titles(_app.counts(), _app.registry)
     if counts.empty:
         return None
     pivot = counts.pivot_table(index="workflow", columns="status", values="threads", fill_value=0)
-    return dataframe_util.convert_pandas_df_to_arrow_table(pivot)  # ~10 ms a rerun as a pivot made afresh
+    arrow = dataframe_util.convert_pandas_df_to_arrow_table(pivot)  # ~10 ms a rerun as a pivot made afresh
+    return Counts(arrow, columns.config(arrow, index="workflow"))
 
 
 # Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check).
@@ -99,7 +111,7 @@ def decision_log(app, reviewer, version: tuple) -> Log:
     return _log(app, reviewer, _key(app, reviewer, version))
 
 
-def counts_table(app, version: tuple) -> pa.Table | None:
+def counts_table(app, version: tuple) -> Counts | None:
     """Threads by workflow (its title) and status, as Arrow; None with no thread. Once per version."""
     return _counts(app, _key(app, version))
 
@@ -240,18 +252,41 @@ def _spec(name: str, frame: pd.DataFrame) -> dict:
     return spec
 
 
+# The charts side by side on the page (views/activity.py: the first three down the left column, the rest down
+# the right one).
+ROWS = (("backlog", "by_reviewer"), ("ages", "speed"), ("by_outcome", "reasons"))
 CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "by_outcome": outcome_chart,
           "by_reviewer": reviewer_chart, "reasons": reasons_chart}
 
 
-def show(title: str, name: str, read: Read, caption: str, empty: str) -> None:
+# The page's charts in reading order, the first three down the left column, the rest down the right one.
+ORDER = ("backlog", "ages", "by_outcome", "by_reviewer", "speed", "reasons")
+# Each chart's title and the sentence that says what it counts, as one Markdown element (each element costs
+# a reload ~0.2 ms to send): literals, so that no reload pays inert() on them (~0.1 ms a sentence).
+HEADINGS = {
+    "backlog": "#### Threads waiting over time\n:small[:gray[Threads waiting for a reviewer at the end of each day, "
+               "counted from the decision log and the inbox.]]",
+    "ages": "#### Age of the waiting threads\n:small[:gray[Threads waiting now, by how long ago they paused.]]",
+    "by_outcome": "#### Decisions per day, by outcome\n:small[:gray[What reviewers decided each day. Not applied: "
+                  "refused or failed attempts.]]",
+    "by_reviewer": "#### Decisions per day, by reviewer\n:small[:gray[Who decided each day.]]",
+    "speed": "#### Time to decision\n:small[:gray[From the moment a thread paused to the decision that answered it: "
+             "half of the decisions took less than the median, nine in ten less than the 90th percentile.]]",
+    "reasons": "#### Most common rejection reasons\n:small[:gray[The reasons given when rejecting, the ten most "
+               "frequent.]]",
+}
+# What a chart says in its place with nothing to draw.
+EMPTY = {"backlog": "No thread waited on these dates.", "ages": "No thread waits now.",
+         "by_outcome": "No decision on these dates.", "by_reviewer": "No decision on these dates.",
+         "speed": "No applied decision on these dates.", "reasons": "No rejection on these dates."}
+
+
+def show(name: str, read: Read) -> None:
     """One chart under its title, the sentence that says what it counts, and its CSV download, where the
     caller draws (a bordered column: a box of its own would be one more element to send every rerun)."""
-    # Title and caption in one element (each element costs a rerun ~0.3 ms to send); the titles and
-    # captions are the page's literals, inert all the same.
-    st.markdown(f"#### {inert(title)}\n:small[:gray[{inert(caption)}]]")
+    st.markdown(HEADINGS[name])
     if name in read.specs:
         st.vega_lite_chart(spec=read.specs[name], width="stretch")
     else:
-        st.caption(inert(empty))
+        st.caption(EMPTY[name])
     render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")

@@ -5,23 +5,8 @@ import datetime as dt
 import streamlit as st
 
 from console import insight
-from ui import charts, columns, render, runtime
+from ui import charts, render, runtime
 from ui.text import inert, visible
-
-# (title, figure, what it counts, what it says with nothing to draw), two a row.
-CHARTS = (
-    ("Threads waiting over time", "backlog", "Threads waiting for a reviewer at the end of each day, counted from "
-     "the decision log and the inbox.", "No thread waited on these dates."),
-    ("Age of the waiting threads", "ages", "Threads waiting now, by how long ago they paused.", "No thread waits now."),
-    ("Decisions per day, by outcome", "by_outcome", "What reviewers decided each day. Not applied: refused or failed "
-     "attempts.", "No decision on these dates."),
-    ("Decisions per day, by reviewer", "by_reviewer", "Who decided each day.", "No decision on these dates."),
-    ("Time to decision", "speed", "From the moment a thread paused to the decision that answered it: half of the "
-     "decisions took less than the median, nine in ten less than the 90th percentile.",
-     "No applied decision on these dates."),
-    ("Most common rejection reasons", "reasons", "The reasons given when rejecting, the ten most frequent.",
-     "No rejection on these dates."),
-)
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -32,8 +17,10 @@ with runtime.plain_errors():
     version = app.index_version()  # one check a rerun, for every read below
     titles, reviewers = charts.choices(app, scope, version)
     today = dt.datetime.now(dt.timezone.utc).date()
-    pick_workflow, pick_reviewer, pick_days = st.columns(3)
-    chosen = pick_workflow.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
+    # One horizontal box for the three filters: st.columns(3) was four blocks, and every element or block
+    # is a message the server hands to the websocket on each reload (bench/activity.py, profiled).
+    filters = st.container(horizontal=True)
+    chosen = filters.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
                                        key="activity-workflows")
     if scope.everyone:
         people = [None, *reviewers]
@@ -43,12 +30,12 @@ with runtime.plain_errors():
         everyone_word = "The whole team"
     # Options by position: a None option would read as "nothing chosen" and show the placeholder. The key
     # follows the scope: typing a name changes the choices, and a kept key kept the old ones on screen.
-    chosen_person = pick_reviewer.selectbox(
+    chosen_person = filters.selectbox(
         "Reviewer", range(len(people)), key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}",
         format_func=lambda n: everyone_word if people[n] is None else "Only me" if not scope.everyone
         else visible(insight.reviewer_label(*people[n])))
     person = people[chosen_person or 0]
-    days = pick_days.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
+    days = filters.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
                                 format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
     query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
@@ -62,19 +49,20 @@ with runtime.plain_errors():
                 "decision takes in each workflow, decisions per day by outcome and by reviewer, and the most common "
                 "reasons for rejecting.")
     else:
-        for pair in (CHARTS[0:2], CHARTS[2:4], CHARTS[4:6]):  # two charts a row
-            for column, (title, name, caption, empty) in zip(st.columns(2, border=True), pair):
-                with column:
-                    charts.show(title, name, read, caption, empty)
-    st.divider()
+        # Two bordered columns of three charts, the first three on the left (three rows of two were nine
+        # blocks, these are three); side by side, charts are drawn as tall as each other (ui/charts.ROWS).
+        for column, three in zip(st.columns(2, border=True), (charts.ORDER[:3], charts.ORDER[3:])):
+            with column:
+                for name in three:
+                    charts.show(name, read)
 
     counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
     if counts is not None:
-        st.subheader("Threads by workflow and status")
-        st.dataframe(counts, width="stretch", column_config=columns.config(counts, index="workflow"))
-    everyone = app.allows(reviewer, None, "reopen")  # administrators see every reviewer's decisions
-    log = charts.decision_log(app, None if everyone else reviewer, version)  # read and titled once per version
-    st.subheader("Decision log" if everyone else "Your decisions")
+        st.subheader("Threads by workflow and status", divider="gray")  # the line is the heading's own element
+        st.dataframe(counts.table, width="stretch", column_config=counts.config)
+    # Administrators see every reviewer's decisions (the scope's own policy check, made once above).
+    log = charts.decision_log(app, None if scope.everyone else reviewer, version)  # read and titled once per version
+    st.subheader("Decision log" if scope.everyone else "Your decisions", divider="gray")
     if log.frame.empty:
         st.caption("No decision has been made yet.")
     else:
@@ -83,5 +71,5 @@ with runtime.plain_errors():
         if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
             st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
         st.dataframe(shown.head(charts.LOG_ROWS) if outcomes else log.newest, hide_index=True, width="stretch",
-                     column_config=columns.config(shown))
+                     column_config=log.config)
     render.csv_download(log.frame, "decisions.csv", "activity-csv")
