@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.streamlit_session import Session, serve  # noqa: E402
+from ui.keys import REVIEWER_COOKIE as NAME_COOKIE  # noqa: E402  (constants only)
 
 ANSWER_S = 60.0  # a request unanswered this long counts as an error
 MIX = (("inbox", 0.50), ("thread", 0.35), ("decide", 0.15))
@@ -119,7 +120,8 @@ async def reviewer(port: int, n: int, until: float, think: float, bare: bool, th
     rng = random.Random(seed)
     await asyncio.sleep(rng.uniform(0, think))  # people do not all arrive in the same instant
     try:
-        async with Session(port, timeout_s=ANSWER_S) as tab:
+        # A returning reviewer: the browser remembers the demo name (ui/runtime.py's cookie), as after a first visit.
+        async with Session(port, timeout_s=ANSWER_S, cookies=None if bare else {NAME_COOKIE: f"Reviewer {n}"}) as tab:
             await request(tab, tally, "open", tab.open(""))
             on_thread = False
             while time.monotonic() < until:

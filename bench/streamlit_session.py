@@ -26,6 +26,7 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -78,9 +79,11 @@ class Run:
 class Session:
     """One browser tab on a Streamlit app: `async with Session(port) as tab: await tab.open("inbox")`."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout_s: float = 60.0) -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout_s: float = 60.0,
+                 cookies: dict[str, str] | None = None) -> None:
         self.url = f"ws://{host}:{port}/_stcore/stream"
         self.timeout_s = timeout_s
+        self.cookies = cookies or {}  # what the browser sends with the handshake (st.context.cookies reads them)
         self.pages: dict[str, str] = {}  # url path → page script hash, from the server's navigation
         self.page_hash = ""  # the page now shown
         self.query_string = ""
@@ -101,8 +104,9 @@ class Session:
     # ---- connection -------------------------------------------------------------------------
     async def __aenter__(self) -> "Session":
         # No Origin header: what a non-browser client sends; the server allows it (see module doc).
+        headers = {"Cookie": "; ".join(f"{k}={quote(v)}" for k, v in self.cookies.items())} if self.cookies else None
         self._ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
-                                            open_timeout=self.timeout_s, compression=None)
+                                            open_timeout=self.timeout_s, compression=None, additional_headers=headers)
         self._reader = asyncio.create_task(self._read())
         return self
 

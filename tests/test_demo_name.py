@@ -32,3 +32,39 @@ def test_a_name_typed_in_this_session_wins_over_the_cookie(remembered):
     remembered.session_state[keys.REVIEWER_NAME] = "Bo"
     at = remembered.run()
     assert at.sidebar.text_input(key=keys.REVIEWER_NAME).value == "Bo"
+
+
+def cookie_writers(at) -> list:
+    """The cookie-writing component as drawn in the sidebar (AppTest shows it as an unknown element)."""
+    return [e for e in at.sidebar if getattr(e, "type", "") == "bidi_component"]
+
+
+def browser_says_kept(at, name: str):
+    """What the component's JS sends once it wrote the cookie: its "kept" trigger, on the next rerun."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    (writer,) = cookie_writers(at)
+    states = WidgetStates()
+    states.widgets.extend(at._tree.get_widget_states().widgets)  # AppTest has no public way to fire a component trigger
+    reply = states.widgets.add()
+    reply.id = _make_trigger_id(writer.proto.id, "events")
+    reply.json_trigger_value = json.dumps([{"event": "kept", "value": name}])
+    return at._run(states)
+
+
+@pytest.mark.sqlite_only
+def test_the_cookie_is_written_only_until_the_browser_has_kept_the_name(remembered):
+    at = remembered.run()
+    assert cookie_writers(at) == []  # this browser holds the name already: nothing to write
+    at.sidebar.text_input(key=keys.REVIEWER_NAME).input("Bo").run()
+    (writer,) = cookie_writers(at)
+    assert '\\"name\\": \\"Bo\\"' in str(writer.proto)  # the name goes in as data
+    at = browser_says_kept(at, "Bo")
+    assert not at.exception
+    assert cookie_writers(at) == []  # kept: no component (and its per-read cost) on later runs
+    assert at.sidebar.text_input(key=keys.REVIEWER_NAME).value == "Bo"
+    at.sidebar.text_input(key=keys.REVIEWER_NAME).input("").run()
+    assert len(cookie_writers(at)) == 1  # cleared: the browser must forget it

@@ -13,6 +13,8 @@ TOUR_PAGE = "views/tour.py"
 # Session state
 REVIEWER_NAME = "reviewer_name"
 REVIEWER_COOKIE = "review_console_name"  # demo mode: the typed name, kept by the browser across page loads
+NAME_KEPT = "reviewer_name_kept"  # the name this browser's cookie holds, as far as this session knows
+KEEP_NAME = "keep-name"  # the cookie-writing component's key
 PENDING_DECISION = "pending_decision"  # set by a submit callback, applied by the page body
 CONFIRM_DECISION = "confirm_decision"  # a decision the reviewer still confirms (an edit's changes, a guessed shape)
 LAST_OUTCOME = "last_outcome"  # {thread_id: Outcome}, shown once above the thread
