@@ -39,9 +39,12 @@ def waiting_per_workflow() -> None:
                                         "threads": st.column_config.NumberColumn("Threads", width=60)})
 
 
+# Opened before the sidebar is drawn, so a console that cannot start says why on the page itself,
+# where the reviewer looks, rather than in the sidebar above an empty page.
+app = runtime.console()
+
 with st.sidebar:
     runtime.identity_sidebar()
-    app = runtime.console()
     if app.workflow_problems:
         # One broken entry hides only itself; the details are the operator's setting and its error.
         st.warning("A workflow could not be loaded. Its threads show as “workflow not loaded”; the others work.")

@@ -154,3 +154,27 @@ def test_activity_page_lists_decisions(app):
     assert not at.exception
     log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["Ann (unverified)"] and list(log["outcome"]) == ["applied"]
+
+
+def test_a_console_that_cannot_open_says_why_on_the_page_not_only_in_the_sidebar(tmp_path, monkeypatch):
+    """The reviewer looks at the page: a sidebar sentence above an empty page reads as a blank console."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    from ui.runtime import close_consoles
+
+    broken = tmp_path / "review.db"
+    broken.write_bytes(b"this is not a database file " * 200)
+    monkeypatch.setenv("REVIEW_CONSOLE_DB", str(broken))
+    monkeypatch.chdir(ROOT)
+    close_consoles()
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+        assert not at.exception
+        assert [e.value for e in at.main.error], "no sentence on the page itself"
+        assert not [e.value for e in at.sidebar.error]
+    finally:
+        close_consoles()
+        st.cache_resource.clear()
