@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from types import ModuleType
 
@@ -76,18 +77,51 @@ class Index:
         """Have the thread derived again (inside the caller's transaction, if any)."""
         await self.db.run(self.sql.MARK_THREAD, {"thread_id": thread_id})
 
-    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int) -> None:
+    async def begin_bulk(self, min_backlog: int) -> bool:
+        """A first indexing (or one far behind): drop the sort indexes, if this dialect can and at least
+        `min_backlog` marks wait; True: dropped, the caller's last save passes `rebuild`."""
+        if self.sql.MARK_SPAN is None:
+            return False
+        row = await self.db.one(self.sql.MARK_SPAN)
+        if int(row[0] or 0) < min_backlog:
+            return False
+        await self.schema.drop_sort_indexes(self.db)
+        return True
+
+    async def end_bulk(self) -> None:
+        """Build the sort indexes again (an indexing whose last batch was full ends with no rows to save)."""
+        await self.db.write(self._build_sort_indexes, lock=None)
+
+    async def _build_sort_indexes(self) -> None:
+        for statement in self.schema.SORT_INDEXES:
+            await self.db.run(statement)
+
+    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int,
+                               rebuild: bool = False) -> None:
         """Store derived rows and clear the marks they answer, in one transaction.
-        A row is kept only if it was read at a mark bound at least as new as the stored one's."""
+        A row is kept only if it was read at a mark bound at least as new as the stored one's.
+        `rebuild`: the end of a bulk indexing, the sort indexes are built in the same transaction,
+        so no reader sees the marks gone before the indexes are back."""
         now = time.time()
-        saved = [{**{c: row.get(c) for c in THREAD_COLUMNS}, "updated_at": now, "derived_mark": bound} for row in rows]
+        values = [{c: row.get(c) for c in THREAD_COLUMNS} for row in rows]
+        one_go, each = _json_safe(values, self.sql.SAVE_THREADS_JSON is not None)
+        saved = [{**row, "updated_at": now, "derived_mark": bound} for row in each]
+        cleared, each_mark = _json_safe([{"thread_id": t} for t in answered], self.sql.CLEAR_MARKS_JSON is not None)
 
         async def body():
+            if one_go:
+                await self.db.run(self.sql.SAVE_THREADS_JSON, {"rows": json.dumps(one_go, ensure_ascii=False),
+                                                               "updated_at": now, "derived_mark": bound})
             await self.db.run_many(self.sql.SAVE_THREAD, saved)
             await self.db.run_many(self.sql.DELETE_THREAD, [{"thread_id": t} for t in gone])
-            await self.db.run_many(self.sql.CLEAR_MARKS, [{"thread_id": t, "bound": bound} for t in answered])
+            if rebuild:
+                await self._build_sort_indexes()
+            if cleared:
+                await self.db.run(self.sql.CLEAR_MARKS_JSON, {"thread_ids": json.dumps([m["thread_id"] for m in cleared],
+                                                                                       ensure_ascii=False), "bound": bound})
+            await self.db.run_many(self.sql.CLEAR_MARKS, [{**m, "bound": bound} for m in each_mark])
             await self.release(answered)
-            if saved or gone:
+            if one_go or saved or gone:
                 await self.db.run(self.sql.BUMP_INDEX_CHANGES)
         await self.db.write(body, lock=None)  # row-level upserts: no console-wide turn needed
 
@@ -136,3 +170,26 @@ class Index:
     async def thread_count(self) -> int:
         row = await self.db.one(self.sql.THREAD_COUNT)
         return int(row[0])
+
+
+def _json_safe(rows: list[dict], wanted: bool) -> tuple[list[dict], list[dict]]:
+    """Rows a one-statement JSON write stores exactly as executemany would, and the others: text with
+    NUL (SQLite's JSON text ends there), numbers JSON spells otherwise (NaN, huge integers), other types."""
+    if not wanted:
+        return [], rows
+    safe, rest = [], []
+    for row in rows:
+        (safe if all(_json_exact(v) for v in row.values()) else rest).append(row)
+    return safe, rest
+
+
+def _json_exact(value) -> bool:
+    if value is None:
+        return True
+    if type(value) is str:
+        return "\x00" not in value
+    if type(value) is int:
+        return -2**63 <= value < 2**63
+    if type(value) is float:
+        return math.isfinite(value)
+    return False
