@@ -78,6 +78,7 @@ def test_a_bulk_first_indexing_gives_the_index_row_by_row_gives(make_console, co
 
     monkeypatch.setattr(indexer, "BULK_BACKLOG", 100)
     monkeypatch.setattr(indexer, "PRELOAD_CHUNK", 40)  # several chunks per batch, a last one short
+    monkeypatch.setattr(indexer, "BULK_BATCH", 0)  # the upkeep's batches: several passes
     dropped = []
     begin = index_room.Index.begin_bulk
 
@@ -104,6 +105,7 @@ def test_a_crash_in_the_middle_of_a_bulk_indexing_loses_nothing(make_console, co
 
     monkeypatch.setattr(indexer, "BULK_BACKLOG", 100)
     monkeypatch.setattr(indexer, "PRELOAD_CHUNK", 40)
+    monkeypatch.setattr(indexer, "BULK_BATCH", 0)
     save = index_room.Index.save_thread_rows
     saves, stopped = [], threading.Event()
 

@@ -31,12 +31,12 @@ class Index:
         await self.setup(mark_all=True)
         return False
 
-    async def claim_marked(self, limit: int) -> tuple[int, list[str]]:
+    async def claim_marked(self, limit: int, scan: int = 8) -> tuple[int, list[str]]:
         """As `marked_batch`, but only threads this replica claimed (rc_derive_claims): with several
         replicas each change is derived by one of them. `save_thread_rows` releases the claims."""
         if self.sql.CLAIM_DERIVE is None:
-            return await self.marked_batch(limit)
-        bound, candidates = await self.marked_batch(limit * 4)
+            return await self.marked_batch(limit, scan)
+        bound, candidates = await self.marked_batch(limit * 4, scan)
         if not candidates:
             return bound, []
         now = time.time()
@@ -55,7 +55,7 @@ class Index:
             return
         await self.db.run_many(self.sql.RELEASE_DERIVE, [{"thread_id": t, "owner": self.owner} for t in thread_ids])
 
-    async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
+    async def marked_batch(self, limit: int, scan: int = 8) -> tuple[int, list[str]]:
         """The oldest marked threads, and the newest mark id at the time of reading.
 
         Marks up to that id may be cleared once the threads are derived from a read made
@@ -65,7 +65,7 @@ class Index:
         bound = await self.last_mark()
         if bound == 0:
             return 0, []
-        rows = await self.db.all(self.sql.MARKED, {"limit": limit * 8})
+        rows = await self.db.all(self.sql.MARKED, {"limit": limit * scan})  # `scan` marks a thread, at most
         return bound, list(dict.fromkeys(r[0] for r in rows))[:limit]
 
     async def last_mark(self) -> int:
