@@ -19,6 +19,7 @@ BULK_BACKLOG = 20_000
 # it waits for; larger batches pay those less often. A decision waits for the pass: ~0.2 s at most.
 BULK_BATCH = 2_000
 BULK_SCAN = 2
+BULK_CHUNK = 250  # a bulk pass's transaction: read while the loop waits, saved beside the next one's decoding
 
 
 class Indexer:
@@ -71,8 +72,8 @@ class Indexer:
             fresh = fresh or {}
             stale = [t for t in thread_ids if t not in fresh]
             running = await self.store.pending_decision_threads(stale) if stale else set()
-            chunks = [thread_ids[i:i + PRELOAD_CHUNK] for i in range(0, len(thread_ids), PRELOAD_CHUNK)]
             if self._bulk and only is None:
+                chunks = [thread_ids[i:i + BULK_CHUNK] for i in range(0, len(thread_ids), BULK_CHUNK)]
                 await self._derive_bulk(chunks, running, bound, rebuild)
                 if rebuild:
                     self._bulk = False
@@ -80,6 +81,7 @@ class Indexer:
             # The batch's latest checkpoints, a chunk per statement pair: per-thread saver reads were
             # mostly thread hops. The next chunk is read (SQLite, in aiosqlite's thread, outside the
             # GIL) while this one is decoded on the loop: the two cores work at once.
+            chunks = [thread_ids[i:i + PRELOAD_CHUNK] for i in range(0, len(thread_ids), PRELOAD_CHUNK)]
             preloaded = await self.reader.preload([t for t in chunks[0] if t not in fresh])
             rows, gone = [], []
             for k, chunk in enumerate(chunks):
@@ -107,8 +109,8 @@ class Indexer:
                 await self._views(chunk, running, preloaded, rows, gone, {})  # beside the previous chunk's save
                 if saving is not None:
                     await saving  # a failure stops the batch here: the chunks not saved keep their marks
-                if k + 1 < len(chunks):
-                    preloaded = await self.reader.preload(chunks[k + 1])  # the connection's alone: before the save
+                if k + 1 < len(chunks):  # the connection's alone: before the save; into one saver a pass
+                    preloaded = await self.reader.preload(chunks[k + 1], into=preloaded)
                 saving = asyncio.ensure_future(self.store.save_thread_rows(
                     rows, gone, chunk, bound, rebuild=rebuild and k == len(chunks) - 1))
         finally:

@@ -77,7 +77,7 @@ def test_a_bulk_first_indexing_gives_the_index_row_by_row_gives(make_console, co
     reference.close()
 
     monkeypatch.setattr(indexer, "BULK_BACKLOG", 100)
-    monkeypatch.setattr(indexer, "PRELOAD_CHUNK", 40)  # several chunks per batch, a last one short
+    monkeypatch.setattr(indexer, "BULK_CHUNK", 40)  # several chunks per batch, a last one short
     monkeypatch.setattr(indexer, "BULK_BATCH", 0)  # the upkeep's batches: several passes
     dropped = []
     begin = index_room.Index.begin_bulk
@@ -104,7 +104,7 @@ def test_a_crash_in_the_middle_of_a_bulk_indexing_loses_nothing(make_console, co
     reference.close()
 
     monkeypatch.setattr(indexer, "BULK_BACKLOG", 100)
-    monkeypatch.setattr(indexer, "PRELOAD_CHUNK", 40)
+    monkeypatch.setattr(indexer, "BULK_CHUNK", 40)
     monkeypatch.setattr(indexer, "BULK_BATCH", 0)
     save = index_room.Index.save_thread_rows
     saves, stopped = [], threading.Event()
