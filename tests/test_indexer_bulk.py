@@ -13,6 +13,7 @@ import time
 import pytest
 
 import console.indexer as indexer
+import console.upkeep as upkeep
 from console.inbox import InboxQuery
 from console.store import index as index_room
 from console.store.records import THREAD_COLUMNS
@@ -146,3 +147,14 @@ def test_rows_json_cannot_carry_exactly_are_saved_one_by_one(make_console, db_pa
         for column in THREAD_COLUMNS:
             value = stored[row["thread_id"]][column]
             assert value == row.get(column) and type(value) is type(row.get(column)), (column, value)
+
+
+def test_sort_indexes_a_dead_bulk_indexing_left_dropped_come_back(make_console, db_path, monkeypatch):
+    """Another console process died in its bulk indexing: this one, still running, builds them again."""
+    monkeypatch.setattr(upkeep, "TRIGGER_CHECK_S", 0.1)
+    console_ = make_console(seed_demo=False, extra_workflows=(ENTRY,))
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        for name in SORT_INDEX_NAMES[:2]:
+            conn.execute(f"DROP INDEX {name}")
+    until(lambda: index_of(db_path)["indexes"] == sorted(SORT_INDEX_NAMES), timeout=5)
+    assert console_.inbox().total == 0

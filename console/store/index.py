@@ -18,6 +18,7 @@ class Index:
 
     def __init__(self, db: Db, sql: ModuleType, schema: ModuleType, owner: str = "") -> None:
         self.db, self.sql, self.schema, self.owner = db, sql, schema, owner
+        self.bulk = False  # this process dropped the sort indexes (begin_bulk) and has not built them again
 
     async def setup(self, mark_all: bool = False) -> None:
         """Create or upgrade the index; `mark_all` re-derives every thread."""
@@ -26,6 +27,10 @@ class Index:
     async def check_triggers(self) -> bool:
         """Put the mark triggers back if another program dropped them (e.g. by recreating
         the saver's tables); every thread is then re-derived, since changes went unseen."""
+        if not self.bulk and self.sql.MARK_SPAN is not None:
+            # Sort indexes a process that died in a bulk indexing left dropped (a restart builds them too).
+            if await self.schema.sort_indexes_missing(self.db):
+                await self.end_bulk()
         if await self.schema.triggers_present(self.db):
             return True
         await self.setup(mark_all=True)
@@ -86,11 +91,13 @@ class Index:
         if int(row[0] or 0) < min_backlog:
             return False
         await self.schema.drop_sort_indexes(self.db)
+        self.bulk = True
         return True
 
     async def end_bulk(self) -> None:
         """Build the sort indexes again (an indexing whose last batch was full ends with no rows to save)."""
         await self.db.write(self._build_sort_indexes, lock=None)
+        self.bulk = False
 
     async def _build_sort_indexes(self) -> None:
         for statement in self.schema.SORT_INDEXES:
@@ -124,6 +131,8 @@ class Index:
             if one_go or saved or gone:
                 await self.db.run(self.sql.BUMP_INDEX_CHANGES)
         await self.db.write(body, lock=None)  # row-level upserts: no console-wide turn needed
+        if rebuild:
+            self.bulk = False
 
     async def thread_bytes(self, thread_id: str) -> int:
         """Bytes aget_state would decode for the thread: its latest checkpoint and that checkpoint's writes.

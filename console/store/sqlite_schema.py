@@ -233,6 +233,12 @@ async def drop_sort_indexes(db: Db) -> None:
     await db.write(body, lock=None)
 
 
+async def sort_indexes_missing(db: Db) -> bool:
+    row = await db.one(f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                       f"AND name IN ({', '.join(repr(name) for name in SORT_INDEX_NAMES)})")
+    return int(row[0]) < len(SORT_INDEX_NAMES)
+
+
 def seeding(db: Db):
     """The demo seed's "empty? then fill": one console process writes it (PostgreSQL takes a turn; SQLite needs none)."""
     return contextlib.nullcontext()
