@@ -12,6 +12,14 @@ DERIVE_BATCH = 100
 BACKLOG_BATCH = 500  # while a backlog lasts (a first start): fewer claims, mark reads and transactions per thread
 PRELOAD_CHUNK = 100  # rows read per statement pair; the next chunk's read overlaps this chunk's decoding
 YIELD_EVERY = 20  # preloaded reads never wait: let the loop serve the pages' calls between a few of them
+# Marks waiting at which a backlog pass drops the inbox's sort indexes and builds them once at its end
+# (console/store/index.py: begin_bulk); below it, their row-by-row upkeep costs less than a build.
+BULK_BACKLOG = 20_000
+# A bulk pass's batch: each pass ends with a save the loop waits for and starts with a claim and a read
+# it waits for; larger batches pay those less often. A decision waits for the pass: ~0.2 s at most.
+BULK_BATCH = 2_000
+BULK_SCAN = 2
+BULK_CHUNK = 250  # a bulk pass's transaction: read while the loop waits, saved beside the next one's decoding
 
 
 class Indexer:
@@ -22,6 +30,7 @@ class Indexer:
         self.store = store
         self._lock = asyncio.Lock()  # made on the bridge loop, where every pass runs
         self._wrote = asyncio.Event()  # this process changed a thread: the background pass need not wait
+        self._bulk = False  # a bulk indexing is under way: the sort indexes are dropped until its last batch
 
     async def wait_for_write(self, timeout: float) -> bool:
         """Sleep up to `timeout`, less if this process writes a thread meanwhile; True if it did."""
@@ -47,49 +56,90 @@ class Indexer:
             if only is not None:
                 bound, thread_ids = await self.store.last_mark(), list(dict.fromkeys(only))
             else:
-                bound, thread_ids = await self.store.claim_marked(limit)  # not the threads another replica derives
+                if not self._bulk and limit >= BACKLOG_BATCH:
+                    self._bulk = await self.store.begin_bulk(BULK_BACKLOG)
+                scan = 8  # marks read per thread wanted: a thread changed often has several
+                if self._bulk:  # a first start: one mark a thread (more only make the last batch come early)
+                    limit, scan = max(limit, BULK_BATCH), BULK_SCAN
+                bound, thread_ids = await self.store.claim_marked(limit, scan)  # not the threads another replica derives
+            # The backlog's last batch builds the sort indexes again, in its saving transaction.
+            rebuild = self._bulk and only is None and len(thread_ids) < limit
             if not thread_ids:
+                if rebuild:
+                    await self.store.end_bulk()
+                    self._bulk = False
                 return 0
             fresh = fresh or {}
             stale = [t for t in thread_ids if t not in fresh]
             running = await self.store.pending_decision_threads(stale) if stale else set()
+            if self._bulk and only is None:
+                chunks = [thread_ids[i:i + BULK_CHUNK] for i in range(0, len(thread_ids), BULK_CHUNK)]
+                await self._derive_bulk(chunks, running, bound, rebuild)
+                if rebuild:
+                    self._bulk = False
+                return len(thread_ids)
             # The batch's latest checkpoints, a chunk per statement pair: per-thread saver reads were
             # mostly thread hops. The next chunk is read (SQLite, in aiosqlite's thread, outside the
             # GIL) while this one is decoded on the loop: the two cores work at once.
             chunks = [thread_ids[i:i + PRELOAD_CHUNK] for i in range(0, len(thread_ids), PRELOAD_CHUNK)]
             preloaded = await self.reader.preload([t for t in chunks[0] if t not in fresh])
-            rows, gone, later = [], [], []
+            rows, gone = [], []
             for k, chunk in enumerate(chunks):
                 ahead = None
                 if preloaded is not None and k + 1 < len(chunks):
                     ahead = asyncio.ensure_future(self.reader.preload(
                         [t for t in chunks[k + 1] if t not in fresh], into=preloaded))
                 try:
-                    for n, thread_id in enumerate(chunk, start=1):
-                        # One at a time: overlapping reads was measured no faster (the GIL and the
-                        # saver's lock serialise them), and it keeps the loop responsive between reads.
-                        try:
-                            view = fresh.get(thread_id) or await self.reader.load_safely(
-                                thread_id, thread_id in running, preloaded)
-                        except NotPreloaded:  # a static pause asks which step ran: parents are read at once, below
-                            later.append(thread_id)
-                            continue
-                        if n % YIELD_EVERY == 0:
-                            await asyncio.sleep(0)
-                        self._keep(view, thread_id, rows, gone)
+                    await self._views(chunk, running, preloaded, rows, gone, fresh)
                 finally:
                     if ahead is not None:
                         await ahead
-            if later:
-                await self.reader.preload_parents(preloaded, later)
-                for thread_id in later:
-                    try:
-                        view = await self.reader.load_safely(thread_id, thread_id in running, preloaded)
-                    except NotPreloaded:  # older still (a state edit's parent): the graph's own reading
-                        view = await self.reader.load_safely(thread_id, thread_id in running, preloaded, light=False)
-                    self._keep(view, thread_id, rows, gone)
             await self.store.save_thread_rows(rows, gone, thread_ids, bound)
             return len(thread_ids)
+
+    async def _derive_bulk(self, chunks: list[list[str]], running: set[str], bound: int, rebuild: bool) -> None:
+        """A backlog's batch, a transaction per chunk: each chunk is read while the loop waits (a read
+        beside the decoding took Python's lock row by row, ~1 ms a row), then saved in one statement
+        while the next chunk is decoded (SQLite's work, outside that lock: the second core)."""
+        saving: asyncio.Future | None = None
+        preloaded = await self.reader.preload(chunks[0])
+        try:
+            for k, chunk in enumerate(chunks):
+                rows, gone = [], []
+                await self._views(chunk, running, preloaded, rows, gone, {})  # beside the previous chunk's save
+                if saving is not None:
+                    await saving  # a failure stops the batch here: the chunks not saved keep their marks
+                if k + 1 < len(chunks):  # the connection's alone: before the save; into one saver a pass
+                    preloaded = await self.reader.preload(chunks[k + 1], into=preloaded)
+                saving = asyncio.ensure_future(self.store.save_thread_rows(
+                    rows, gone, chunk, bound, rebuild=rebuild and k == len(chunks) - 1))
+        finally:
+            if saving is not None:
+                await saving
+
+    async def _views(self, chunk: list[str], running: set[str], preloaded, rows: list, gone: list,
+                     fresh: dict[str, ThreadView]) -> None:
+        """The chunk's index rows into `rows` (`gone`: threads that no longer exist)."""
+        later = []
+        for n, thread_id in enumerate(chunk, start=1):
+            # One at a time: overlapping reads was measured no faster (the GIL and the
+            # saver's lock serialise them), and it keeps the loop responsive between reads.
+            try:
+                view = fresh.get(thread_id) or await self.reader.load_safely(thread_id, thread_id in running, preloaded)
+            except NotPreloaded:  # a static pause asks which step ran: parents are read at once, below
+                later.append(thread_id)
+                continue
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            self._keep(view, thread_id, rows, gone)
+        if later:
+            await self.reader.preload_parents(preloaded, later)
+            for thread_id in later:
+                try:
+                    view = await self.reader.load_safely(thread_id, thread_id in running, preloaded)
+                except NotPreloaded:  # older still (a state edit's parent): the graph's own reading
+                    view = await self.reader.load_safely(thread_id, thread_id in running, preloaded, light=False)
+                self._keep(view, thread_id, rows, gone)
 
     @staticmethod
     def _keep(view, thread_id: str, rows: list, gone: list) -> None:

@@ -8,8 +8,10 @@ the truth is the same reader on the real saver, through the graph's own aget_sta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
+import sqlite3
 
 import pytest
 from langgraph.types import Command
@@ -102,3 +104,32 @@ def test_the_fast_path_is_on_with_the_pinned_langgraph():
     """After a LangGraph upgrade that moves its private step functions the console still works (through
     aget_state), but the first start is slower: this says so in CI instead of silently."""
     assert light_state.AVAILABLE
+
+
+@pytest.mark.sqlite_only  # rewrites a checkpoint row with sqlite3
+def test_a_value_langgraph_rebuilds_from_the_history_is_read_by_aget_state(make_console, db_path):
+    """A reducer channel with a version but no stored value (a DeltaChannel before its annotation
+    changed): aget_state rebuilds it from older checkpoints; the batch read must not build it empty."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    from tests.inbox_graphs import elsewhere
+
+    app = make_console(seed_demo=False, extra_workflows=(ENTRY,))
+    asyncio.run(elsewhere(db_path, ("rebuilt", "ask"), ("rebuilt", "answer")))
+    serde = JsonPlusSerializer()
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        checkpoint_id, type_, blob = conn.execute(
+            "SELECT checkpoint_id, type, checkpoint FROM checkpoints WHERE thread_id = 'rebuilt' "
+            "ORDER BY checkpoint_id DESC LIMIT 1").fetchone()
+        checkpoint = serde.loads_typed((type_, blob))
+        assert "answers" in checkpoint["channel_versions"]
+        del checkpoint["channel_values"]["answers"]
+        conn.execute("UPDATE checkpoints SET checkpoint = ? WHERE thread_id = 'rebuilt' AND checkpoint_id = ?",
+                     (serde.dumps_typed(checkpoint)[1], checkpoint_id))
+    reader = app.threads
+
+    async def both():
+        return (await reader.load_safely("rebuilt", False, await reader.preload(["rebuilt"])),
+                await reader.load_safely("rebuilt", False))
+    light, truth = app.bridge.run(both(), timeout=60)
+    assert truth.values["answers"] == ["yes", "done"]  # rebuilt by LangGraph from the parent and its writes
+    assert as_compared(light) == as_compared(truth)

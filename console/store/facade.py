@@ -35,6 +35,8 @@ class Store:
         self.claim_marked = self.index.claim_marked
         self.last_mark = self.index.last_mark
         self.save_thread_rows = self.index.save_thread_rows
+        self.begin_bulk = self.index.begin_bulk
+        self.end_bulk = self.index.end_bulk
         self.thread_bytes = self.index.thread_bytes
         self.thread_row = self.index.thread_row
         self.thread_stamp = self.index.thread_stamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from types import ModuleType
 
@@ -17,6 +18,7 @@ class Index:
 
     def __init__(self, db: Db, sql: ModuleType, schema: ModuleType, owner: str = "") -> None:
         self.db, self.sql, self.schema, self.owner = db, sql, schema, owner
+        self.bulk = False  # this process dropped the sort indexes (begin_bulk) and has not built them again
 
     async def setup(self, mark_all: bool = False) -> None:
         """Create or upgrade the index; `mark_all` re-derives every thread."""
@@ -25,17 +27,21 @@ class Index:
     async def check_triggers(self) -> bool:
         """Put the mark triggers back if another program dropped them (e.g. by recreating
         the saver's tables); every thread is then re-derived, since changes went unseen."""
+        if not self.bulk and self.sql.MARK_SPAN is not None:
+            # Sort indexes a process that died in a bulk indexing left dropped (a restart builds them too).
+            if await self.schema.sort_indexes_missing(self.db):
+                await self.end_bulk()
         if await self.schema.triggers_present(self.db):
             return True
         await self.setup(mark_all=True)
         return False
 
-    async def claim_marked(self, limit: int) -> tuple[int, list[str]]:
+    async def claim_marked(self, limit: int, scan: int = 8) -> tuple[int, list[str]]:
         """As `marked_batch`, but only threads this replica claimed (rc_derive_claims): with several
         replicas each change is derived by one of them. `save_thread_rows` releases the claims."""
         if self.sql.CLAIM_DERIVE is None:
-            return await self.marked_batch(limit)
-        bound, candidates = await self.marked_batch(limit * 4)
+            return await self.marked_batch(limit, scan)
+        bound, candidates = await self.marked_batch(limit * 4, scan)
         if not candidates:
             return bound, []
         now = time.time()
@@ -54,7 +60,7 @@ class Index:
             return
         await self.db.run_many(self.sql.RELEASE_DERIVE, [{"thread_id": t, "owner": self.owner} for t in thread_ids])
 
-    async def marked_batch(self, limit: int) -> tuple[int, list[str]]:
+    async def marked_batch(self, limit: int, scan: int = 8) -> tuple[int, list[str]]:
         """The oldest marked threads, and the newest mark id at the time of reading.
 
         Marks up to that id may be cleared once the threads are derived from a read made
@@ -64,7 +70,7 @@ class Index:
         bound = await self.last_mark()
         if bound == 0:
             return 0, []
-        rows = await self.db.all(self.sql.MARKED, {"limit": limit * 8})
+        rows = await self.db.all(self.sql.MARKED, {"limit": limit * scan})  # `scan` marks a thread, at most
         return bound, list(dict.fromkeys(r[0] for r in rows))[:limit]
 
     async def last_mark(self) -> int:
@@ -76,20 +82,57 @@ class Index:
         """Have the thread derived again (inside the caller's transaction, if any)."""
         await self.db.run(self.sql.MARK_THREAD, {"thread_id": thread_id})
 
-    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int) -> None:
+    async def begin_bulk(self, min_backlog: int) -> bool:
+        """A first indexing (or one far behind): drop the sort indexes, if this dialect can and at least
+        `min_backlog` marks wait; True: dropped, the caller's last save passes `rebuild`."""
+        if self.sql.MARK_SPAN is None:
+            return False
+        row = await self.db.one(self.sql.MARK_SPAN)
+        if int(row[0] or 0) < min_backlog:
+            return False
+        await self.schema.drop_sort_indexes(self.db)
+        self.bulk = True
+        return True
+
+    async def end_bulk(self) -> None:
+        """Build the sort indexes again (an indexing whose last batch was full ends with no rows to save)."""
+        await self.db.write(self._build_sort_indexes, lock=None)
+        self.bulk = False
+
+    async def _build_sort_indexes(self) -> None:
+        for statement in self.schema.SORT_INDEXES:
+            await self.db.run(statement)
+
+    async def save_thread_rows(self, rows: list[dict], gone: list[str], answered: list[str], bound: int,
+                               rebuild: bool = False) -> None:
         """Store derived rows and clear the marks they answer, in one transaction.
-        A row is kept only if it was read at a mark bound at least as new as the stored one's."""
+        A row is kept only if it was read at a mark bound at least as new as the stored one's.
+        `rebuild`: the end of a bulk indexing, the sort indexes are built in the same transaction,
+        so no reader sees the marks gone before the indexes are back."""
         now = time.time()
-        saved = [{**{c: row.get(c) for c in THREAD_COLUMNS}, "updated_at": now, "derived_mark": bound} for row in rows]
+        values = [{c: row.get(c) for c in THREAD_COLUMNS} for row in rows]
+        one_go, each = _json_safe(values, self.sql.SAVE_THREADS_JSON is not None)
+        saved = [{**row, "updated_at": now, "derived_mark": bound} for row in each]
+        cleared, each_mark = _json_safe([{"thread_id": t} for t in answered], self.sql.CLEAR_MARKS_JSON is not None)
 
         async def body():
+            if one_go:
+                await self.db.run(self.sql.SAVE_THREADS_JSON, {"rows": json.dumps(one_go, ensure_ascii=False),
+                                                               "updated_at": now, "derived_mark": bound})
             await self.db.run_many(self.sql.SAVE_THREAD, saved)
             await self.db.run_many(self.sql.DELETE_THREAD, [{"thread_id": t} for t in gone])
-            await self.db.run_many(self.sql.CLEAR_MARKS, [{"thread_id": t, "bound": bound} for t in answered])
+            if rebuild:
+                await self._build_sort_indexes()
+            if cleared:
+                await self.db.run(self.sql.CLEAR_MARKS_JSON, {"thread_ids": json.dumps([m["thread_id"] for m in cleared],
+                                                                                       ensure_ascii=False), "bound": bound})
+            await self.db.run_many(self.sql.CLEAR_MARKS, [{**m, "bound": bound} for m in each_mark])
             await self.release(answered)
-            if saved or gone:
+            if one_go or saved or gone:
                 await self.db.run(self.sql.BUMP_INDEX_CHANGES)
         await self.db.write(body, lock=None)  # row-level upserts: no console-wide turn needed
+        if rebuild:
+            self.bulk = False
 
     async def thread_bytes(self, thread_id: str) -> int:
         """Bytes aget_state would decode for the thread: its latest checkpoint and that checkpoint's writes.
@@ -136,3 +179,26 @@ class Index:
     async def thread_count(self) -> int:
         row = await self.db.one(self.sql.THREAD_COUNT)
         return int(row[0])
+
+
+def _json_safe(rows: list[dict], wanted: bool) -> tuple[list[dict], list[dict]]:
+    """Rows a one-statement JSON write stores exactly as executemany would, and the others: text with
+    NUL (SQLite's JSON text ends there), numbers JSON spells otherwise (NaN, huge integers), other types."""
+    if not wanted:
+        return [], rows
+    safe, rest = [], []
+    for row in rows:
+        (safe if all(_json_exact(v) for v in row.values()) else rest).append(row)
+    return safe, rest
+
+
+def _json_exact(value) -> bool:
+    if value is None:
+        return True
+    if type(value) is str:
+        return "\x00" not in value
+    if type(value) is int:
+        return -2**63 <= value < 2**63
+    if type(value) is float:
+        return math.isfinite(value)
+    return False

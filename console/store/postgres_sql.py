@@ -34,6 +34,9 @@ SAVE_THREAD = (
 )
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = %(thread_id)s"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = %(thread_id)s AND id <= %(bound)s"
+# A first indexing's bulk path (sqlite_sql.py: the sort indexes dropped, one statement per batch) is
+# SQLite's: PostgreSQL's executemany pipelines its rows and holds no Python lock meanwhile.
+MARK_SPAN = SAVE_THREADS_JSON = CLEAR_MARKS_JSON = None
 # A replica claims the marked threads it derives (console/store/index.py: claim_marked); one statement,
 # so two replicas never both win a thread. Its own old claims (a pass that failed) are its again.
 CLAIM_DERIVE = (

@@ -33,8 +33,23 @@ SAVE_THREAD = (
     "updated_at = excluded.updated_at, derived_mark = excluded.derived_mark "
     "WHERE excluded.derived_mark >= rc_threads.derived_mark"
 )
+# SAVE_THREAD for a whole batch in one statement, its rows as one JSON array (`->>` gives back each
+# value as it was: text, integer, real, null). One step is one hand-over of Python's lock from the
+# loop thread, which meanwhile decodes the next batch; executemany took one per row, and each waited
+# for the loop's switch interval. JSON text cannot carry NUL: rows with one take SAVE_THREAD.
+SAVE_THREADS_JSON = (
+    f"INSERT INTO rc_threads({', '.join(THREAD_COLUMNS)}, updated_at, derived_mark) "
+    f"SELECT {', '.join(f'value ->> {c!r}' for c in THREAD_COLUMNS)}, :updated_at, :derived_mark "
+    "FROM json_each(:rows) WHERE true "  # "WHERE true": an upsert's SELECT needs one (SQLite's parsing)
+    f"ON CONFLICT(thread_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in THREAD_COLUMNS[1:])}, "
+    "updated_at = excluded.updated_at, derived_mark = excluded.derived_mark "
+    "WHERE excluded.derived_mark >= rc_threads.derived_mark"
+)
 DELETE_THREAD = "DELETE FROM rc_threads WHERE thread_id = :thread_id"
 CLEAR_MARKS = "DELETE FROM rc_marks WHERE thread_id = :thread_id AND id <= :bound"
+CLEAR_MARKS_JSON = "DELETE FROM rc_marks WHERE thread_id IN (SELECT value FROM json_each(:thread_ids)) AND id <= :bound"
+# About how many marks wait (the ends of the primary key: two seeks, not a count): is a first indexing far behind?
+MARK_SPAN = "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM rc_marks"
 # Derive claims are PostgreSQL's (replicas): on one SQLite file a claim would be one more write
 # waiting on the file's single write lock (a replica seeding the demo holds it for seconds), so each
 # process derives what it sees marked, as before. None: Index.claim_marked reads the marks only.
