@@ -223,13 +223,14 @@ def server_threads(langgraph_server) -> tuple[str, dict[str, str], list]:
 
 
 @contextlib.contextmanager
-def server_mode_app(folder: Path, server_threads, prepare=None):
+def server_mode_app(folder: Path, server_threads, prepare=None, env_extra: dict[str, str] | None = None):
     """The app with REVIEW_CONSOLE_SERVER set: its own database holds only claims and the decision log;
     `prepare(db_path)` writes into that database before the app starts."""
     from tests.e2e.server_mode import DEMO_SEARCH
 
     url, ids, twins = server_threads
-    env = {"REVIEW_CONSOLE_SERVER": url, "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_CREATE_DB": "true"}
+    env = {"REVIEW_CONSOLE_SERVER": url, "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_CREATE_DB": "true",
+           **(env_extra or {})}
     with running_app(folder, own_threads=False, env_extra=env, local_seed=False, prepare=prepare) as app:
         app.backend, app.ids, app.demo_threads, app.inbox_search = "server", ids, twins, DEMO_SEARCH
         app.pause_kinds = frozenset({"asks a question", "paused"})  # a search row does not say before or after
