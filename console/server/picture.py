@@ -36,7 +36,9 @@ class DrawnGraph:
             if isinstance(node, dict) and isinstance(node.get("id"), str):
                 data = node.get("data")
                 name = data.get("name") if isinstance(data, dict) else None
-                self.nodes[node["id"]] = Step(name if isinstance(name, str) and name else node["id"])
+                name = name if isinstance(name, str) and name else node["id"]
+                # A subgraph's step is named "outer:inner" here (xray), its own name locally: ":" is not allowed in one.
+                self.nodes[node["id"]] = Step(name.rsplit(":", 1)[-1])
         self.edges = [Arrow(e["source"], e["target"], bool(e.get("conditional")))
                       for e in _listed(drawn.get("edges"))
                       if isinstance(e, dict) and isinstance(e.get("source"), str) and isinstance(e.get("target"), str)]

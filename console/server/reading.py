@@ -135,3 +135,13 @@ def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadV
     if thread.get("status") == "busy":
         view.status = "running"
     return view
+
+
+def unknown_workflow_view(thread: dict) -> ThreadView:
+    """A thread whose graph this server does not serve (another program's, or a graph taken off the deployment):
+    its metadata's graph name, said as words, and nothing to answer (a local saver says the same)."""
+    workflow = (thread.get("metadata") or {}).get("graph_id")
+    view = thread_view(thread, {}, None)
+    view.status = "unknown"
+    view.error = f"This thread's workflow ({workflow or 'not recorded'}) is not on the LangGraph Server, so its state cannot be read."
+    return view

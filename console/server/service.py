@@ -29,7 +29,7 @@ from console.server.decide import ServerDecisions
 from console.server import insight as server_insight
 from console.server.inbox import ServerInbox
 from console.server.recovery import ServerRecovery
-from console.server.reading import registry, thread_view
+from console.server.reading import registry, thread_view, unknown_workflow_view
 from console.server.picture import ServerPictures
 from console.server.time_travel import ServerTimeTravel
 from console.server.waiting import WaitingCache
@@ -156,17 +156,21 @@ class ServerConsole:
 
     def load(self, thread_id: str, missing_ok: bool = False) -> ThreadView | None:
         thread_id = check_thread_id(thread_id)
+        thread = graph = None
         try:
             if not _is_uuid(thread_id):  # the server answers any other id with a 422, not a 404
                 raise sdk.not_found(thread_id)
             with sdk.plain(self.settings.server_url, thread_id):
                 thread = self.client.threads.get(thread_id)
+                graph = (thread.get("metadata") or {}).get("graph_id")
                 state = self.client.threads.get_state(thread_id)
         except ThreadNotFound:
+            if thread is not None and graph not in self.registry:  # a graph the server does not serve: its state 404s
+                return unknown_workflow_view(thread)
             if missing_ok:
                 return None
             raise
-        return thread_view(thread, state, self.registry.get((thread.get("metadata") or {}).get("graph_id")))
+        return thread_view(thread, state, self.registry.get(graph))
 
     def thread(self, thread_id: str, load_large: bool = False) -> ThreadView:
         return self.load(thread_id)

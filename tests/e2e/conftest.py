@@ -223,13 +223,15 @@ def server_threads(langgraph_server) -> tuple[str, dict[str, str], list]:
 
 
 @contextlib.contextmanager
-def server_mode_app(folder: Path, server_threads):
-    """The app with REVIEW_CONSOLE_SERVER set: its own database holds only claims and the decision log."""
+def server_mode_app(folder: Path, server_threads, prepare=None, env_extra: dict[str, str] | None = None):
+    """The app with REVIEW_CONSOLE_SERVER set: its own database holds only claims and the decision log;
+    `prepare(db_path)` writes into that database before the app starts."""
     from tests.e2e.server_mode import DEMO_SEARCH
 
     url, ids, twins = server_threads
-    env = {"REVIEW_CONSOLE_SERVER": url, "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_CREATE_DB": "true"}
-    with running_app(folder, own_threads=False, env_extra=env, local_seed=False) as app:
+    env = {"REVIEW_CONSOLE_SERVER": url, "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_CREATE_DB": "true",
+           **(env_extra or {})}
+    with running_app(folder, own_threads=False, env_extra=env, local_seed=False, prepare=prepare) as app:
         app.backend, app.ids, app.demo_threads, app.inbox_search = "server", ids, twins, DEMO_SEARCH
         app.pause_kinds = frozenset({"asks a question", "paused"})  # a search row does not say before or after
         yield app
@@ -408,7 +410,8 @@ def open_tab(page, app: Server, request):
 class Listener:
     """A tiny HTTP server on loopback that counts every request it gets (paths, in order)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """On a free port, or on `port` (one a LangGraph Server's graph was told to aim at)."""
         import http.server
         import threading
 
@@ -427,7 +430,7 @@ class Listener:
                 pass
 
         self.heard = heard
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="leak-listener", daemon=True)

@@ -9,15 +9,15 @@ from console.server.client import connect
 DEMO_SCOPE = {"e2e": "demo"}
 DEMO_SEARCH = "e2e=demo"
 
-# Threads each changing journey owns on the server: local id → (graph, input). The live-progress journey's
-# graph streams its revision over time (tests/server/graphs.py); on the server every other model is instant.
+# Threads each changing journey owns on the server: local id → (graph, input). On the server the two-stage review's
+# revision streams over time (tests/server/graphs.py), for the live-progress journeys; every other model is instant.
 OWN = {
     "e2e-approve": ("content_approval", {"topic": "the approve journey"}),
     "e2e-reject": ("content_approval", {"topic": "the reject journey"}),
     "e2e-edit": ("content_approval", {"topic": "the edit journey"}),
     "e2e-gate": ("gated_publication", {"topic": "the gate journey"}),
     "e2e-two-stage": ("two_stage_review", {"topic": "the two-stage journey"}),
-    "e2e-progress": ("two_stage_review_streamed", {"topic": "the progress journey"}),
+    "e2e-progress": ("two_stage_review", {"topic": "the progress journey"}),
 }
 # Demo threads journeys answer (tests/e2e/test_formats_browser.py): a second twin each, outside the inbox's list.
 SPARES = ("demo-0007", "demo-0009", "demo-0011")

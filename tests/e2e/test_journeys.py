@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import pick
+from ui.keys import INBOX_TABLE
 from workflows.content_approval import SPEC as CONTENT_APPROVAL
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +26,8 @@ def reviewer(backend_reviewer):
 
 
 def inbox_table(reviewer):
-    return reviewer.main().get_by_test_id("stDataFrame").first
+    """The waiting threads' table (not the failed threads' below it, which other journeys' threads may fill)."""
+    return reviewer.main().locator(f".st-key-{INBOX_TABLE}").get_by_test_id("stDataFrame")
 
 
 def heading(reviewer, title):

@@ -197,6 +197,10 @@ def _reject_meanwhile(app, thread_id: str) -> None:
         client.close()
 
 
+CHANGED_MEANWHILE = ("It changed after you checked it (someone answered it, or the workflow moved on). Nothing was "
+                     "applied; open it to look again.")
+
+
 def test_bulk_approval_refuses_the_thread_changed_meanwhile_and_applies_the_others(ann, queue_server):
     bulk = [queue_server.id(thread_id) for thread_id in BULK]
     ann.goto("/")
@@ -217,5 +221,11 @@ def test_bulk_approval_refuses_the_thread_changed_meanwhile_and_applies_the_othe
     rows = ann.grid_rows(ann.main().locator(".st-key-bulk-summary").get_by_test_id("stDataFrame"), 3)
     results = {r[0]: r[1] for r in rows}
     assert results == {bulk[0]: "approved", bulk[1]: "refused", bulk[2]: "approved"}, rows
+    # Which check refused it: the bulk approval's own, of the thread against what Ann checked (console/bulk.py), before
+    # the decision path's (it stands where she saw it; the last look before sending; the server's own), whose
+    # sentences differ. It is what she reads, in full, under the table.
+    why = {r[0]: r[2] for r in rows}
+    assert why[bulk[1]] == CHANGED_MEANWHILE, rows
+    ann.see(f"Refused, {bulk[1]}: {CHANGED_MEANWHILE}", exact=True)
     doc_shot(ann, "queue-bulk")
     ann.no_exception()

@@ -1,7 +1,7 @@
 """One click opens a thread page's drop-down list, and it stays open through the page's reruns.
 
 The reruns are waited for as the page hears them: the "script finished" messages on its websocket
-(a full run, or a run of the sidebar's 5-second fragment), never the clock.
+(a full run, or a run of the sidebar's 5-second fragment), never the clock. On both backends (conftest: `backend`).
 """
 
 import pytest
@@ -58,11 +58,17 @@ def _still_open_after_a_fragment_run(person, runs, box, option):
     person.expect(box).to_have_value(option)
 
 
+@pytest.fixture
+def reviewer(backend_reviewer):
+    """This module's reviewer is on the parametrised backend; it only reads its thread (demo-0011's twin)."""
+    return backend_reviewer
+
+
 def test_the_first_click_opens_the_list_while_the_name_is_still_typed(reviewer, runs):
     """The reviewer types their name and goes straight to the form: the click that ends the name's edit
     (a full rerun, which now knows who decides) must leave the list it opened open."""
     person = reviewer
-    open_thread(person, "demo-0011", "Refund decision (typed answer)", sign_in=False)
+    open_thread(person, person.server.id("demo-0011"), "Refund decision (typed answer)", sign_in=False)
     person.see("Enter your name in the sidebar to decide.", exact=True)
     person.sidebar().get_by_role("textbox", name="Your name").fill("Ann")  # no Enter: the click applies it
     box = person.main().get_by_role("combobox", name="Decision")
@@ -78,7 +84,7 @@ def test_the_first_click_opens_the_list_while_the_name_is_still_typed(reviewer, 
 
 def test_the_first_click_opens_the_list_of_a_signed_in_reviewer(reviewer, runs):
     person = reviewer
-    open_thread(person, "demo-0011", "Refund decision (typed answer)")
+    open_thread(person, person.server.id("demo-0011"), "Refund decision (typed answer)")
     person.idle()
     box = person.main().get_by_role("combobox", name="Decision")
     _open_list_once(person, box)

@@ -1,20 +1,38 @@
-"""Sign-in through a trusted proxy's header, in a real browser: the name is on the decision it makes."""
+"""Sign-in through a trusted proxy's header, in a real browser: the name is on the decision it makes. The proxy's
+journeys run on the local store and on a LangGraph Server (there on a thread of their own, seeded with langgraph-sdk);
+a forged header outside proxy mode is the sign-in's own code, the same on both: local only."""
 
 import pytest
 
-from tests.e2e.conftest import Reviewer, running_app
+from tests.e2e.conftest import Reviewer, running_app, server_mode_app
 
 pytestmark = pytest.mark.e2e
 
 HEADER = "X-Forwarded-Email"
 
 
-@pytest.fixture
-def proxy_server(tmp_path):
+@pytest.fixture(params=["local", "server"])
+def proxy_server(tmp_path, request):
+    """The app behind a sign-in proxy; `thread` is the content approval its journeys open (a demo thread locally)."""
     policy = tmp_path / "policy.toml"
     policy.write_text('[[grant]]\nwho = ["@example.com"]\nworkflows = ["*"]\nrole = "reviewer"\n')
     env = {"REVIEW_CONSOLE_AUTH": "proxy", "REVIEW_CONSOLE_POLICY": str(policy)}
-    with running_app(tmp_path, own_threads=False, env_extra=env) as app:
+    if request.param == "local":
+        with running_app(tmp_path, own_threads=False, env_extra=env) as app:
+            app.thread = "demo-0001"
+            yield app
+        return
+    from console.server.client import connect
+    from tests.e2e.server_mode import _run
+
+    url, ids, twins = request.getfixturevalue("server_threads")
+    client = connect(url)
+    try:
+        thread = _run(client, "content_approval", {}, input={"topic": "the proxy journey"})
+    finally:
+        client.close()
+    with server_mode_app(tmp_path, (url, ids, twins), env_extra=env) as app:
+        app.thread = thread
         yield app
 
 
@@ -23,7 +41,7 @@ def test_trusted_header_sign_in_names_the_decision(browser, proxy_server):
     context = browser.new_context(extra_http_headers={HEADER: "pat@example.com"}, viewport={"width": 1280, "height": 900})
     person = Reviewer(context.new_page(), proxy_server)
     try:
-        person.goto("/thread?thread_id=demo-0001")
+        person.goto(f"/thread?thread_id={proxy_server.thread}")
         person.expect(person.sidebar().get_by_text("Signed in as pat@example.com")).to_be_visible()
         person.expect(person.sidebar().get_by_role("textbox", name="Your name")).to_have_count(0)  # no typed names
         person.submit("Approve")
@@ -42,7 +60,7 @@ def test_without_the_header_nobody_is_signed_in(browser, proxy_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     person = Reviewer(context.new_page(), proxy_server)
     try:
-        person.goto("/thread?thread_id=demo-0001")
+        person.goto(f"/thread?thread_id={proxy_server.thread}")
         person.expect(person.sidebar().get_by_text("No signed-in user was passed by the sign-in proxy", exact=False)).to_be_visible()
         person.see("Sign in to decide.")
         person.expect(person.button("Approve")).to_be_disabled()

@@ -4,14 +4,14 @@ The tour's server is its own (module-scoped): its steps start threads and its la
 the demo data, which the shared server's journeys must not see. The walk-through's length is
 printed (a figure for the README's presenter script), never asserted.
 
-The steps' journeys (`guide`), time travel (on a server: its fork) and persistence run on the local store and on a
-LangGraph Server (its tour steps start threads there). Local only (`local_guide`), as the README's "Review a
-LangGraph Server's threads" says: streaming (the test server's two-stage model sends its words at once;
-test_journeys.py watches a streamed twin), the workflow picture and the hostile node name in it (a server's graph
-is not local: no picture), and the demo reset (a server's threads are not the console's demo data).
+Every journey runs on the local store and on a LangGraph Server (`guide`: its tour steps start threads there; the
+test server's two-stage review streams its revision over time, tests/server/graphs.py; the pictures are its
+assistants' drawn graphs, of threads run there through langgraph-sdk), but the demo reset (`local_guide`: a
+server's threads are not the console's demo data; test_a_server_offers_no_demo_reset checks it is not offered).
 """
 
 import asyncio
+import re
 import threading
 import time
 from urllib.parse import urlparse
@@ -47,7 +47,8 @@ def _write_picture_threads(db_path):
 
     async def write():
         async with AsyncSqliteSaver.from_conn_string(str(db_path)) as saver:
-            for thread_id, name, build in (("e2e-subgraph", "checked_reply", with_subgraph), ("e2e-hostile", "hostile_names", hostile)):
+            for thread_id, name, build in (("e2e-subgraph", PICTURE_THREADS["e2e-subgraph"], with_subgraph),
+                                           ("e2e-hostile", PICTURE_THREADS["e2e-hostile"], hostile)):
                 config = {"configurable": {"thread_id": thread_id}, "metadata": {"workflow": name, "workflow_version": "1"}}
                 await build().compile(checkpointer=saver).ainvoke({"text": "hello"}, config)
 
@@ -57,10 +58,28 @@ def _write_picture_threads(db_path):
     worker.join(60)
 
 
+PICTURE_THREADS = {"e2e-subgraph": "checked_reply", "e2e-hostile": "hostile_names"}  # local id → graph
+
+
+@pytest.fixture(scope="module")
+def tour_server_mode(server_mode, server_threads):
+    """The app in server mode (conftest: `server_mode`), with the picture threads run on its LangGraph Server."""
+    from console.server.client import connect
+    from tests.e2e.server_mode import _run
+
+    client = connect(server_threads[0])
+    try:
+        server_mode.ids.update({local_id: _run(client, graph, {}, input={"text": "hello"})
+                                for local_id, graph in PICTURE_THREADS.items() if local_id not in server_mode.ids})
+    finally:
+        client.close()
+    return server_mode
+
+
 @pytest.fixture(scope="module", params=["local", "server"])
 def tour_app(request):
-    """The tour's own app (local), or the app in server mode (conftest: `server_mode`)."""
-    return request.getfixturevalue("tour_server" if request.param == "local" else "server_mode")
+    """The tour's own app (local), or the app in server mode."""
+    return request.getfixturevalue("tour_server" if request.param == "local" else "tour_server_mode")
 
 
 def _walk(page, app, request):
@@ -156,8 +175,7 @@ def test_multiple(guide):
     guide.expect(final_text(guide)).to_contain_text("(Revised as asked: Add the date)")
 
 
-def test_streaming(local_guide):
-    guide = local_guide
+def test_streaming(guide):
     ask_for_change(guide, "streaming", "Mention the opening party",
                    before_sending=lambda: guide.page.evaluate(WATCH_PROGRESS, "Answered. The workflow now waits for your next decision: step 2 of 2, at “Review”."))
     tokens = guide.page.evaluate("window.__progress")["tokens"]
@@ -232,8 +250,12 @@ def test_time_travel(guide):
     guide.no_exception()
 
 
-def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(local_guide, tour_server):
-    guide = local_guide
+def exactly(words: str):
+    return re.compile(f"^{re.escape(words)}$")  # has_text alone matches any part, in any case
+
+
+def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(guide):
+    """A subgraph's steps in a box of their own: the local graph's drawing, or the assistant's (xray) on a server."""
     leaving = []
 
     def local_only(route):
@@ -243,18 +265,21 @@ def test_the_picture_is_drawn_offline_with_the_waiting_step_lit(local_guide, tou
         return route.abort()
 
     guide.page.route("**/*", local_only)  # offline: anything else is refused, and noted
-    guide.goto("/thread?thread_id=e2e-subgraph")
+    guide.goto(f"/thread?thread_id={guide.server.id('e2e-subgraph')}")
     guide.main().get_by_text("Picture of the workflow").click()
     svg = guide.show(guide.main().get_by_test_id("stGraphVizChart").locator("svg"))
     guide.expect(svg.locator("g.cluster")).to_have_count(1)  # the subgraph, as a box of its own steps
     guide.expect(svg.locator("g.cluster text").first).to_have_text("Checks")
-    guide.expect(svg.locator("g.node text", has_text="Send reply (waits here)")).to_have_count(1)
-    guide.expect(svg.locator("g.node text", has_text="Check facts")).to_have_count(1)
+    guide.expect(svg.locator("g.node text", has_text=exactly("Send reply (waits here)"))).to_have_count(1)
+    for step in ("Draft reply", "Check facts", "Check tone"):  # each step by its own name, in the box or not
+        guide.expect(svg.locator("g.node text", has_text=exactly(step))).to_have_count(1)
+    guide.expect(svg.locator("g.edge")).to_have_count(5)
     guide.idle()
-    picture = guide.main().get_by_test_id("stExpander").filter(has_text="Picture of the workflow")
-    picture.scroll_into_view_if_needed()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    picture.screenshot(path=str(SHOTS / "graph-picture.png"))
+    if guide.server.backend == "local":  # the README's picture
+        picture = guide.main().get_by_test_id("stExpander").filter(has_text="Picture of the workflow")
+        picture.scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        picture.screenshot(path=str(SHOTS / "graph-picture.png"))
     # The picture asked for nothing: the only request for another host is the page icon Streamlit
     # fetches for ":material/…:" page icons (streamlit_app.py), refused here and drawn without.
     assert [u for u in leaving if "fonts.gstatic.com/s/i/" not in u] == [], leaving
@@ -273,12 +298,11 @@ def test_the_picture_of_a_new_thread_lights_its_waiting_step(guide):
     guide.no_exception()
 
 
-def test_a_hostile_node_name_is_drawn_as_text(local_guide):
-    guide = local_guide
+def test_a_hostile_node_name_is_drawn_as_text(guide):
     from console.graph_picture import readable
     from tests.tour_graphs import HOSTILE
 
-    guide.goto("/thread?thread_id=e2e-hostile")
+    guide.goto(f"/thread?thread_id={guide.server.id('e2e-hostile')}")
     guide.main().get_by_text("Picture of the workflow").click()
     svg = guide.show(guide.main().get_by_test_id("stGraphVizChart").locator("svg"))
     guide.expect(svg.locator("g.node")).to_have_count(3)  # start, the step, end: no node named "evil"

@@ -1,11 +1,11 @@
 """Untrusted text in every place a workflow, a checkpoint or another reviewer can put it, in a real browser,
 with a listener that logs every request: nothing loads, no link is live, the text reads as written.
 
-The waiting node name, state keys and final status, tool argument keys as labels, a failed step's error on the
-thread page, and a reviewer's name in another's refusal run on the local store and on a LangGraph Server (its
-hostile graph, tests/server/graphs.py:hostile, aims at the listener named in an assistant made per listener).
-Local only: the failed start (the Start page starts a server's thread on the graph's own assistant, which names no
-listener), an unknown workflow's thread and a crash's decision row (both planted in the local database)."""
+Every journey runs on the local store and on a LangGraph Server. There the hostile graph
+(tests/server/graphs.py:hostile) aims at the address the server was told when it started
+(tests/server/conftest.py), which this module's server listener binds; an unknown workflow's thread is one whose
+metadata names a graph the server does not serve; and the crash row is a decision a console that died left
+pending while its run failed on the server mid-way, settled by the next console from what the server says."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import concurrent.futures
 import json
 import os
 import sqlite3
+import uuid
 
 import pytest
 
@@ -72,11 +73,17 @@ def _prepare(url: str):
         finally:
             app.close()
         with sqlite3.connect(db_path) as db:
-            db.execute("INSERT INTO rc_decisions(decided_at, reviewer, thread_id, workflow, checkpoint_id, interrupt_id, "
-                       "action, outcome, owner) VALUES ('2026-01-01T00:00:00', ?, 'e2e-h-half', 'counted', ?, ?, 'approve', "
-                       "'pending', 'gone-host:1:dead')", (hostile.probes(url, "crash-name"), view.checkpoint_id, view.interrupts[0].id))
+            _crash_row(db, url, "e2e-h-half", "counted", view.checkpoint_id, view.interrupts[0].id)
         _unknown_workflow_thread(db_path, hostile.probes(url, "workflow"))
     return prepare
+
+
+def _crash_row(db, url: str, thread_id: str, workflow: str, checkpoint_id: str, interrupt_id: str) -> None:
+    """What a console killed while applying an approval leaves: a pending row, owned by a process that is gone,
+    decided by a reviewer with a hostile name."""
+    db.execute("INSERT INTO rc_decisions(decided_at, reviewer, thread_id, workflow, checkpoint_id, interrupt_id, "
+               "action, outcome, owner) VALUES ('2026-01-01T00:00:00', ?, ?, ?, ?, ?, 'approve', 'pending', "
+               "'gone-host:1:dead')", (hostile.probes(url, "crash-name"), thread_id, workflow, checkpoint_id, interrupt_id))
 
 
 @pytest.fixture(scope="module")
@@ -95,36 +102,63 @@ def hostile_local(tmp_path_factory):
         listener.close()
 
 
-def _server_threads(url: str, leak_url: str) -> dict[str, str]:
-    """The hostile threads on the LangGraph Server, run through an assistant naming this listener (the graph is a
-    factory reading `leak_url` from the thread's config), and the refusal journey's thread: local id → server id."""
+def _server_threads(url: str, leak_url: str) -> tuple[dict[str, str], tuple[str, str]]:
+    """The hostile threads on the LangGraph Server (its graph aims at `leak_url`), the refusal journey's thread, an
+    unknown workflow's thread, and a thread whose run failed on the server mid-way, after an answer: local id →
+    server id, and (checkpoint, interrupt id) that answer was sent on."""
     from console.server.client import connect
 
     client = connect(url)
     try:
-        assistant = client.assistants.create("hostile", config={"configurable": {"leak_url": leak_url}},
-                                             name="Hostile workflow (this listener)")["assistant_id"]
         ids = {}
         for local_id, mode in (("e2e-h-ask", "ask"), ("e2e-h-gate", "gate"), ("e2e-h-fail", "fail")):
             ids[local_id] = client.threads.create()["thread_id"]
             try:
-                client.runs.wait(ids[local_id], assistant, input={"mode": mode}, durability="sync")
+                client.runs.wait(ids[local_id], "hostile", input={"mode": mode}, durability="sync")
             except Exception as exc:  # the SDK raises the run's error as a plain Exception
-                assert mode == "fail" and "Broken on purpose" in str(exc), exc  # aimed at this listener
+                assert mode == "fail" and hostile.probes(leak_url, "error") in str(exc), exc  # aimed at this listener
         ids["e2e-h-refusal"] = client.threads.create()["thread_id"]
         client.runs.wait(ids["e2e-h-refusal"], "content_approval", input={"topic": "the refusal journey"}, durability="sync")
+        # Another program's thread, its metadata naming a graph this server does not serve (its state reads 404).
+        ids["e2e-h-unknown"] = client.threads.create(metadata={"graph_id": hostile.probes(leak_url, "workflow")})["thread_id"]
+        # The approval a console was applying when it died: its run failed on the server mid-way.
+        half = ids["e2e-h-half"] = client.threads.create()["thread_id"]
+        client.runs.wait(half, "fails_after_answer", input={"draft": "A draft"}, durability="sync")
+        state = client.threads.get_state(half)
+        seen = (state["checkpoint"]["checkpoint_id"], state["tasks"][0]["interrupts"][0]["id"])
+        try:
+            client.runs.wait(half, "fails_after_answer", command={"resume": {seen[1]: {"approved": True}}}, durability="sync")
+        except Exception as exc:
+            assert "the printer is out of paper" in str(exc), exc
+        else:
+            raise AssertionError("the run was to fail on the server")
     finally:
         client.close()
-    return ids
+    return ids, seen
+
+
+def _server_prepare(url: str, leak_url: str, thread_id: str, seen: tuple[str, str]):
+    """The console's own database, made by a console, then the dead console's pending row written into it."""
+    def prepare(db_path) -> None:
+        from console.server.service import ServerConsole
+        from console.settings import Settings
+
+        ServerConsole(Settings(db_path=db_path, server_url=url, create_db=True, seed_demo=False)).close()
+        with sqlite3.connect(db_path) as db:
+            _crash_row(db, leak_url, thread_id, "fails_after_answer", *seen)
+    return prepare
 
 
 @pytest.fixture(scope="module")
 def hostile_server(server_threads, tmp_path_factory):
+    from tests.server.conftest import LEAK_URL_VARIABLE
+
     url, ids, twins = server_threads
-    listener = Listener()
+    listener = Listener(int(os.environ[LEAK_URL_VARIABLE].rsplit(":", 1)[1]))  # where the server's graph aims
     try:
-        mine = _server_threads(url, listener.url)
-        with server_mode_app(tmp_path_factory.mktemp("hostile-server-mode"), (url, {**ids, **mine}, twins)) as app:
+        mine, seen = _server_threads(url, listener.url)
+        with server_mode_app(tmp_path_factory.mktemp("hostile-server-mode"), (url, {**ids, **mine}, twins),
+                             prepare=_server_prepare(url, listener.url, mine["e2e-h-half"], seen)) as app:
             yield app, listener
     finally:
         listener.close()
@@ -147,11 +181,6 @@ def _person(page, app_and_listener):
 @pytest.fixture
 def person(page, hostile_app):
     yield _person(page, hostile_app)
-
-
-@pytest.fixture
-def local_person(page, hostile_local):
-    yield _person(page, hostile_local)
 
 
 def thread(person, local_id: str) -> None:
@@ -211,32 +240,37 @@ def test_a_failed_steps_error_on_the_thread_page_after_retry(person):
     inert_everywhere(person, "error")
 
 
-def test_a_failed_steps_error_on_start(local_person):
-    person = local_person
+# The Start page's name for the hostile workflow: its spec's title, or the server's name for its graph's assistant.
+HOSTILE_TITLE = {"local": "Hostile workflow", "server": "Hostile"}
+
+
+def test_a_failed_steps_error_on_start(person):
+    local = person.server.backend == "local"
     person.goto("/")
     person.sign_in()
     person.navigate("Start a workflow")
     combo = person.main().get_by_role("combobox", name="Workflow")
     combo.click()
-    person.page.get_by_role("option", name="Hostile workflow").click()
+    person.page.get_by_role("option", name=HOSTILE_TITLE[person.server.backend], exact=True).click()
     person.idle()
-    inert_everywhere(person, "input-label")  # the description is Markdown, made safe: read by safe_markdown's tests
+    if local:  # a server's form is made from the graph's input schema: its labels are its keys, shown as words
+        inert_everywhere(person, "input-label")  # the description is Markdown, made safe: read by safe_markdown's tests
     inert_everywhere(person)
-    person.main().get_by_role("textbox").first.fill("fail")
-    person.field("Thread id (optional)").fill("e2e-h-start-fail")
+    person.main().get_by_role("textbox").first.fill("fail")  # the mode: the first field of both forms
+    person.field("Thread id (optional)").fill("e2e-h-start-fail" if local else str(uuid.uuid4()))  # a server: a UUID
     person.submit("Start")
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text="Broken on purpose").first).to_be_visible()
     inert_everywhere(person, "error")
     person.screenshot("hostile-error-on-start")
 
 
-def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_notice(local_person):
-    person = local_person
-    person.goto("/thread?thread_id=e2e-h-unknown")
+def test_a_workflow_name_from_an_unknown_threads_metadata_in_the_title_and_its_notice(person):
+    thread(person, "e2e-h-unknown")
     probe = hostile.probes(person.listener.url, "workflow")
     person.show(heading(person, f"{readable(probe)} (not loaded)"))  # an unloaded workflow's name, as words
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text=probe)).to_be_visible()
     inert_everywhere(person, "workflow")
+    person.screenshot("hostile-unknown-workflow")
 
 
 def test_a_reviewers_name_in_another_reviewers_refusal(person, browser, hostile_app):
@@ -258,9 +292,31 @@ def test_a_reviewers_name_in_another_reviewers_refusal(person, browser, hostile_
     person.expect(person.main().get_by_test_id("stAlert").filter(has_text="![x](").first).to_be_visible()
 
 
-def test_a_reviewers_name_in_the_crash_warning(local_person):
-    person = local_person
-    person.goto("/thread?thread_id=e2e-h-half")
-    person.see("The console stopped while applying a decision by")
-    inert_everywhere(person, "crash-name")
+def decision_rows(person) -> list[list[str]]:
+    """The rows of "Decisions on this thread", opened."""
+    box = person.main().get_by_test_id("stExpander").filter(has_text="Decisions on this thread")
+    box.get_by_text("Decisions on this thread", exact=True).click()
+    return person.grid_rows(person.show(box.get_by_test_id("stDataFrame")))
+
+
+def test_a_reviewers_name_in_the_crash_warning(person):
+    thread(person, "e2e-h-half")
+    name = hostile.probes(person.listener.url, "crash-name")
+    if person.server.backend == "local":  # this console ran the step: it says where the run stopped, and by whom
+        person.see("The console stopped while applying a decision by")
+        inert_everywhere(person, "crash-name")
+    else:  # the server ran it and says how it ended; the next console settled the dead one's row from that
+        person.see("The step “Print it” stopped with an error:", exact=True)
+        person.see("the printer is out of paper")  # the server words it: RuntimeError('…')
+    rows = decision_rows(person)
+    # The reviewer, as written (a long name is cut to the column, with "…"), in the log.
+    row = next((r for r in rows if any(cell.startswith(name[:40]) for cell in r)), None)
+    assert row is not None, rows
+    if person.server.backend == "server":  # settled from what the server says: never "applied" (the grid draws
+        # only the columns in view, so the outcome and its words are read from the log itself)
+        with sqlite3.connect(person.server.db_path) as db:
+            settled = db.execute("SELECT outcome, detail FROM rc_decisions WHERE reviewer = ?", (name,)).fetchall()
+        assert [(outcome, detail.split(" The thread")[0]) for outcome, detail in settled] == [
+            ("unknown", "The console stopped while applying this decision.")], settled
+    inert_everywhere(person)
     person.screenshot("hostile-crash-warning")

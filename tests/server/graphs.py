@@ -53,19 +53,21 @@ _failing.add_edge(START, "print_it")
 fails_after_answer = _failing.compile(name="Print after approval (fails)")
 
 
-# ---- the two-stage review with a model that sends its words over time: live progress on the server ----------
+# ---- the two-stage review, its revision streamed over time: live progress on the server ----------
 
 import importlib.util  # noqa: E402
 import dataclasses  # noqa: E402
 
 from workflows.models import OfflineWriter  # noqa: E402
 
-STREAMED_TOKEN_DELAY_S = 0.05  # the server runs with REVIEW_CONSOLE_TOKEN_DELAY=0: only this graph's revision streams
+# The server runs with REVIEW_CONSOLE_TOKEN_DELAY=0 (seeding stays quick); only this graph's revision streams, each
+# word after this await inside the graph, as the local console's offline model does (tests/e2e/conftest.TOKEN_DELAY_S).
+STREAMED_TOKEN_DELAY_S = 0.05
 
 
 def _streamed_two_stage():
     """A copy of workflows/two_stage_review.py whose `write` streams each word after a short await, so a browser
-    can watch the revision arrive token by token (the other graphs stay instant: seeding stays quick)."""
+    can watch the revision arrive token by token (its draft is written at once, like every other graph's)."""
     source = Path(__file__).resolve().parents[2] / "workflows" / "two_stage_review.py"
     found = importlib.util.spec_from_file_location("two_stage_review_streamed", source)
     module = importlib.util.module_from_spec(found)
@@ -77,11 +79,19 @@ def _streamed_two_stage():
         return "".join([str(chunk.content) async for chunk in writer.astream(prompt)]).strip()
 
     module.write = write  # what its `apply_changes` task calls
-    return dataclasses.replace(module.SPEC, name="two_stage_review_streamed", title="Two-stage review (streamed)",
-                               builder=module.build)
+    return dataclasses.replace(module.SPEC, builder=module.build)
 
 
-two_stage_review_streamed = _compiled(_streamed_two_stage())
+# The tour's streaming step starts a thread of "two_stage_review", as every journey on it does: the streamed copy.
+two_stage_review = GRAPHS["two_stage_review"] = _compiled(_streamed_two_stage())
+
+
+# ---- the picture journeys' graphs (tests/tour_graphs.py): a subgraph, and node names that try to break out of DOT ----
+
+from tests import tour_graphs as _tour  # noqa: E402
+
+checked_reply = _tour.with_subgraph().compile(name="Checked reply")
+hostile_names = _tour.hostile().compile(name="Hostile names")
 
 
 # ---- the untrusted-text journey's hostile graph (tests/e2e/hostile.py), aimed at the listener of the test ------
@@ -90,10 +100,10 @@ from tests.e2e import hostile as _hostile  # noqa: E402
 
 
 def hostile(config):
-    """A graph factory, made per call: its node name, state key, error and status aim at the listener named in the
-    thread's config (`leak_url`, from the assistant tests/e2e/test_untrusted_browser.py makes per listener), not at
-    an address fixed when the server started."""
-    url = ((config or {}).get("configurable") or {}).get("leak_url") or "http://127.0.0.1:9"
+    """A graph factory, made per run: its node name, state key, error and status aim at E2E_LEAK_URL, the address the
+    server was told when it started (tests/server/conftest.py), which the untrusted-text journey's listener binds;
+    or at `leak_url` in the run's configuration, when an assistant names one."""
+    url = ((config or {}).get("configurable") or {}).get("leak_url") or _hostile.leak_url()
     graph = _hostile.build(url).compile(interrupt_before=[_hostile.node_name(url)])
     graph.name = "Hostile workflow"
     return graph
