@@ -119,7 +119,10 @@ def thread_view(thread: dict, state: dict, spec: WorkflowSpec | None) -> ThreadV
         view.error_node, failed = failed[0]["name"], None
     if failed or (failed is not None and thread.get("status") == "error"):
         view.status = "failed"
-        view.error = str(failed[0]["error"]) if failed else "The last run failed on the server."
+        # The server keeps a step's error as repr(exc), as a local saver does: the page says the message, the
+        # exception's type only under Details.
+        view.error, view.error_type = (wording.split_error(str(failed[0]["error"])) if failed
+                                       else ("The last run failed on the server.", None))
         view.error_node = failed[0]["name"] if failed else None
     for task in state.get("tasks") or ():
         for item in task.get("interrupts") or ():

@@ -307,7 +307,8 @@ def test_a_reviewers_name_in_the_crash_warning(person):
         inert_everywhere(person, "crash-name")
     else:  # the server ran it and says how it ended; the next console settled the dead one's row from that
         person.see("The step “Print it” stopped with an error:", exact=True)
-        person.see("the printer is out of paper")  # the server words it: RuntimeError('…')
+        person.see("the printer is out of paper")  # the server keeps RuntimeError('…'): the page says the message
+        person.expect(person.main().get_by_text("RuntimeError(")).to_have_count(0)
     rows = decision_rows(person)
     # The reviewer, as written (a long name is cut to the column, with "…"), in the log.
     row = next((r for r in rows if any(cell.startswith(name[:40]) for cell in r)), None)

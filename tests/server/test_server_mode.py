@@ -208,6 +208,9 @@ def test_a_failed_run_is_not_logged_as_applied_and_can_be_answered_again(app):
     assert "Traceback" not in failed.message
     assert list(app.decision_log(view.thread_id)["outcome"])[0] == "failed"
     again = app.thread(view.thread_id)
+    # The page says the message, not Python's repr: the type is kept for Details only, as locally.
+    assert (again.status, again.error, again.error_type) == ("failed", "the printer is out of paper", "RuntimeError")
+    assert "RuntimeError" not in failed.message
     retried = _last(app.decide(_request(again, "edit", {"draft": "Poster, reprinted"}), ANN))
     assert retried.status != "refused", retried.message  # the console's claim was released: the thread is answerable
 
