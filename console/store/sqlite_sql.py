@@ -33,13 +33,15 @@ SAVE_THREAD = (
     "updated_at = excluded.updated_at, derived_mark = excluded.derived_mark "
     "WHERE excluded.derived_mark >= rc_threads.derived_mark"
 )
-# SAVE_THREAD for a whole batch in one statement, its rows as one JSON array (`->>` gives back each
-# value as it was: text, integer, real, null). One step is one hand-over of Python's lock from the
-# loop thread, which meanwhile decodes the next batch; executemany took one per row, and each waited
+# SAVE_THREAD for a whole batch in one statement, its rows as one JSON array (json_extract gives back
+# each scalar as it was: text, integer, real, null; not `->>`, which needs SQLite 3.38, newer than
+# some distributions' Python ships, e.g. Ubuntu 22.04's 3.37). One step is one hand-over of
+# Python's lock from the loop thread, which meanwhile decodes the next batch; executemany took one per row, and each waited
 # for the loop's switch interval. JSON text cannot carry NUL: rows with one take SAVE_THREAD.
+_JSON_THREAD_VALUES = ", ".join(f"json_extract(value, '$.{c}')" for c in THREAD_COLUMNS)
 SAVE_THREADS_JSON = (
     f"INSERT INTO rc_threads({', '.join(THREAD_COLUMNS)}, updated_at, derived_mark) "
-    f"SELECT {', '.join(f'value ->> {c!r}' for c in THREAD_COLUMNS)}, :updated_at, :derived_mark "
+    f"SELECT {_JSON_THREAD_VALUES}, :updated_at, :derived_mark "
     "FROM json_each(:rows) WHERE true "  # "WHERE true": an upsert's SELECT needs one (SQLite's parsing)
     f"ON CONFLICT(thread_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in THREAD_COLUMNS[1:])}, "
     "updated_at = excluded.updated_at, derived_mark = excluded.derived_mark "
