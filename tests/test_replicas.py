@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -113,42 +114,12 @@ def test_replicas_starting_together_set_up_the_schema_once(make_console):
 def test_a_start_waits_for_another_consoles_long_write_instead_of_failing(make_console, store, caplog):
     """Another console's demo seed or first index can hold the write lock for longer than a page's
     busy timeout: a console starting meanwhile waits for it (and says so in the log), then opens."""
-    import logging
-    import sqlite3
-    import threading
+    from tests.busy_start import opens_past_a_long_write
 
     make_console(seed_demo=True).close()  # an existing database, as a second replica meets it
-    other = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # the long write
-    waited = threading.Event()
-
-    class Seen(logging.Handler):
-        def emit(self, record):
-            if "busy at start-up" in record.getMessage():
-                waited.set()
-
-    seen = Seen()
-    logging.getLogger("review_console").addHandler(seen)
     caplog.set_level(logging.INFO, logger="review_console")
-    opened, errors = [], []
-
-    def open_one():
-        try:
-            opened.append(make_console(seed_demo=False, busy_timeout_s=0.1))
-        except Exception as exc:
-            errors.append(exc)
-
-    starter = threading.Thread(target=open_one)
-    try:
-        starter.start()
-        assert waited.wait(60), errors  # it met the lock, well past its 0.1 s busy timeout, and did not give up
-        other.execute("ROLLBACK")
-        starter.join(120)
-    finally:
-        logging.getLogger("review_console").removeHandler(seen)
-        other.close()
-    assert not errors and len(opened) == 1, errors
-    assert opened[0].inbox().total == 13
+    opened = opens_past_a_long_write(store, lambda: make_console(seed_demo=False, busy_timeout_s=0.1))
+    assert opened.inbox().total == 13
 
 
 @pytest.mark.sqlite_only

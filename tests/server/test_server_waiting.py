@@ -21,6 +21,7 @@ from console.insight import ActivityQuery, Scope
 from console.server import insight as server_insight
 from console.server.service import ServerConsole
 from console.settings import Settings
+from tests.busy_start import opens_past_a_long_write
 from tests.notify_receiver import Receiver
 from tests.test_deadlines import REJECT_AFTER_4H  # the local tests' rule: the same words here
 
@@ -264,37 +265,8 @@ def test_activity_counts_the_servers_waiting_threads_by_age_and_day(langgraph_se
 
 def test_a_start_waits_for_another_consoles_long_write_instead_of_failing(langgraph_server, tmp_path, caplog):
     _open(langgraph_server, tmp_path).close()  # an existing database, as a second replica meets it
-    other = sqlite3.connect(tmp_path / "console.db", isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # the long write
-    waited = threading.Event()
-
-    class Seen(logging.Handler):
-        def emit(self, record):
-            if "busy at start-up" in record.getMessage():
-                waited.set()
-
-    seen = Seen()
-    logging.getLogger("review_console").addHandler(seen)
     caplog.set_level(logging.INFO, logger="review_console")
-    opened, errors = [], []
-
-    def open_one():
-        try:
-            opened.append(_open(langgraph_server, tmp_path, busy_timeout_s=0.1))
-        except Exception as exc:
-            errors.append(exc)
-
-    starter = threading.Thread(target=open_one)
-    try:
-        starter.start()
-        assert waited.wait(60), errors  # it met the lock, well past its 0.1 s busy timeout, and did not give up
-        other.execute("ROLLBACK")
-        starter.join(120)
-    finally:
-        logging.getLogger("review_console").removeHandler(seen)
-        other.close()
-    assert not errors and len(opened) == 1, errors
-    opened[0].close()
+    opens_past_a_long_write(tmp_path / "console.db", lambda: _open(langgraph_server, tmp_path, busy_timeout_s=0.1)).close()
 
 
 def test_a_damaged_database_is_a_sentence_at_start(langgraph_server, tmp_path):
