@@ -13,11 +13,14 @@ pytestmark = pytest.mark.e2e
 
 CHARTS = ["Threads waiting over time", "Age of the waiting threads", "Decisions per day, by outcome",
           "Decisions per day, by reviewer", "Time to decision", "Most common rejection reasons"]
-# Every chart's SVG holds marks Vega has drawn: bars (rect paths) or the backlog's area, with real geometry.
+# Every chart's SVG holds marks Vega has drawn with data: bars (rect paths) or the backlog's area, at least one with an
+# area (a chart of zeros draws bars of no width, and its paths still have a `d`).
 ALL_DRAWN = """n => {
   const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-  return charts.length === n && charts.every(c =>
-    [...c.querySelectorAll('g.role-mark path')].some(p => (p.getAttribute('d') || '').length > 10));
+  return charts.length === n && charts.every(c => [...c.querySelectorAll('g.role-mark path')].some(p => {
+    const box = (p.getAttribute('d') || '').length > 10 && p.getBBox();
+    return box && box.width > 0.5 && box.height > 0.5;
+  }));
 }"""
 
 
