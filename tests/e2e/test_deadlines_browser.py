@@ -32,12 +32,13 @@ due_hours = 2
 """
 
 
-# Server mode: the threads of this module alone (the console's REVIEW_CONSOLE_SERVER_METADATA), one per rule.
+# Server mode: the threads of this module alone (the console's REVIEW_CONSOLE_SERVER_METADATA), one per rule. The
+# overdue one (two-stage, due at once) is written last: it waits least, so only the deadline order lists it first.
 SCOPE = '{"e2e": "deadlines"}'
 SERVER_THREADS = {
-    "e2e-two-stage": ("two_stage_review", {"topic": "the deadline's two-stage thread"}),
     "e2e-approve": ("content_approval", {"topic": "the deadline race"}),
     "e2e-gate": ("gated_publication", {"topic": "the deadline's gate thread"}),
+    "e2e-two-stage": ("two_stage_review", {"topic": "the deadline's two-stage thread"}),
 }
 
 
