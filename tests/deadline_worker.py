@@ -1,11 +1,13 @@
 """A second console process running the deadline timer, for the two-process race tests (run as a script, never collected).
 
-Usage: deadline_worker.py STORE POLICY NOW
-Opens a console on STORE with the policy file POLICY (its [[deadline]] rules), prints
+Usage: deadline_worker.py STORE POLICY NOW [SERVER SCOPE]
+Opens a console on STORE with the policy file POLICY (its [[deadline]] rules), or with SERVER (a LangGraph Server's
+url) a server-mode console whose own database is STORE, on the threads of metadata SCOPE (JSON); prints
 "ready", waits for "go" on stdin, runs one timer pass as at unix time NOW, and prints
 one JSON line: {"applied", "refused", "failed", "messages"}.
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -21,9 +23,16 @@ from tests.conftest import settings_for  # noqa: E402
 
 
 def main() -> None:
-    store, policy, now = sys.argv[1:]
+    store, policy, now, *server = sys.argv[1:]
     # The background timer never runs here on its own: only the pass this script asks for.
-    app = Console(settings_for(store, seed_demo=False, offline_token_delay=0, policy_path=policy, deadline_check_s=1e9))
+    settings = settings_for(store, seed_demo=False, offline_token_delay=0, policy_path=policy, deadline_check_s=1e9)
+    if server:
+        from console.server.service import ServerConsole
+
+        url, scope = server
+        app = ServerConsole(dataclasses.replace(settings, server_url=url, server_metadata=scope))
+    else:
+        app = Console(settings)
     try:
         print("ready", flush=True)
         if sys.stdin.readline().strip() != "go":

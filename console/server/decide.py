@@ -163,7 +163,8 @@ class ServerDecisions:
             reason = "moved on"
         if reason is not None:
             # Who moved it, when this console did: "already answered by Ann", as on the local store.
-            refusal = c.store_call(moved_refusal(c.store, record)) if reason == "moved on" else Refusal(reason)
+            refusal = (c.store_call(moved_refusal(c.store, record, reason)) if reason in ("moved on", "in progress")
+                       else Refusal(reason))
             c.store_call(c.store.log_refusal(record, refusal.reason))
             return Outcome("refused", Decisions.refusal_sentence(refusal, view), view)
         got = c.store_call(claim(c.store, record))

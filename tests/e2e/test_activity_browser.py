@@ -1,20 +1,26 @@
 """The Activity page in a real browser: every chart is drawn by Vega, with its title and its CSV button.
 
-Local store only: the backlog and age charts read the console's thread index, which server mode does not keep."""
+On both backends: locally every figure reads the console's store; on a LangGraph Server the decision log is the
+console's own database and the backlog and age charts count the server's waiting threads (console/server/insight.py)."""
+
+import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, Reviewer, running_app
+from tests.e2e.conftest import SHOTS, Reviewer, running_app, server_mode_app
 
 pytestmark = pytest.mark.e2e
 
 CHARTS = ["Threads waiting over time", "Age of the waiting threads", "Decisions per day, by outcome",
           "Decisions per day, by reviewer", "Time to decision", "Most common rejection reasons"]
-# Every chart's SVG holds marks Vega has drawn: bars (rect paths) or the backlog's area, with real geometry.
+# Every chart's SVG holds marks Vega has drawn with data: bars (rect paths) or the backlog's area, at least one with an
+# area (a chart of zeros draws bars of no width, and its paths still have a `d`).
 ALL_DRAWN = """n => {
   const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-  return charts.length === n && charts.every(c =>
-    [...c.querySelectorAll('g.role-mark path')].some(p => (p.getAttribute('d') || '').length > 10));
+  return charts.length === n && charts.every(c => [...c.querySelectorAll('g.role-mark path')].some(p => {
+    const box = (p.getAttribute('d') || '').length > 10 && p.getBBox();
+    return box && box.width > 0.5 && box.height > 0.5;
+  }));
 }"""
 
 
@@ -25,9 +31,22 @@ def _with_a_log(db_path) -> None:
     build(db_path, 3_000)
 
 
-@pytest.fixture(scope="module")
-def activity_server(tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("e2e-activity"), own_threads=False, prepare=_with_a_log) as app:
+def _with_a_log_only(db_path) -> None:
+    """The same log, without the waiting threads in the console's index: on a server they are the server's alone."""
+    _with_a_log(db_path)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM rc_threads")
+
+
+@pytest.fixture(scope="module", params=["local", "server"])
+def activity_server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"e2e-activity-{request.param}")
+    if request.param == "local":
+        opened = running_app(folder, own_threads=False, prepare=_with_a_log)
+    else:  # the browser suite's threads on the server: the demo twins and the journeys' own, waiting
+        opened = server_mode_app(folder, request.getfixturevalue("server_threads"), prepare=_with_a_log_only,
+                                 env_extra={"REVIEW_CONSOLE_SERVER_METADATA": '{"e2e": "demo"}'})
+    with opened as app:
         yield app
 
 
@@ -60,4 +79,4 @@ def test_every_chart_is_drawn(page, activity_server):
     page.wait_for_function(ALL_DRAWN, arg=len(CHARTS), polling="raf")
     person.no_exception()
     person.screenshot("activity-one-workflow")
-    assert (SHOTS / "activity.png").exists()
+    assert (SHOTS / f"activity{'' if activity_server.backend == 'local' else '-server'}.png").exists()
