@@ -14,11 +14,19 @@ def name_box(person: Reviewer):
     return person.sidebar().get_by_role("textbox", name="Your name")
 
 
+def kept(person: Reviewer, holds: bool) -> None:
+    """Until the browser's cookie holds the name (or no longer does): the component that writes it is mounted by the
+    run that changed the name and writes it a moment after that run's text is on screen, so a reload sent at once
+    could still carry the old cookie."""
+    person.page.wait_for_function("holds => document.cookie.includes('review_console_name=') === holds", arg=holds)
+
+
 def test_the_demo_name_survives_a_reload_and_a_deep_link(backend_reviewer, backend):
     reviewer, server = backend_reviewer, backend
     reviewer.goto("/")
     reviewer.sign_in("Ann Example")
     reviewer.expect(reviewer.sidebar().get_by_text(NOT_VERIFIED)).to_be_visible()
+    kept(reviewer, True)
 
     reviewer.page.reload()  # a full page load: a new Streamlit session
     reviewer.idle()
@@ -37,6 +45,7 @@ def test_the_demo_name_survives_a_reload_and_a_deep_link(backend_reviewer, backe
     name_box(reviewer).fill("")
     name_box(reviewer).press("Enter")
     reviewer.expect(reviewer.sidebar().get_by_text("Enter your name to approve")).to_be_visible()
+    kept(reviewer, False)
     reviewer.page.reload()
     reviewer.idle()
     reviewer.expect(name_box(reviewer)).to_have_value("")
