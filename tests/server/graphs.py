@@ -23,6 +23,11 @@ def _compiled(spec):
 _SPECS = {spec.name: spec for spec in registry.DEMO_WORKFLOWS}
 _SPECS.update({s.name: s for s in (format_graphs.TOOL_REVIEW, format_graphs.HUMAN_HELP, format_graphs.ASK_NAME,
                                     format_graphs.EMAIL_TRIAGE)})
+# The words walk's last two shapes (tests/e2e/test_screenshots.py ENTRIES): a Functional API @entrypoint, and an
+# interrupt inside a subgraph; loaded as the console loads them, then served like the rest.
+_SPECS.update({s.name: s for s in map(registry.load_entry, (
+    "examples.announcement:announcement",
+    "tests.team_graphs:build_email_assistant?name=email_assistant&title=Email assistant"))})
 GRAPHS = {name: _compiled(spec) for name, spec in _SPECS.items()}
 globals().update(GRAPHS)
 
