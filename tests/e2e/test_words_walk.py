@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import open_tab, running_app, server_mode_app
 from tests.e2e.test_screenshots import ENTRIES, THREADS, _start_threads
@@ -229,8 +230,12 @@ def _open_expanders(walker) -> None:
         left = [n for n, label in enumerate(labels) if not any(part in label for part in DEVELOPER_PARTS)]
         if not left:
             return
-        closed.nth(left[0]).click()
-        walker.expect(closed).to_have_count(len(labels) - 1)
+        summary = closed.nth(left[0]).element_handle()
+        summary.click()
+        try:  # a click that lands while a rerun redraws the page opens nothing: the loop reads the expanders again
+            walker.page.wait_for_function("s => s.isConnected && s.parentElement.open", arg=summary, timeout=5_000)
+        except PlaywrightTimeout:
+            pass
         walker.idle()
     pytest.fail("the expanders did not stay open")
 
