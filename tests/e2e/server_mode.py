@@ -34,15 +34,17 @@ def _go_on(client, thread_id: str, graph: str, **run) -> None:
     client.runs.wait(thread_id, graph, durability="sync", **run)  # a failed run raises (raise_error=True)
 
 
-def seed(url: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+def seed(url: str, scope: dict = DEMO_SCOPE, own: dict = OWN, spares: tuple = SPARES,
+         own_scope: dict | None = None) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """(local id → server id, the demo twins as (server id, graph, kind of pause) oldest first), written in
-    console.demo's order, with its second pause further on for the second gated and two-stage threads."""
+    console.demo's order, with its second pause further on for the second gated and two-stage threads.
+    The twins carry `scope`, `own`'s threads `own_scope` (none by default)."""
     client = connect(url)
     ids: dict[str, str] = {}
     twins: list[tuple[str, str, str]] = []
     try:
         for n, (spec, i, text) in enumerate(_seeds(), start=1):
-            thread_id = _run(client, spec.name, DEMO_SCOPE, input=spec.make_input(text))
+            thread_id = _run(client, spec.name, scope, input=spec.make_input(text))
             if i == 2 and spec.name in ("gated_publication", "two_stage_review"):
                 pending = [item for task in client.threads.get_state(thread_id).get("tasks") or ()
                            for item in task.get("interrupts") or ()]
@@ -51,10 +53,10 @@ def seed(url: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
                                                        if pending else {"input": None}))
             ids[demo_thread_id(n)] = thread_id
             twins.append((thread_id, spec.name, ""))
-            if demo_thread_id(n) in SPARES:
+            if demo_thread_id(n) in spares:
                 ids[f"spare:{demo_thread_id(n)}"] = _run(client, spec.name, {}, input=spec.make_input(text))
-        for local_id, (graph, inputs) in OWN.items():
-            ids[local_id] = _run(client, graph, {}, input=inputs)
+        for local_id, (graph, inputs) in own.items():
+            ids[local_id] = _run(client, graph, own_scope or {}, input=inputs)
     finally:
         client.close()
     return ids, twins

@@ -8,7 +8,7 @@ from pathlib import Path
 # `langgraph dev` loads this file by path; the console's packages sit two folders up.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests import format_graphs  # noqa: E402
+from tests import format_graphs, lifetime_flow  # noqa: E402
 from workflows import registry  # noqa: E402
 
 
@@ -23,6 +23,13 @@ def _compiled(spec):
 _SPECS = {spec.name: spec for spec in registry.DEMO_WORKFLOWS}
 _SPECS.update({s.name: s for s in (format_graphs.TOOL_REVIEW, format_graphs.HUMAN_HELP, format_graphs.ASK_NAME,
                                     format_graphs.EMAIL_TRIAGE)})
+# The words walk's last two shapes (tests/e2e/test_screenshots.py ENTRIES): a Functional API @entrypoint, and an
+# interrupt inside a subgraph; loaded as the console loads them, then served like the rest.
+_SPECS.update({s.name: s for s in map(registry.load_entry, (
+    "examples.announcement:announcement",
+    "tests.team_graphs:build_email_assistant?name=email_assistant&title=Email assistant"))})
+# A run held in flight by the test (tests/e2e/test_clear_cache.py): its step waits for a file the test writes.
+_SPECS["slow_effect"] = lifetime_flow.SLOW
 GRAPHS = {name: _compiled(spec) for name, spec in _SPECS.items()}
 globals().update(GRAPHS)
 
