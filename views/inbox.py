@@ -26,7 +26,9 @@ with runtime.plain_errors():
                                key=queue.remembered("kinds", [], choices["kinds"]))
     nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)),
                                key=queue.remembered("nodes", [], choices["nodes"]))
-    search = row[3].text_input("Search", placeholder="Words in the preview, or a thread id", key=queue.remembered("search", ""))
+    # A LangGraph Server searches threads by id or metadata only, not by the words of a preview.
+    hint = "A thread id, or key=value of its metadata" if app.settings.server_url else "Words in the preview, or a thread id"
+    search = row[3].text_input("Search", placeholder=hint, key=queue.remembered("search", ""))
     row = st.columns([2, 2, 2, 2])
     sort = row[0].selectbox("Sort by", list(SORTS), key=queue.remembered("sort", "waiting time", list(SORTS)))
     oldest_first = row[1].toggle("Oldest first", key=queue.remembered("oldest_first", True))

@@ -107,6 +107,9 @@ def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, backend
     seeded = backend.demo_threads  # oldest first, the order they were seeded in
     reviewer.goto("/")
     reviewer.show(heading(reviewer, "Inbox"))
+    # The search box says what this backend can search: a server finds threads by id or metadata, not preview words.
+    hint = "A thread id, or key=value of its metadata" if backend.backend == "server" else "Words in the preview, or a thread id"
+    reviewer.expect(reviewer.main().get_by_placeholder(hint, exact=True)).to_be_visible()
     search_inbox(reviewer, backend.inbox_search)
     reviewer.see(f"{len(seeded)} waiting · page 1 of 1")
     table = inbox_table(reviewer)
