@@ -16,7 +16,7 @@ from console.inbox import MAX_PAGE_SIZE, ROW_COLUMNS, InboxPage, InboxQuery, pag
 from console.server import client as sdk
 from console.server.reading import inbox_row
 from console.server.deadlines import overdue_rows
-from console.server.waiting import SELECT, WALK_PAGE, refused_threads, since
+from console.server.waiting import SELECT, WALK_PAGE, since
 
 STATUS = {"waiting": "interrupted", "failed": "error", "running": "busy", "finished": "idle"}
 # Reads are shared by every session for this long (ui/cached.py keys on version()): a page of twenty
@@ -119,7 +119,7 @@ class ServerInbox:
         return late
 
     def _refused(self, metadata: dict, workflows: tuple[str, ...], ids: list[str] | None) -> list[dict]:
-        rows = refused_threads(self.console.client, metadata)
+        rows = list(self.console.waiting.refused(metadata))  # read once per version for the list, counts and timer
         if workflows:
             rows = [t for t in rows if (t.get("metadata") or {}).get("graph_id") in workflows]
         return [t for t in rows if t["thread_id"] in ids] if ids else rows
@@ -130,7 +130,7 @@ class ServerInbox:
         rows = []
         with sdk.plain(c.settings.server_url):
             refused: dict[str, int] = {}  # waiting, though the server counts them as errors (see page)
-            for t in refused_threads(c.client, c.scope):
+            for t in c.waiting.refused(c.scope):
                 graph = (t.get("metadata") or {}).get("graph_id")
                 refused[graph] = refused.get(graph, 0) + 1
             for graph in c.registry:

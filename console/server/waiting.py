@@ -3,6 +3,7 @@ ones, and the errored ones whose last run failed only because the graph refused 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -76,21 +77,35 @@ def timer_row(thread: dict) -> dict:
             "checkpoint_id": pause, "interrupt_ids": ids, "waiting_since": since(thread)}
 
 
-def waiting_rows(client, metadata: dict | None) -> list[dict]:
-    """Every waiting thread on the server (in the console's metadata scope) as timer rows, oldest first."""
+def waiting_rows(client, metadata: dict | None, refused: list[dict] | None = None) -> list[dict]:
+    """Every waiting thread on the server (in the console's metadata scope) as timer rows, oldest first (`refused`:
+    the refused answers' threads, when already read)."""
     rows = [timer_row(t) for t in walk(client, metadata, "interrupted", select=SELECT)]
-    rows += [timer_row(t) for t in refused_threads(client, metadata)]
+    rows += [timer_row(t) for t in (refused_threads(client, metadata) if refused is None else refused)]
     return sorted(rows, key=lambda r: r["waiting_since"] or 0.0)
 
 
 class WaitingCache:
-    """The whole waiting list, walked at most once per inbox version (console/server/inbox.py: every few seconds, and
-    on this console's own decisions), for the deadline timer and the Activity page alike."""
+    """The whole waiting list, and the refused answers' threads, each read at most once per inbox version
+    (console/server/inbox.py: every few seconds, and on this console's own decisions), for the inbox's list and
+    counts, the deadline timer and the Activity page alike: the refused ones come with their values (see above)."""
 
     def __init__(self, console) -> None:
         self.console = console
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # rows() reads refused() inside it
         self._kept: tuple[tuple, list[dict]] | None = None
+        self._refused: dict[str, tuple[tuple, list[dict]]] = {}  # by metadata filter, this version's only
+
+    def refused(self, metadata: dict | None) -> list[dict]:
+        c = self.console
+        version, key = c.reads.version(), json.dumps(metadata or {}, sort_keys=True)
+        with self._lock:
+            kept = self._refused.get(key)
+            if kept is None or kept[0] != version:
+                with sdk.plain(c.settings.server_url):
+                    kept = (version, refused_threads(c.client, metadata))
+                self._refused = {k: v for k, v in self._refused.items() if v[0] == version} | {key: kept}
+            return kept[1]
 
     def rows(self) -> list[dict]:
         c = self.console
@@ -98,5 +113,5 @@ class WaitingCache:
         with self._lock:
             if self._kept is None or self._kept[0] != version:
                 with sdk.plain(c.settings.server_url):
-                    self._kept = (version, waiting_rows(c.client, c.scope))
+                    self._kept = (version, waiting_rows(c.client, c.scope, self.refused(c.scope)))
             return self._kept[1]
