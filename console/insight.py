@@ -214,7 +214,7 @@ def reviewer_label(name: str | None, verified) -> str:
     return name if verified else f"{name} (unverified)"
 
 
-def _backlog(pauses: list, q: ActivityQuery) -> pd.DataFrame:
+def backlog_frame(pauses: list, q: ActivityQuery) -> pd.DataFrame:
     """Threads waiting at the end of each day of the range: pauses begun by then, minus those ended by then."""
     first, last = q.start.toordinal(), q.end.toordinal()
     epoch = dt.date(1970, 1, 1).toordinal()
@@ -263,7 +263,7 @@ def read(reader, q: ActivityQuery, scope: Scope, registry, now: float | None = N
                                       key=lambda r: (r[0], r[1] == EVERYONE_ELSE, r[1])),
                                columns=["day", "reviewer", "decisions"])
     reasons = pd.DataFrame([(r or NO_REASON, int(n)) for r, n in reason_rows], columns=["reason", "decisions"])
-    return Activity(decisions=total, waiting_now=int(ages["threads"].sum()), backlog=_backlog(pauses, q),
+    return Activity(decisions=total, waiting_now=int(ages["threads"].sum()), backlog=backlog_frame(pauses, q),
                     ages=ages, speed=speed, by_outcome=by_outcome, by_reviewer=by_reviewer, reasons=reasons)
 
 

@@ -32,6 +32,6 @@ def read(console, q: ActivityQuery, scope: Scope, now: float | None = None) -> A
     per_day: dict[int, int] = {}
     for since in began:
         per_day[int(since // DAY_S)] = per_day.get(int(since // DAY_S), 0) + 1
-    waiting_backlog = insight._backlog([(day, None, n) for day, n in per_day.items()], q)  # never ended: waiting now
+    waiting_backlog = insight.backlog_frame([(day, None, n) for day, n in per_day.items()], q)  # never ended: waiting now
     backlog = logged.backlog.assign(waiting=logged.backlog["waiting"].to_numpy() + waiting_backlog["waiting"].to_numpy())
     return dataclasses.replace(logged, waiting_now=len(began), ages=ages, backlog=backlog)
