@@ -48,7 +48,9 @@ class StoppedRun:
     """The last decision's run stopped short of its end, at the step the thread now waits at."""
     reviewer: str
     node: str | None
-    cause: str  # "crash": the console died | "lock": another program held the database
+    # "crash": the console died | "lock": another program held the database | "unknown": the console died and the
+    # thread moved on since (a LangGraph Server runs on by itself), so whether this decision did it is not known
+    cause: str
     step_ran: bool  # that step ran to its end, but its result was not saved: a second run would repeat it
 
     @property
@@ -57,6 +59,10 @@ class StoppedRun:
 
     @property
     def sentence(self) -> str:
+        if self.cause == "unknown":
+            return (f"The console stopped while applying a decision by {self.reviewer}, and the thread has moved on "
+                    "since: the console cannot tell whether that decision did it. Check the thread's history and "
+                    "what the workflow did before you decide again.")
         if self.cause == "crash":
             first = f"The console stopped while applying a decision by {self.reviewer}."
         else:

@@ -25,6 +25,19 @@ FRESH_S = 5.0
 SORTS = {"waiting time": "state_updated_at", "workflow": "state_updated_at", "thread id": "thread_id"}
 
 
+def first_rows(client, search: dict, wanted: int) -> list[dict]:
+    """A search's first `wanted` rows, read WALK_PAGE at a time: the server returns at most that many a call, and a
+    merged page deep in the list (past row 1,000) needs them all to be in order."""
+    rows: list[dict] = []
+    while len(rows) < wanted:
+        ask = min(wanted - len(rows), WALK_PAGE)
+        batch = client.threads.search(**search, limit=ask, offset=len(rows))
+        rows += batch
+        if len(batch) < ask:
+            break  # the list ended
+    return rows
+
+
 class ServerInbox:
     def __init__(self, console) -> None:
         self.console = console
@@ -77,10 +90,12 @@ class ServerInbox:
             for graph in q.workflows or (None,):
                 where = {**metadata, **({"graph_id": graph} if graph else {})}
                 total += c.client.threads.count(metadata=where or None, status=status) if not ids else 0
-                found += c.client.threads.search(metadata=where or None, status=status, ids=ids, select=SELECT,
-                                                 limit=min(offset + size + len(overdue), WALK_PAGE) if merged else size,
-                                                 offset=0 if merged else offset,
-                                                 sort_by=SORTS.get(q.sort, "state_updated_at"), sort_order=order)
+                search = dict(metadata=where or None, status=status, ids=ids, select=SELECT,
+                              sort_by=SORTS.get(q.sort, "state_updated_at"), sort_order=order)
+                if merged:  # a merged page needs every list's first offset + size rows (and the overdue ones it skips)
+                    found += first_rows(c.client, search, offset + size + len(overdue))
+                else:
+                    found += c.client.threads.search(**search, limit=size, offset=offset)
         read_at = time.time()
         if q.status == "waiting":
             found += refused

@@ -224,7 +224,14 @@ class ServerConsole:
         return self.parts.allows(reviewer, workflow, action)
 
     def stopped_run(self, view: ThreadView) -> StoppedRun | None:
-        return None  # the server runs and retries the steps; the console never runs one itself
+        """The server runs and retries the steps itself, so a run never stops short here; but a decision whose console
+        died is settled "unknown" when the thread moved on meanwhile (console/server/recovery.py): the page says so."""
+        rows = self.store_call(self.store.decisions(view.thread_id))  # newest first
+        if not rows or rows[0]["outcome"] != "unknown":
+            return None
+        last = rows[0]
+        who = last["reviewer"] if last["reviewer_verified"] else f"{last['reviewer']} (unverified)"
+        return StoppedRun(who, None, "unknown", False)
 
     # Time travel: the server forks its own threads (console/server/time_travel.py); claims and log are ours.
     def reopen_choices(self, view: ThreadView) -> dict[str, str]:

@@ -44,6 +44,7 @@ def test_a_crashed_consoles_pending_row_is_settled_and_the_thread_answered_again
     settled = _outcome(app, decision_id)
     assert settled["outcome"] == "not applied" and "can be answered again" in settled["detail"]
     assert list(app.decide(request, ANN))[-1].status == "applied"
+    assert app.stopped_run(app.thread(view.thread_id)) is None  # settled "not applied", then answered: no warning
 
 
 def test_a_thread_that_moved_on_meanwhile_gets_an_unknown_outcome(crashed):
@@ -55,5 +56,9 @@ def test_a_thread_that_moved_on_meanwhile_gets_an_unknown_outcome(crashed):
     app.recovery.recover_orphans()
     settled = _outcome(app, decision_id)
     assert settled["outcome"] == "unknown" and "cannot tell" in settled["detail"]
+    # The thread page warns (views/thread.py draws stopped_run's sentence), naming the reviewer as the log has them.
+    warning = app.stopped_run(app.thread(view.thread_id))
+    assert warning is not None and "Zoe (unverified)" in warning.sentence and "cannot tell" in warning.sentence
+    assert app.stopped_run(view) is not None  # whatever view the page holds: the log decides
     assert "applied" not in [d["outcome"] for d in app.store_call(app.store.decisions(view.thread_id))
                              if d["action"] != "start"]
