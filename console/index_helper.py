@@ -38,7 +38,10 @@ log = logging.getLogger("review_console")
 HELPER_PROCESSES = 1
 LINE_LIMIT = 1 << 26  # bytes in one answer (a chunk's rows); asyncio's default 64 KiB is a few dozen rows
 ROOT = Path(__file__).resolve().parent.parent  # where `-m console.index_helper` is found
-PLAIN = (str, int, float, type(None))  # what an index row holds, and JSON gives back as it was
+PLAIN = (str, int, float, type(None))
+# A chunk takes the helper a few tens of milliseconds; one that has no answer after this is stuck
+# (a workflow's code waiting on something): the helper is stopped and the loop derives alone.
+ANSWER_TIMEOUT_S = 60.0  # what an index row holds, and JSON gives back as it was
 
 
 def fingerprint(registry: dict, graphs: dict) -> list:
@@ -94,7 +97,7 @@ class IndexHelper:
 
     async def wait_ready(self) -> bool:
         with contextlib.suppress(Exception):
-            await asyncio.shield(self.ready)
+            await asyncio.wait_for(asyncio.shield(self.ready), ANSWER_TIMEOUT_S)
         return self.usable
 
     async def read_chunk(self, chunk: list[str], running: set[str]) -> tuple[list, list]:
@@ -102,7 +105,7 @@ class IndexHelper:
         answer = asyncio.get_running_loop().create_future()
         self._send({"chunk": chunk, "running": sorted(running & set(chunk))}, answer)
         try:
-            reply = await answer
+            reply = await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
         except Exception:
             self.close()  # a crashed or failing helper: the loop derives the rest
             raise

@@ -91,3 +91,19 @@ def test_a_helper_whose_workflows_differ_is_not_used(make_console, db_path, tmp_
     assert helped == [] and "workflows differ" in caplog.text
     assert index_of(db_path) == want
 
+
+
+def test_a_helper_that_dies_halfway_leaves_the_rest_to_the_console(make_console, db_path, tmp_path, monkeypatch, helped):
+    build(db_path)
+    want = reference(make_console, db_path, tmp_path, monkeypatch)
+    read = index_helper.IndexHelper.read_chunk  # the fixture's spy: counts what the helper answered
+
+    async def dies(self, chunk, running):
+        if len(helped) == 3:
+            self.process.kill()  # as if the system killed it: its answers stop coming
+        return await read(self, chunk, running)
+    monkeypatch.setattr(index_helper.IndexHelper, "read_chunk", dies)
+    console_ = make_console(seed_demo=False, extra_workflows=(ENTRY,), path=db_path)
+    indexed(console_, db_path)
+    assert 3 <= len(helped) < 16  # 615 threads in chunks of 40: the helper answered some, not all
+    assert index_of(db_path) == want
