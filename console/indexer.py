@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import deque
 
 from console.light_state import NotPreloaded
 from console.threads import ThreadView
@@ -20,14 +22,22 @@ BULK_BACKLOG = 20_000
 BULK_BATCH = 2_000
 BULK_SCAN = 2
 BULK_CHUNK = 250  # a bulk pass's transaction: read while the loop waits, saved beside the next one's decoding
+# The loop derives chunks too while a helper process (console/index_helper.py) derives others;
+# False: the helper takes every chunk once started (the tests' way to have it derive them all).
+MAIN_LANE = True
+IN_FLIGHT = 2  # chunks handed to the helper at once: the next one waits in its queue while the loop saves the last
+
+log = logging.getLogger("review_console")
 
 
 class Indexer:
     """Owns the derive lock: one pass at a time, so two passes never write one thread's row out of order."""
 
-    def __init__(self, reader: ThreadReader, store) -> None:
+    def __init__(self, reader: ThreadReader, store, helper=None) -> None:
         self.reader = reader
         self.store = store
+        self._start_helper = helper  # makes an IndexHelper for a bulk indexing (SQLite), or None
+        self.helper = None
         self._lock = asyncio.Lock()  # made on the bridge loop, where every pass runs
         self._wrote = asyncio.Event()  # this process changed a thread: the background pass need not wait
         self._bulk = False  # a bulk indexing is under way: the sort indexes are dropped until its last batch
@@ -58,6 +68,8 @@ class Indexer:
             else:
                 if not self._bulk and limit >= BACKLOG_BATCH:
                     self._bulk = await self.store.begin_bulk(BULK_BACKLOG)
+                    if self._bulk and self._start_helper is not None and self.helper is None:
+                        self.helper = await self._helper_or_none()
                 scan = 8  # marks read per thread wanted: a thread changed often has several
                 if self._bulk:  # a first start: one mark a thread (more only make the last batch come early)
                     limit, scan = max(limit, BULK_BATCH), BULK_SCAN
@@ -67,16 +79,19 @@ class Indexer:
             if not thread_ids:
                 if rebuild:
                     await self.store.end_bulk()
-                    self._bulk = False
+                    self._end_bulk()
                 return 0
             fresh = fresh or {}
             stale = [t for t in thread_ids if t not in fresh]
             running = await self.store.pending_decision_threads(stale) if stale else set()
             if self._bulk and only is None:
                 chunks = [thread_ids[i:i + BULK_CHUNK] for i in range(0, len(thread_ids), BULK_CHUNK)]
-                await self._derive_bulk(chunks, running, bound, rebuild)
+                if self.helper is not None and (self.helper.usable or (not MAIN_LANE and await self.helper.wait_ready())):
+                    await self._derive_shared(chunks, running, bound, rebuild)
+                else:
+                    await self._derive_bulk(chunks, running, bound, rebuild)
                 if rebuild:
-                    self._bulk = False
+                    self._end_bulk()
                 return len(thread_ids)
             # The batch's latest checkpoints, a chunk per statement pair: per-thread saver reads were
             # mostly thread hops. The next chunk is read (SQLite, in aiosqlite's thread, outside the
@@ -116,6 +131,83 @@ class Indexer:
         finally:
             if saving is not None:
                 await saving
+
+    async def _helper_or_none(self):
+        try:
+            return await self._start_helper()
+        except Exception:  # no process to spare (limits, a frozen interpreter): the loop derives alone
+            log.warning("the indexing helper process did not start", exc_info=True)
+            return None
+
+    def _end_bulk(self) -> None:
+        self._bulk = False
+        self.close()
+
+    def close(self) -> None:
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
+
+    async def _derive_shared(self, chunks: list[list[str]], running: set[str], bound: int, rebuild: bool) -> None:
+        """A backlog's batch on two cores: the helper process derives chunks (`IN_FLIGHT` handed over
+        at a time) while the loop derives others, as `_derive_bulk` does; each chunk is saved as it
+        comes, its own transaction. With `rebuild`, the last one waits for the others' saves and
+        builds the sort indexes in its own, so no reader sees every mark gone before they are back."""
+        queue, saves, left = deque(chunks), [], [len(chunks)]
+        helper = self.helper
+
+        async def keep(rows: list, gone: list, chunk: list[str]) -> None:
+            left[0] -= 1
+            if rebuild and left[0] == 0:
+                await asyncio.gather(*saves)
+                await self.store.save_thread_rows(rows, gone, chunk, bound, rebuild=True)
+            else:
+                saves.append(asyncio.ensure_future(self.store.save_thread_rows(rows, gone, chunk, bound)))
+
+        async def helper_lane() -> None:
+            handed: deque = deque()
+            while queue or handed:
+                while queue and len(handed) < IN_FLIGHT and not helper.broken:
+                    chunk = queue.popleft()
+                    handed.append((chunk, asyncio.ensure_future(helper.read_chunk(chunk, running))))
+                if not handed:  # the helper failed: the rest is the loop's
+                    chunk = queue.popleft()
+                    rows, gone = await self.read_chunk(chunk, running)
+                else:
+                    chunk, future = handed.popleft()
+                    try:
+                        rows, gone = await future
+                    except Exception:
+                        log.warning("the indexing helper process failed; the console indexes alone", exc_info=True)
+                        rows, gone = await self.read_chunk(chunk, running)
+                await keep(rows, gone, chunk)
+
+        async def loop_lane() -> None:
+            chunk = queue.popleft() if MAIN_LANE and queue else None
+            preloaded = await self.reader.preload(chunk) if chunk else None
+            while chunk:
+                rows, gone = [], []
+                await self._views(chunk, running, preloaded, rows, gone, {})
+                ahead = queue.popleft() if queue else None
+                if ahead:  # read before this chunk's save is queued on the connection (as _derive_bulk)
+                    preloaded = await self.reader.preload(ahead, into=preloaded)
+                await keep(rows, gone, chunk)
+                chunk = ahead
+
+        lanes = [asyncio.ensure_future(helper_lane()), asyncio.ensure_future(loop_lane())]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, *saves, return_exceptions=True)
+        await asyncio.gather(*saves)  # a failed save says so (its chunk keeps its marks)
+
+    async def read_chunk(self, chunk: list[str], running: set[str]) -> tuple[list, list]:
+        """A chunk's index rows and its gone threads, read in one batch (also the helper process's work)."""
+        rows, gone = [], []
+        await self._views(chunk, running, await self.reader.preload(chunk), rows, gone, {})
+        return rows, gone
 
     async def _views(self, chunk: list[str], running: set[str], preloaded, rows: list, gone: list,
                      fresh: dict[str, ThreadView]) -> None:

@@ -21,6 +21,7 @@ from console.graph_picture import workflow_dot
 from console.inbox import InboxPage, InboxQuery, postgres_reader, sqlite_reader
 from console import insight
 from console.insight import Activity, ActivityQuery, Scope
+from console.index_helper import IndexHelper
 from console.indexer import DERIVE_BATCH, Indexer
 from console.log_frame import decision_frame
 from console.notify import Notifier
@@ -96,7 +97,11 @@ class Console:
                 del self.registry[name]
         # The rooms, made on the loop (their locks and the saver belong to it); each owns its own state.
         self.threads = ThreadReader(self.graphs, self.registry, self.saver, self.store, self.workflow_problems)
-        self.indexer = Indexer(self.threads, self.store)
+        # A first start on a big SQLite file derives on the second core too (console/index_helper.py).
+        helper = None if self.settings.database_url else (lambda: IndexHelper.start(
+            self.settings.db_path, self.settings.extra_workflows, self.settings.demo_workflows, self.registry,
+            self.graphs, self.workflow_problems))
+        self.indexer = Indexer(self.threads, self.store, helper)
         self.recovery = Recovery(self.store, self.saver, self.threads, self.indexer)
         self.decisions = Decisions(self.registry, self.graphs, self.saver, self.store, self.threads, self.indexer,
                                    self.recovery, self.policy)
@@ -127,6 +132,8 @@ class Console:
             self._background.cancel()
         if self.upkeep is not None:
             self.upkeep.cancel()
+        if getattr(self, "indexer", None) is not None:
+            self.indexer.close()
         if self.store is not None:
             await self.store.close()
         if self._saver_conn is not None:
