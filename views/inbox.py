@@ -16,28 +16,47 @@ app = runtime.console()
 reviewer = runtime.reviewer()
 st.title("Inbox")
 
+# The filters a reviewer rarely changes are drawn only while "More filters" is open: every element is
+# sent on every run (~0.2 ms each, and a wake-up of the event loop), so closed, they cost nothing.
+# Their values still apply, and a caption names those in use.
+MORE_FILTERS = {"kinds": ("Kind of pause", []), "nodes": ("Waiting at", []), "min_age": ("Waiting at least", "any time"),
+                "page_size": ("Rows per page", 50)}
+
 with runtime.plain_errors():
     choices = cached.filter_choices(app)
-    row = st.columns([2, 2, 2, 3])
     # Titles and step names on screen; the query keeps the ids the index holds. Every filter is kept for the session.
-    workflows = row[0].multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)),
+    # Horizontal boxes, not st.columns: a row of columns is one block per column, each a message of its own.
+    with st.container(horizontal=True, vertical_alignment="bottom", key="inbox-filters"):
+        workflows = st.multiselect("Workflow", choices["workflows"], format_func=lambda w: visible(workflow_title(w, app.registry)),
                                    key=queue.remembered("workflows", [], choices["workflows"]))
-    kinds = row[1].multiselect("Kind of pause", choices["kinds"], format_func=lambda k: visible(PAUSE_WORDS.get(k, k)),
-                               key=queue.remembered("kinds", [], choices["kinds"]))
-    nodes = row[2].multiselect("Waiting at", choices["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)),
-                               key=queue.remembered("nodes", [], choices["nodes"]))
-    # A LangGraph Server searches threads by id or metadata only, not by the words of a preview.
-    hint = "A thread id, or key=value of its metadata" if app.settings.server_url else "Words in the preview, or a thread id"
-    search = row[3].text_input("Search", placeholder=hint, key=queue.remembered("search", ""))
-    row = st.columns([2, 2, 2, 2])
-    sort = row[0].selectbox("Sort by", list(SORTS), key=queue.remembered("sort", "waiting time", list(SORTS)))
-    oldest_first = row[1].toggle("Oldest first", key=queue.remembered("oldest_first", True))
-    min_age = row[2].selectbox("Waiting at least", list(AGES), key=queue.remembered("min_age", "any time", list(AGES)))
-    page_size = row[3].selectbox("Rows per page", [25, 50, 100], key=queue.remembered("page_size", 50, [25, 50, 100]))
-    row = st.columns([2, 2, 4])
-    mine = row[0].toggle("Only mine", key=queue.remembered("mine", False), disabled=reviewer is None,
+        # A LangGraph Server searches threads by id or metadata only, not by the words of a preview.
+        hint = "A thread id, or key=value of its metadata" if app.settings.server_url else "Words in the preview, or a thread id"
+        search = st.text_input("Search", placeholder=hint, key=queue.remembered("search", ""))
+        sort = st.selectbox("Sort by", list(SORTS), key=queue.remembered("sort", "waiting time", list(SORTS)), width=170)
+    with st.container(horizontal=True, vertical_alignment="center", key="inbox-modes"):
+        oldest_first = st.toggle("Oldest first", key=queue.remembered("oldest_first", True))
+        mine = st.toggle("Only mine", key=queue.remembered("mine", False), disabled=reviewer is None,
                          help="Threads you are on, or that an administrator assigned to you.")
-    row[1].toggle("Select several to approve", key=keys.INBOX_BULK)
+        st.toggle("Select several to approve", key=keys.INBOX_BULK)
+    more = st.expander("More filters: kind of pause, waiting at, waiting at least, rows per page",
+                       key=queue.remembered("more_filters", False), on_change="rerun")
+    options = {"kinds": choices["kinds"], "nodes": choices["nodes"], "min_age": list(AGES), "page_size": [25, 50, 100]}
+    if more.open:
+        with more, st.container(horizontal=True, key="inbox-more-filters"):
+            kinds = st.multiselect("Kind of pause", options["kinds"], format_func=lambda k: visible(PAUSE_WORDS.get(k, k)),
+                                   key=queue.remembered("kinds", [], options["kinds"]))
+            nodes = st.multiselect("Waiting at", options["nodes"], format_func=lambda n: visible(any_step_label(n, app.registry)),
+                                   key=queue.remembered("nodes", [], options["nodes"]))
+            min_age = st.selectbox("Waiting at least", options["min_age"], key=queue.remembered("min_age", "any time", options["min_age"]),
+                                   width=150)
+            page_size = st.selectbox("Rows per page", options["page_size"], key=queue.remembered("page_size", 50, options["page_size"]),
+                                     width=120)
+    else:
+        kept = {name: queue.kept(name, default, options[name]) for name, (_, default) in MORE_FILTERS.items()}
+        kinds, nodes, min_age, page_size = kept.values()
+        in_use = [label for name, (label, default) in MORE_FILTERS.items() if kept[name] != default]
+        if in_use:
+            st.caption("Set under More filters: " + ", ".join(in_use) + ".")
     query = InboxQuery(workflows=tuple(workflows), nodes=tuple(nodes), kinds=tuple(kinds), min_age_s=AGES[min_age],
                        search=search, sort=sort, oldest_first=oldest_first, page_size=page_size,
                        mine=reviewer.name if mine and reviewer else "")
