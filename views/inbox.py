@@ -70,44 +70,41 @@ INBOX_WIDTHS = {"workflow": 170, "thread_id": 90, "waiting at": 120, "kind of pa
 BACKLOG_NOTE = 50
 
 
-@st.fragment(run_every=5)
-def waiting_threads(query: InboxQuery) -> None:
-    """Refreshes itself every few seconds without touching the filters above."""
-    with runtime.plain_errors():
-        version = app.index_version()  # one cheap check; the reads below are shared by every session
-        backlog = cached.index_backlog(app, version)
-        if backlog > BACKLOG_NOTE:
-            st.info(inert(f"Indexing {backlog:,} threads of this database… The list may be incomplete until this "
-                          "finishes; it fills in by itself."))
-        bulk.results()  # the last bulk approval's summary, even when it emptied the list
-        page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
-        shown = cached.shown_inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
-        page = shown.page
-        if page.total == 0:
-            st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
-            return
-        how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
-        read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
-        st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
-        data = queue.with_holders(shown.table, page.rows, cached.holders(app))  # the shared table, plus who is on each
-        table = dict(
-            data=data,
-            hide_index=True,
-            width="stretch",
-            # "thread_id" reads "Thread"; the short columns narrow, so that the preview is in view on a laptop.
-            column_config=columns.config(data, widths=INBOX_WIDTHS),
-            column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
-                          *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
-        )
-        if st.session_state.get(keys.INBOX_BULK):
-            bulk.select_and_approve(app, page.rows, table, reviewer)
-            return
-        event = st.dataframe(**table, key=keys.INBOX_TABLE, on_select="rerun", selection_mode="single-row")
-        if event.selection.rows:
-            thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]
-            st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: thread_id})
-        if page.pages > 1:
-            st.number_input("Page", min_value=1, max_value=page.pages, step=1, key=keys.INBOX_PAGE_NO)
+def waiting_threads(query: InboxQuery, version: tuple) -> None:
+    """The list of waiting threads: one page of it, a row opens its thread (or rows are ticked to approve)."""
+    backlog = cached.index_backlog(app, version)
+    if backlog > BACKLOG_NOTE:
+        st.info(inert(f"Indexing about {backlog:,} threads of this database… The list may be incomplete until this "
+                      "finishes; it fills in by itself."))
+    bulk.results()  # the last bulk approval's summary, even when it emptied the list
+    page_no = st.session_state.get(keys.INBOX_PAGE_NO, 1)
+    shown = cached.shown_inbox(app, InboxQuery(**{**query.__dict__, "page": page_no}), version)
+    page = shown.page
+    if page.total == 0:
+        st.info("No thread is waiting for a reviewer" + (" with these filters." if query != InboxQuery(page_size=query.page_size) else "."))
+        return
+    how = "tick the rows to approve together" if st.session_state.get(keys.INBOX_BULK) else "choose a row to open the thread"
+    read = f" · read from the server {time.time() - page.read_at:.0f} s ago" if page.read_at else ""
+    st.caption(inert(f"{page.total} waiting · page {page.page} of {page.pages}{read} · {how}"))
+    data = cached.shown_with_holders(app, shown)  # the shared table, plus who is on each row
+    table = dict(
+        data=data,
+        hide_index=True,
+        width="stretch",
+        # "thread_id" reads "Thread"; the short columns narrow, so that the preview is in view on a laptop.
+        column_config=columns.config(data, widths=INBOX_WIDTHS),
+        column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
+                      *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
+    )
+    if st.session_state.get(keys.INBOX_BULK):
+        bulk.select_and_approve(app, page.rows, table, reviewer)
+        return
+    event = st.dataframe(**table, key=keys.INBOX_TABLE, on_select="rerun", selection_mode="single-row")
+    if event.selection.rows:
+        thread_id = page.rows.iloc[event.selection.rows[0]]["thread_id"]
+        st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: thread_id})
+    if page.pages > 1:
+        st.number_input("Page", min_value=1, max_value=page.pages, step=1, key=keys.INBOX_PAGE_NO)
 
 
 def not_listed_note(version: tuple) -> None:
@@ -124,25 +121,38 @@ def not_listed_note(version: tuple) -> None:
         st.caption(inert("Not listed: " + "; ".join(notes) + ". The server log has the details."))
 
 
-@st.fragment(run_every=10)
-def other_threads() -> None:
-    """Failed threads, apart from the waiting ones; refreshes itself like the list above."""
+def other_threads(version: tuple) -> None:
+    """Failed threads, apart from the waiting ones."""
+    not_listed_note(version)
+    shown = cached.shown_inbox(app, InboxQuery(status="failed", page_size=100, oldest_first=False), version,
+                               drop=("since", "kind of pause"), rename=(("waiting at", "stopped at"),))
+    failed = shown.page
+    if not failed.total:
+        return
+    st.subheader("Stopped with an error")
+    st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
+                     + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
+    event = st.dataframe(shown.table, key=keys.FAILED_TABLE, column_config=columns.config(shown.table),
+                         on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
+    if event.selection.rows:
+        st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})
+
+
+# One fragment for both lists, not one each: each fragment is a block, a timer and a run of its own
+# (with 20 sessions, every run counts); the failed list now refreshes every 5 s, as the waiting one.
+@st.fragment(run_every=5)
+def threads() -> None:
+    """Refreshes itself every few seconds without touching the filters above."""
+    # The query the filters above made (queue.remember), read here rather than passed in: Streamlit
+    # deep-copies a fragment's arguments at every run.
+    query = st.session_state[keys.INBOX_QUERY]
+    version = None
     with runtime.plain_errors():
-        version = app.index_version()
-        not_listed_note(version)
-        shown = cached.shown_inbox(app, InboxQuery(status="failed", page_size=100, oldest_first=False), version,
-                                   drop=("since", "kind of pause"), rename=(("waiting at", "stopped at"),))
-        failed = shown.page
-        if not failed.total:
-            return
-        st.subheader("Stopped with an error")
-        st.caption(inert("These threads are not waiting for a decision: a step raised an error. Open one to see it and retry."
-                         + (f" The {len(failed.rows)} most recent of {failed.total} are shown." if failed.total > len(failed.rows) else "")))
-        event = st.dataframe(shown.table, key=keys.FAILED_TABLE, column_config=columns.config(shown.table),
-                             on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
-        if event.selection.rows:
-            st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: failed.rows.iloc[event.selection.rows[0]]["thread_id"]})
+        version = app.index_version()  # one cheap check; the reads below are shared by every session
+        waiting_threads(query, version)
+    if version is not None:
+        with runtime.plain_errors():
+            other_threads(version)
 
 
-waiting_threads(query)
-other_threads()
+threads()
