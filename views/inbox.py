@@ -56,7 +56,7 @@ with runtime.plain_errors():
         kinds, nodes, min_age, page_size = kept.values()
         in_use = [label for name, (label, default) in MORE_FILTERS.items() if kept[name] != default]
         if in_use:
-            st.caption("Set under More filters: " + ", ".join(in_use) + ".")
+            st.caption(inert("Set under More filters: " + ", ".join(in_use) + "."))  # our labels, inert all the same
     query = InboxQuery(workflows=tuple(workflows), nodes=tuple(nodes), kinds=tuple(kinds), min_age_s=AGES[min_age],
                        search=search, sort=sort, oldest_first=oldest_first, page_size=page_size,
                        mine=reviewer.name if mine and reviewer else "")
