@@ -151,10 +151,10 @@ async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK
     return times
 
 
-async def profiled(port: int, pid: int, runs: int, out: Path) -> tuple[float, float]:
-    """`runs` Activity reloads while py-spy samples the console's process (every thread, idle ones too);
+async def profiled(port: int, pid: int, runs: int, out: Path, page: str = "activity") -> tuple[float, float]:
+    """`runs` reloads of `page` while py-spy samples the console's process (every thread, idle ones too);
     the median run in ms and the seconds sampled."""
-    tab_ = await tab(port, "activity", "Lead")
+    tab_ = await tab(port, page, "Lead")
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate", "1000",
                             "--format", "raw", "--threads", "--idle", "--nonblocking", "--output", str(out)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -172,9 +172,10 @@ async def profiled(port: int, pid: int, runs: int, out: Path) -> tuple[float, fl
     return statistics.median(times) * 1000, window
 
 
-def where_time_goes(raw: Path, runs: int, window_s: float) -> dict[str, float]:
-    """py-spy's samples of the console's process, in ms a reload: the frame's script, Activity's Streamlit
-    calls (building each message, then waking the event loop to send it), Activity's own code, the event loop."""
+def where_time_goes(raw: Path, runs: int, window_s: float, page_name: str = "activity") -> dict[str, float]:
+    """py-spy's samples of the console's process, in ms a reload: the frame's script, the page's Streamlit
+    calls (building each message, then waking the event loop to send it), the page's own code, the event loop."""
+    title = page_name.capitalize()
     samples: dict[str, int] = {}
     main = 0
     for line in raw.read_text().splitlines():
@@ -190,19 +191,19 @@ def where_time_goes(raw: Path, runs: int, window_s: float) -> dict[str, float]:
                     else "event loop: handing messages to the websocket")
         elif "ScriptRunner" not in thread:
             continue
-        elif (page := next((k for k, f in enumerate(frames) if f.startswith("<module> (activity.py")), None)) is None:
+        elif (page := next((k for k, f in enumerate(frames) if f.startswith(f"<module> ({page_name}.py")), None)) is None:
             frame = any(f.startswith("<module> (streamlit_app.py") for f in frames)
             part = "script: the frame (router, sidebar, fragment)" if frame else "script thread: Streamlit around the script"
         else:
             rest = frames[page + 1:]
             calls = next((f for f in rest if "(streamlit/" in f), "")
             if "caching" in calls:
-                part = "Activity: cached reads (st.cache_resource lookups)"
+                part = f"{title}: cached reads (st.cache_resource lookups)"
             elif calls:
-                part = "Activity: Streamlit element calls, " + (
+                part = f"{title}: Streamlit element calls, " + (
                     "waking the event loop" if "_write_to_self" in frames[-1] else "building the message")
             else:
-                part = "Activity: own code (console/, ui/, pandas)"
+                part = f"{title}: own code (console/, ui/, pandas)"
         if part:
             samples[part] = samples.get(part, 0) + n
     rate = main / window_s  # the main thread is sampled throughout: what py-spy reached, per second
@@ -219,8 +220,9 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=100_000, help="decisions in the log")
     parser.add_argument("--repeat", type=int, default=50, help="rounds: each reloads every page once (medians)")
     parser.add_argument("--think", type=float, default=THINK_S, help="seconds idle before each reload")
-    parser.add_argument("--profile", type=Path, help="afterwards, py-spy the console over 200 Activity reloads: "
+    parser.add_argument("--profile", type=Path, help="afterwards, py-spy the console over 200 reloads of --profile-page: "
                         "raw samples to this file, and where a reload's time goes")
+    parser.add_argument("--profile-page", choices=("activity", "inbox"), default="activity", help="the page --profile reloads")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rc-activity-"))
     db = work / "activity.db"
@@ -234,7 +236,8 @@ def main() -> None:
             serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, console_pid):
         times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
         if args.profile:
-            profile_ms, window_s = asyncio.run(profiled(console_port, console_pid, PROFILE_RUNS, args.profile))
+            profile_ms, window_s = asyncio.run(profiled(console_port, console_pid, PROFILE_RUNS, args.profile,
+                                                          args.profile_page))
     bare_ms, empty_ms, page_ms, inbox_ms = (statistics.median(times[p]) * 1000
                                             for p in ("bare", "empty", "activity", "inbox"))
     # The ratio of each round (its Activity run over its bare run): its spread says how far to trust the medians.
@@ -253,9 +256,9 @@ def main() -> None:
           f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
     if args.profile:
         print()
-        print(f"Under py-spy ({args.profile}), {PROFILE_RUNS} Activity reloads, median {profile_ms:.1f} ms "
-              f"(sampling slows the process): time in the console's process, ms a reload")
-        for part, ms in where_time_goes(args.profile, PROFILE_RUNS, window_s).items():
+        print(f"Under py-spy ({args.profile}), {PROFILE_RUNS} {args.profile_page.capitalize()} reloads, median "
+              f"{profile_ms:.1f} ms (sampling slows the process): time in the console's process, ms a reload")
+        for part, ms in where_time_goes(args.profile, PROFILE_RUNS, window_s, args.profile_page).items():
             print(f"  {ms:6.2f} ms  {part}")
 
 

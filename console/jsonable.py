@@ -34,5 +34,11 @@ def dumps(value: Any, indent: int | None = None) -> str:
 
 def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, on one line."""
-    flat = " ".join(str(text).split())
+    text = str(text)
+    # A preview of a long draft needs its first words only: the head's words begin the whole text's,
+    # so when they are already too long, the whole (a long document, derived per thread) is not split.
+    head = 2 * limit + 2
+    flat = " ".join(text[:head].split())
+    if len(flat) <= limit and len(text) > head:  # mostly white space so far: the whole text decides
+        flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: max(0, limit - 1)] + "…"

@@ -296,3 +296,27 @@ def test_reads_are_shared_until_the_version_moves(mix, db_path, monkeypatch):
     asyncio.run(elsewhere(db_path, ("s-2", "ask")))
     until(lambda: cached.inbox(mix, query).total == 2)
     assert len(reads) >= 2
+
+
+def test_the_backlog_is_exact_while_small_and_about_right_when_large(tmp_path):
+    """0 means nothing left to derive (benches and tests wait on it); past EXACT_BACKLOG threads it is the
+    marks' id span, read in two seeks, not a walk over every mark."""
+    from console.inbox import EXACT_BACKLOG, sqlite_reader
+    from console.service import Console
+    from console.settings import Settings
+
+    path = tmp_path / "marks.db"
+    Console(Settings(db_path=path, seed_demo=False, create_db=True, offline_token_delay=0)).close()
+    reader = sqlite_reader(path, 2.0)
+    try:
+        with sqlite3.connect(path) as conn:
+            conn.execute("DELETE FROM rc_marks")
+        assert reader.backlog() == 0
+        with sqlite3.connect(path) as conn:
+            conn.executemany("INSERT INTO rc_marks(thread_id) VALUES (?)", [("t-1",), ("t-1",), ("t-2",)])
+        assert reader.backlog() == 2  # a thread marked twice is one thread to derive
+        with sqlite3.connect(path) as conn:
+            conn.executemany("INSERT INTO rc_marks(thread_id) VALUES (?)", [(f"many-{n}",) for n in range(3 * EXACT_BACKLOG)])
+        assert reader.backlog() == 3 * EXACT_BACKLOG + 3  # the span: every mark, about the threads
+    finally:
+        reader.close()

@@ -15,7 +15,7 @@ def test_the_inbox_says_when_a_large_database_is_still_being_indexed(app, monkey
     monkeypatch.setattr(Console, "index_backlog", lambda self: 12345)
     at = app.run()
     assert not at.exception
-    assert any("Indexing 12,345 threads" in unescape(i.value) for i in at.info)
+    assert any("Indexing about 12,345 threads" in unescape(i.value) for i in at.info)
     assert len(next(d.value for d in at.dataframe if "kind of pause" in d.value.columns)) > 0  # usable meanwhile
 
 

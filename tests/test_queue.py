@@ -18,8 +18,18 @@ def button(at, label):
 
 
 def filter_widget(at, name):
-    return next(w for w in list(at.selectbox) + list(at.multiselect) + list(at.text_input) + list(at.toggle)
-                if w.key == keys.inbox_filter_key(name))
+    """An inbox filter's widget; the rarer ones are drawn once "More filters" is open, as a reviewer opens it."""
+    def find():
+        return next((w for w in list(at.selectbox) + list(at.multiselect) + list(at.text_input) + list(at.toggle)
+                     if w.key == keys.inbox_filter_key(name)), None)
+    if find() is None:
+        open_more_filters(at)
+    return find()
+
+
+def open_more_filters(at):
+    at.session_state[keys.inbox_filter_key("more_filters")] = True  # what a click on the expander sends
+    return at.run()
 
 
 def thread_shown(at):
@@ -109,6 +119,33 @@ def test_the_inbox_keeps_its_filters_and_sort_for_the_session(app):
     assert filter_widget(at, "search").value == "demo-"
     assert filter_widget(at, "workflows").value == ["content_approval", "agent_inbox"]
     assert list(inbox_table(at)["thread_id"]) == before
+
+
+def test_more_filters_apply_while_closed_are_named_and_kept_for_the_session(app):
+    """The rarer filters sit under "More filters", drawn only while it is open; closed, they still filter the
+    list and a caption says which are set; after another page they are all as left."""
+    at = app.run()
+    everyone = len(inbox_table(at))
+    assert not any(w.label == "Kind of pause" for w in at.multiselect)  # closed: not drawn
+    filter_widget(at, "kinds").set_value(["interrupt"])
+    filter_widget(at, "page_size").set_value(25)
+    at.run()
+    questions = list(inbox_table(at)["thread_id"])
+    assert 0 < len(questions) < everyone
+    at.session_state[keys.inbox_filter_key("more_filters")] = False  # the reviewer closes it
+    at.run()
+    assert not any(w.label == "Kind of pause" for w in at.multiselect)
+    assert list(inbox_table(at)["thread_id"]) == questions  # still applied
+    assert "Set under More filters: Kind of pause, Rows per page." in texts(at)
+    at.switch_page(keys.THREAD_PAGE).run()
+    at.switch_page(keys.INBOX_PAGE).run()
+    assert list(inbox_table(at)["thread_id"]) == questions
+    at = open_more_filters(at)
+    assert filter_widget(at, "kinds").value == ["interrupt"] and filter_widget(at, "page_size").value == 25
+    filter_widget(at, "kinds").set_value([])
+    filter_widget(at, "page_size").set_value(50)
+    at.run()
+    assert len(inbox_table(at)) == everyone and "Set under More filters" not in texts(at)
 
 
 # ---- who is on it -------------------------------------------------------------------------------

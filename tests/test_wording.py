@@ -14,6 +14,7 @@ from console.service import Console
 from tests.conftest import answer, settings_for
 from tests.plain_graphs import ENTRY
 from tests.test_pages import choose, fill, inbox_table, open_thread, submit, texts
+from tests.test_queue import open_more_filters
 from ui import keys
 from workflows.registry import load_registry
 
@@ -140,6 +141,7 @@ def test_the_inbox_speaks_in_titles_and_step_names(support_app):
     assert by_thread["demo-0009"] == MIDDLEWARE_STEP
     assert by_thread["demo-0010"] == "Tool calls"
     assert dict(zip(table["thread_id"], table["workflow"]))["ticket-7"] == "Customer support desk"
+    at = open_more_filters(at)  # "Waiting at" is under More filters
     filters = {m.label: m for m in at.multiselect}
     assert "Customer support desk" in filters["Workflow"].options
     assert "Agent tool approval (one question per call)" in filters["Workflow"].options

@@ -11,18 +11,21 @@ import streamlit as st
 from console.inbox import InboxPage, InboxQuery
 from console.service import Console
 from console.wording import with_titles
+from ui import queue
 from ui.render import visible_table
 
+# Every cached function below is called with keyword arguments: for a positional one, Streamlit looks
+# up its name with inspect.signature, each argument of each call (~100 µs a call; 45 µs by keyword).
 # Twenty reviewers on one view, each refreshing every 5 s, cost one read per change of the index,
 # not twenty. The version check is three index seeks; the TTL bounds how stale an age ("waiting
 # for", "waiting at least") may get, since those move with the clock and not with the version.
 AGE_TTL_S = 5
 # Counts and filter choices do not move with the clock; the TTL is only a backstop.
 PLAIN_TTL_S = 60
-MAX_ENTRIES = 500
+MAX_ENTRIES = 500  # distinct (database, query, version) keys kept: searches and filters vary
 # Who is on which thread: this process's own claims show at once (TeamWork.changes moves), another
 # process's within this many seconds, instead of a read per session per 5 s refresh.
-HOLDERS_TTL_S = 2  # distinct (database, query, version) keys kept: searches and filters vary
+HOLDERS_TTL_S = 2
 
 
 def _database(app: Console) -> str:
@@ -49,12 +52,13 @@ def _status_totals(_app: Console, database: str, version: tuple) -> dict[str, in
 
 def status_totals(app: Console, version: tuple) -> dict[str, int]:
     """Threads per status, all workflows together (a shared dict: read it, do not change it)."""
-    return _status_totals(app, _database(app), version)
+    return _status_totals(_app=app, database=_database(app), version=version)
 
 
-@st.cache_data(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _filter_choices(_app: Console, database: str, version: tuple) -> dict[str, list[str]]:
-    return _app.filter_choices()
+@st.cache_resource(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _filter_choices(_app: Console, database: str, version: tuple) -> dict[str, tuple[str, ...]]:
+    # Shared, not copied per call (cache_data unpickles a copy each time): tuples, which no caller can change.
+    return {name: tuple(values) for name, values in _app.filter_choices().items()}
 
 
 @st.cache_data(ttl=AGE_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -70,24 +74,24 @@ def _holders(_app: Console, database: str, changes: int) -> tuple:
 
 def holders(app: Console) -> list:
     """app.team.holders(), read once per change here (or HOLDERS_TTL_S) for every session."""
-    return list(_holders(app, _database(app), app.team.changes))
+    return list(_holders(_app=app, database=_database(app), changes=app.team.changes))
 
 
 def index_backlog(app: Console, version: tuple | None = None) -> int:
-    return _backlog(app, _database(app), app.index_version() if version is None else version)
+    return _backlog(_app=app, database=_database(app), version=app.index_version() if version is None else version)
 
 
 def inbox(app: Console, query: InboxQuery = InboxQuery(), version: tuple | None = None) -> InboxPage:
     """app.inbox(query), read once per index version by all sessions; `version` saves a second check."""
-    return _inbox(app, _database(app), query, app.index_version() if version is None else version)
+    return _inbox(_app=app, database=_database(app), query=query, version=app.index_version() if version is None else version)
 
 
 def counts(app: Console, version: tuple | None = None) -> pd.DataFrame:
-    return _counts(app, _database(app), app.index_version() if version is None else version)
+    return _counts(_app=app, database=_database(app), version=app.index_version() if version is None else version)
 
 
-def filter_choices(app: Console, version: tuple | None = None) -> dict[str, list[str]]:
-    return _filter_choices(app, _database(app), app.index_version() if version is None else version)
+def filter_choices(app: Console, version: tuple | None = None) -> dict[str, tuple[str, ...]]:
+    return _filter_choices(_app=app, database=_database(app), version=app.index_version() if version is None else version)
 
 
 # ---- tables as drawn, shared ----------------------------------------------------------------
@@ -109,19 +113,34 @@ def _marked(frame: pd.DataFrame) -> pa.Table:
 
 
 @st.cache_resource(ttl=AGE_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _shown_inbox(_app: Console, database: str, query: InboxQuery, version: tuple, drop: tuple[str, ...],
-                 rename: tuple[tuple[str, str], ...]) -> ShownPage:
-    page = _app.inbox(query)
+def _shown_inbox(_app: Console, database: str, key: str, version: tuple, _query: InboxQuery, _drop: tuple[str, ...],
+                 _rename: tuple[tuple[str, str], ...]) -> ShownPage:
+    page = _app.inbox(_query)
     if page.rows.empty:
         return ShownPage(page, None)
-    frame = with_titles(page.rows.drop(columns=list(drop)), _app.registry).rename(columns=dict(rename))
+    frame = with_titles(page.rows.drop(columns=list(_drop)), _app.registry).rename(columns=dict(_rename))
     return ShownPage(page, _marked(frame))
 
 
 def shown_inbox(app: Console, query: InboxQuery, version: tuple, drop: tuple[str, ...] = ("since",),
                 rename: tuple[tuple[str, str], ...] = ()) -> ShownPage:
     """inbox(query) and its table as st.dataframe shows it (without `drop`, columns renamed), once per version."""
-    return _shown_inbox(app, _database(app), query, version, drop, rename)
+    # Keyed on the arguments' repr: Streamlit hashes a dataclass field by field (~0.15 ms a call, two calls
+    # a run); a frozen dataclass's repr names every field, so equal queries have equal keys.
+    return _shown_inbox(_app=app, database=_database(app), key=repr((query, drop, rename)), version=version, _query=query,
+                        _drop=drop, _rename=rename)
+
+
+@st.cache_resource(ttl=HOLDERS_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _with_holders(_shown: ShownPage, shown_id: int, database: str, changes: int, _app: Console) -> tuple[ShownPage, pa.Table]:
+    # The entry holds the ShownPage it was made from, so that its id names no other while it is kept.
+    return _shown, queue.with_holders(_shown.table, _shown.page.rows, holders(_app))
+
+
+def shown_with_holders(app: Console, shown: ShownPage) -> pa.Table:
+    """The inbox's shared table (shown_inbox) with who is on each row, made once per table and change of the
+    claims (or HOLDERS_TTL_S) for every session: per session per rerun it was ~5 % of an inbox run (profile)."""
+    return _with_holders(_shown=shown, shown_id=id(shown), database=_database(app), changes=app.team.changes, _app=app)[1]
 
 
 @st.cache_resource(ttl=PLAIN_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -135,7 +154,7 @@ def _waiting_per_workflow(_app: Console, database: str, version: tuple) -> pa.Ta
 
 def waiting_per_workflow(app: Console) -> pa.Table | None:
     """The sidebar's table (workflow titles, waiting threads), or None when nothing waits; once per version."""
-    return _waiting_per_workflow(app, _database(app), app.index_version())
+    return _waiting_per_workflow(_app=app, database=_database(app), version=app.index_version())
 
 
 @dataclass(frozen=True)
@@ -155,5 +174,5 @@ def history(app: Console, view) -> ShownHistory:
     """The thread's History table, made once per saved step and change of the index (a decision moves
     the version, and may leave the saved step as it was) for every session: a DataFrame, every cell
     marked and converted to Arrow per session per rerun was a fifth of a thread page's rerun (profile)."""
-    return _history(app, view, _database(app), view.thread_id, view.checkpoint_id,
-                    tuple(p.node for p in view.interrupts), app.index_version())
+    return _history(_app=app, _view=view, database=_database(app), thread_id=view.thread_id, checkpoint_id=view.checkpoint_id,
+                    waiting=tuple(p.node for p in view.interrupts), version=app.index_version())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,9 +36,16 @@ def names(data: Any) -> list[str]:
 
 def config(data: Any, widths: Mapping[str, str | int] | None = None, index: str | None = None) -> dict:
     """st.dataframe's column_config for the columns of `data` (a DataFrame, an Arrow table or a list of
-    names): a plain heading each (and a width where given); `index`: the heading of a shown index."""
-    widths = widths or {}
-    out: dict = {c: st.column_config.Column(heading(c), width=widths.get(c)) for c in names(data)}
+    names): a plain heading each (and a width where given); `index`: the heading of a shown index.
+    Shared between calls (st.dataframe copies it before changing it): read it, do not change it."""
+    return _config(tuple(names(data)), tuple((widths or {}).items()), index)
+
+
+@functools.lru_cache(maxsize=256)
+def _config(columns: tuple[str, ...], widths: tuple[tuple[str, str | int], ...], index: str | None) -> dict:
+    # Made once per set of columns, not per table per run (the inbox's self-refreshing table asks each run).
+    width = dict(widths)
+    out: dict = {c: st.column_config.Column(heading(c), width=width.get(c)) for c in columns}
     if index is not None:
         out["_index"] = st.column_config.Column(heading(index))
     return out

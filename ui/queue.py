@@ -29,22 +29,41 @@ EDIT_KEYS = ("edit", "edit_state", "update")
 # ---- the inbox's filters, kept for the session ------------------------------------------------
 
 
+def _valid(value: Any, default: Any, options: list | None) -> Any:
+    if options is None:
+        return value
+    # A workflow (or step) no longer waiting is no longer a choice.
+    return [v for v in value if v in options] if isinstance(value, list) else (value if value in options else default)
+
+
 def remembered(name: str, default: Any, options: list | None = None) -> str:
     """The widget key for one inbox filter, started at this session's last choice. Streamlit forgets a
     widget's value when its page is left; the value is kept under a plain session key instead."""
     key = keys.inbox_filter_key(name)
     if key not in st.session_state:
-        value = st.session_state.get(keys.INBOX_FILTERS, {}).get(name, default)
-        if options is not None:  # a workflow no longer waiting is no longer a choice
-            value = [v for v in value if v in options] if isinstance(value, list) else (value if value in options else default)
-        st.session_state[key] = value
+        st.session_state[key] = _valid(st.session_state.get(keys.INBOX_FILTERS, {}).get(name, default), default, options)
     return key
 
 
+def kept(name: str, default: Any, options: list | None = None) -> Any:
+    """A filter's value while its widget is not drawn (under a closed "More filters"): this session's last
+    choice, still applied to the list; the widget starts at it when drawn again. The widget's key is
+    dropped: Streamlit's state for a widget not drawn is not to be trusted (it read as the default
+    again after another page), the kept filters are."""
+    key = keys.inbox_filter_key(name)
+    filters = st.session_state.setdefault(keys.INBOX_FILTERS, {})
+    if key in st.session_state:  # drawn in the last run: its value as left there
+        filters[name] = st.session_state.pop(key)
+    return _valid(filters.get(name, default), default, options)
+
+
 def remember(query: InboxQuery) -> None:
-    """Keep every filter's value, and the query Next follows."""
-    st.session_state[keys.INBOX_FILTERS] = {k[len(keys.inbox_filter_key("")):]: v for k, v in st.session_state.items()
-                                           if isinstance(k, str) and k.startswith(keys.inbox_filter_key(""))}
+    """Keep every filter's value, and the query Next follows. Merged, not replaced: a filter not drawn
+    in this run (a closed "More filters") keeps its value."""
+    prefix = keys.inbox_filter_key("")
+    kept_values = dict(st.session_state.get(keys.INBOX_FILTERS, {}))
+    kept_values.update({k[len(prefix):]: v for k, v in st.session_state.items() if isinstance(k, str) and k.startswith(prefix)})
+    st.session_state[keys.INBOX_FILTERS] = kept_values
     st.session_state[keys.INBOX_QUERY] = query
 
 

@@ -47,15 +47,24 @@ class PgSnapshots:
         )
         self._opened = False
 
-    @contextmanager
-    def snapshot(self):
+    def _connection(self):
         if not self._opened:
             self._pool.open(wait=False)
             self._opened = True
-        with self._pool.connection(timeout=self.busy_timeout_s * 5) as raw:
+        return self._pool.connection(timeout=self.busy_timeout_s * 5)
+
+    @contextmanager
+    def snapshot(self):
+        with self._connection() as raw:
             with raw.transaction():
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 yield _Reading(raw)
+
+    @contextmanager
+    def statement(self):
+        """A connection for one statement (autocommit: a statement is its own snapshot), no transaction."""
+        with self._connection() as raw:
+            yield _Reading(raw)
 
     def close(self) -> None:
         if self._opened:

@@ -49,18 +49,13 @@ class SqliteSnapshots:
         return conn
 
     @contextmanager
-    def snapshot(self):
-        """One connection in one read transaction: rows and their total agree."""
+    def _lent(self):
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
             conn = self._open()
         try:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+            yield conn
         except BaseException:
             conn.close()
             raise
@@ -68,6 +63,21 @@ class SqliteSnapshots:
             self._idle.put(conn)
         else:
             conn.close()
+
+    @contextmanager
+    def snapshot(self):
+        """One connection in one read transaction: rows and their total agree."""
+        with self._lent() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    def statement(self):
+        """A connection for one statement, which is a consistent read by itself: no BEGIN and COMMIT
+        around it (each a call that lets go of Python's lock and waits to take it back)."""
+        return self._lent()
 
     def close(self) -> None:
         while True:
