@@ -49,3 +49,15 @@ def _config(columns: tuple[str, ...], widths: tuple[tuple[str, str | int], ...],
     if index is not None:
         out["_index"] = st.column_config.Column(heading(index))
     return out
+
+
+def shown(order: list[str], rows: Any, drop_when_empty: tuple[str, ...] = ()) -> list[str]:
+    """`order` without the columns `rows` lacks, and without those of `drop_when_empty` that are blank on every row:
+    a LangGraph Server's search names no step, so its inbox would show an empty "Waiting at" column otherwise."""
+    present = set(names(rows))
+
+    def blank(column: str) -> bool:
+        values = rows.column(column).to_pylist() if hasattr(rows, "column_names") else list(rows[column])
+        return not any(values)
+
+    return [c for c in order if c in present and not (c in drop_when_empty and blank(c))]

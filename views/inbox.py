@@ -93,8 +93,8 @@ def waiting_threads(query: InboxQuery, version: tuple) -> None:
         width="stretch",
         # "thread_id" reads "Thread"; the short columns narrow, so that the preview is in view on a laptop.
         column_config=columns.config(data, widths=INBOX_WIDTHS),
-        column_order=["workflow", "thread_id", "waiting at", "kind of pause", "waiting for",
-                      *(["due"] if "due" in page.rows else []), "on it", "preview"],  # long text last
+        column_order=columns.shown(["workflow", "thread_id", "waiting at", "kind of pause", "waiting for", "due", "on it",
+                                    "preview"], data, drop_when_empty=("waiting at",)),  # long text last
     )
     if st.session_state.get(keys.INBOX_BULK):
         bulk.select_and_approve(app, page.rows, table, reviewer)
