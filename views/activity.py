@@ -55,6 +55,7 @@ with runtime.plain_errors():
             with column:
                 for name in three:
                     charts.show(name, read)
+        charts.csv_picker(read)
 
     counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
     if counts is not None:

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.e2e
 
 CHARTS = ["Threads waiting over time", "Age of the waiting threads", "Decisions per day, by outcome",
           "Decisions per day, by reviewer", "Time to decision", "Most common rejection reasons"]
+
 # Every chart's SVG holds marks Vega has drawn with data: bars (rect paths) or the backlog's area, at least one with an
 # area (a chart of zeros draws bars of no width, and its paths still have a `d`).
 ALL_DRAWN = """n => {
@@ -21,6 +22,19 @@ ALL_DRAWN = """n => {
     const box = (p.getAttribute('d') || '').length > 10 && p.getBBox();
     return box && box.width > 0.5 && box.height > 0.5;
   }));
+}"""
+
+
+# Each chart's title and sentence are Vega's own SVG text above the plot (ui/charts.TITLES): in order, one chart each,
+# and not cut at the chart's right edge (Vega does not wrap a subtitle: a line too long for the column runs past it).
+TITLED = """titles => {
+  const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
+  return charts.length === titles.length && charts.every((c, i) => {
+    const title = c.querySelector('g.role-title-text text'), lines = [...c.querySelectorAll('g.role-title-subtitle text')];
+    const edge = c.getBoundingClientRect().right + 1;
+    return title && title.textContent === titles[i] && lines.length > 0
+      && [title, ...lines].every(t => t.getBoundingClientRect().width > 10 && t.getBoundingClientRect().right <= edge);
+  });
 }"""
 
 
@@ -56,11 +70,21 @@ def test_every_chart_is_drawn(page, activity_server):
     person.goto("/activity")
     person.sign_in("Lead")  # demo mode: an administrator, who picks among every reviewer
     person.expect(person.main().get_by_role("combobox", name="Reviewer")).to_have_value("Everyone")
-    for title in CHARTS:
-        person.expect(person.main().get_by_role("heading", name=title)).to_be_visible()
     person.expect(person.main().get_by_test_id("stVegaLiteChart")).to_have_count(len(CHARTS))
     page.wait_for_function(ALL_DRAWN, arg=len(CHARTS), polling="raf")
-    person.expect(person.main().get_by_role("button", name="Download these numbers (CSV)")).to_have_count(len(CHARTS))
+    for title in CHARTS:
+        person.expect(person.main().get_by_text(title, exact=True)).to_be_visible()
+    page.wait_for_function(TITLED, arg=CHARTS, polling="raf")
+    # One download for every chart: the picker lists them by title, the button writes the chosen one's numbers.
+    person.expect(person.main().get_by_role("button", name="Download these numbers (CSV)")).to_have_count(1)
+    person.main().get_by_role("combobox", name="The numbers behind a chart").click()
+    person.expect(page.get_by_role("option")).to_have_text(CHARTS)
+    page.get_by_role("option", name="Time to decision").click()
+    person.idle()
+    with page.expect_download() as download:
+        person.main().get_by_role("button", name="Download these numbers (CSV)").first.click()
+    assert download.value.suggested_filename == "activity-speed.csv"
+    assert download.value.path().read_text().splitlines()[0].startswith('"workflow","decisions",')
     person.no_exception()
     person.idle()
     person.screenshot("activity")
