@@ -20,10 +20,11 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from console.insight import Activity, ActivityQuery, Scope
+from console.insight import Activity, ActivityQuery, Scope, reviewer_label
 from console.wording import with_titles
 from ui import columns, render
 from ui.decision_log import shown_table
+from ui.text import visible
 
 READ_TTL_S = 60  # ages and "today" move with the clock, not with the log's version
 MAX_ENTRIES = 200
@@ -76,10 +77,27 @@ def _read(_app, _query: ActivityQuery, _scope: Scope, key: str) -> Read:
     return Read(figures, specs, {name: csv_of(name, figures) for name in CHARTS})
 
 
-# cache_resource: the page only reads the two lists; cache_data would unpickle a copy every rerun.
+class Choices(NamedTuple):
+    """The filters' choices as the boxes show them, made once per version: no format_func per option a rerun."""
+
+    workflows: dict  # shown title (hidden characters marked) → workflow name
+    people: tuple  # the Reviewer box's choices: None (everyone, or the team's totals) or (name, verified)
+    people_labels: tuple  # each as the box shows it
+
+
+# cache_resource: the page only reads them; cache_data would unpickle a copy every rerun.
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _choices(_app, _scope: Scope, key: str):
-    return _app.activity_choices(_scope)
+def _choices(_app, _scope: Scope, key: str) -> Choices:
+    titles, reviewers = _app.activity_choices(_scope)
+    workflows = {}
+    for title, name in titles.items():
+        workflows.setdefault(visible(title), name)
+    if _scope.everyone:
+        return Choices(workflows, (None, *reviewers),
+                       ("Everyone", *(visible(reviewer_label(*person)) for person in reviewers)))
+    # A reviewer picks between the team's totals and their own figures (console/insight.Scope).
+    own = ((_scope.name, _scope.verified),) if _scope.name else ()
+    return Choices(workflows, (None, *own), ("The whole team", "Only me")[:1 + len(own)])
 
 
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -101,27 +119,28 @@ def _counts(_app, key: str) -> Counts | None:
     return Counts(arrow, columns.config(arrow, index="workflow"))
 
 
-# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check).
+# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check), and calls its
+# cache by keyword: for a positional argument Streamlit looks its name up with inspect.signature (~100 µs a call).
 
 def decision_log(app, reviewer, version: tuple) -> Log:
     """The log (up to 5,000 rows, through the bridge) and its table as shown (titles, hidden characters
     marked): made once per version, not on every rerun (~100 ms at 5,000 rows)."""
-    return _log(app, reviewer, _key(app, reviewer, version))
+    return _log(_app=app, _reviewer=reviewer, key=_key(app, reviewer, version))
 
 
 def counts_table(app, version: tuple) -> Counts | None:
     """Threads by workflow (its title) and status, as Arrow; None with no thread. Once per version."""
-    return _counts(app, _key(app, version))
+    return _counts(_app=app, key=_key(app, version))
 
 
 def activity(app, query: ActivityQuery, scope: Scope, version: tuple) -> Read:
     """The figures, their charts' specs and CSVs, shared by every session until the log or the index
     changes."""
-    return _read(app, query, scope, _key(app, query, scope, version))
+    return _read(_app=app, _query=query, _scope=scope, key=_key(app, query, scope, version))
 
 
-def choices(app, scope: Scope, version: tuple):
-    return _choices(app, scope, _key(app, scope, version))
+def choices(app, scope: Scope, version: tuple) -> Choices:
+    return _choices(_app=app, _scope=scope, key=_key(app, scope, version))
 
 
 def duration_unit(seconds: pd.Series) -> tuple[str, float]:

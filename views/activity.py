@@ -6,7 +6,7 @@ import streamlit as st
 
 from console import insight
 from ui import charts, render, runtime
-from ui.text import inert, visible
+from ui.text import inert
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -15,30 +15,22 @@ st.title("Activity")
 with runtime.plain_errors():
     scope = insight.scope_for(app, reviewer)
     version = app.index_version()  # one check a rerun, for every read below
-    titles, reviewers = charts.choices(app, scope, version)
+    choices = charts.choices(app, scope, version)  # the boxes' options, labelled once per version
     today = dt.datetime.now(dt.timezone.utc).date()
     # One horizontal box for the three filters: st.columns(3) was four blocks, and every element or block
     # is a message the server hands to the websocket on each reload (bench/activity.py, profiled).
     filters = st.container(horizontal=True)
-    chosen = filters.multiselect("Workflow", list(titles), format_func=visible, placeholder="All workflows",
-                                       key="activity-workflows")
-    if scope.everyone:
-        people = [None, *reviewers]
-        everyone_word = "Everyone"
-    else:  # a reviewer picks between the team's totals and their own figures (console/insight.Scope)
-        people = [None] + ([(scope.name, scope.verified)] if scope.name else [])
-        everyone_word = "The whole team"
+    chosen = filters.multiselect("Workflow", choices.workflows, placeholder="All workflows", key="activity-workflows")
     # Options by position: a None option would read as "nothing chosen" and show the placeholder. The key
     # follows the scope: typing a name changes the choices, and a kept key kept the old ones on screen.
-    chosen_person = filters.selectbox(
-        "Reviewer", range(len(people)), key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}",
-        format_func=lambda n: everyone_word if people[n] is None else "Only me" if not scope.everyone
-        else visible(insight.reviewer_label(*people[n])))
-    person = people[chosen_person or 0]
+    chosen_person = filters.selectbox("Reviewer", range(len(choices.people)), format_func=choices.people_labels.__getitem__,
+                                      key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}")
+    person = choices.people[chosen_person or 0]
     days = filters.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
-                                format="YYYY-MM-DD", key="activity-days")
+                              format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
-    query = insight.ActivityQuery(start=start, end=end, workflows=tuple(titles[t] for t in chosen), reviewer=person)
+    query = insight.ActivityQuery(start=start, end=end, workflows=tuple(choices.workflows[t] for t in chosen if t in choices.workflows),
+                                  reviewer=person)
     read = charts.activity(app, query, scope, version)
     figures = read.figures
     if not scope.everyone:
