@@ -23,14 +23,15 @@ with runtime.plain_errors():
     chosen = filters.multiselect("Workflow", choices.workflows, placeholder="All workflows", key="activity-workflows")
     # Options by position: a None option would read as "nothing chosen" and show the placeholder. The key
     # follows the scope: typing a name changes the choices, and a kept key kept the old ones on screen.
-    chosen_person = filters.selectbox("Reviewer", range(len(choices.people)), format_func=choices.people_labels.__getitem__,
+    chosen_person = filters.selectbox("Reviewer", range(len(choices.people)),
+                                      format_func=choices.people_labels.__getitem__,
                                       key=f"activity-reviewer:{'everyone' if scope.everyone else 'own'}")
     person = choices.people[chosen_person or 0]
     days = filters.date_input("Dates (UTC)", value=(today - dt.timedelta(days=29), today), max_value=today,
                               format="YYYY-MM-DD", key="activity-days")
     start, end = (days[0], days[-1]) if isinstance(days, (tuple, list)) and days else (today, today)
-    query = insight.ActivityQuery(start=start, end=end, workflows=tuple(choices.workflows[t] for t in chosen if t in choices.workflows),
-                                  reviewer=person)
+    workflows = tuple(choices.workflows[t] for t in chosen if t in choices.workflows)
+    query = insight.ActivityQuery(start=start, end=end, workflows=workflows, reviewer=person)
     read = charts.activity(app, query, scope, version)
     figures = read.figures
     if not scope.everyone:
@@ -49,20 +50,29 @@ with runtime.plain_errors():
                     charts.show(name, read)
         charts.csv_picker(read)
 
-    counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
-    if counts is not None:
-        st.subheader("Threads by workflow and status", divider="gray")  # the line is the heading's own element
-        st.dataframe(counts.table, width="stretch", column_config=counts.config)
-    # Administrators see every reviewer's decisions (the scope's own policy check, made once above).
-    log = charts.decision_log(app, None if scope.everyone else reviewer, version)  # read and titled once per version
-    st.subheader("Decision log" if scope.everyone else "Your decisions", divider="gray")
-    if log.frame.empty:
-        st.caption("No decision has been made yet.")
-    else:
-        outcomes = st.multiselect("Outcome", log.outcomes)
-        shown = log.table[log.frame["outcome"].isin(outcomes)] if outcomes else log.table
-        if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun; no one reads it here
-            st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; the CSV holds them all."))
-        st.dataframe(shown.head(charts.LOG_ROWS) if outcomes else log.newest, hide_index=True, width="stretch",
-                     column_config=log.config)
-    render.csv_download(log.frame, "decisions.csv", "activity-csv")
+    # The tables open on demand: an expander that reruns when opened runs nothing inside it while closed. The
+    # charts answer the page's questions; drawn on every reload, the two tables were ~1.5 ms of its server time.
+    log_box = st.expander("Decision log" if scope.everyone else "Your decisions", key="activity-log",
+                          on_change="rerun")
+    if log_box.open:
+        with log_box:
+            # Administrators see every reviewer's decisions (the scope's own policy check, made once above).
+            log = charts.decision_log(app, None if scope.everyone else reviewer, version)  # once per version
+            if log.frame.empty:
+                st.caption("No decision has been made yet.")
+            else:
+                outcomes = st.multiselect("Outcome", log.outcomes)
+                shown = log.table[log.frame["outcome"].isin(outcomes)] if outcomes else log.table
+                if len(shown) > charts.LOG_ROWS:  # a longer table is sent to the browser on every rerun
+                    st.caption(inert(f"The newest {charts.LOG_ROWS:,} of {len(shown):,} decisions; "
+                                     "the CSV holds them all."))
+                st.dataframe(shown.head(charts.LOG_ROWS) if outcomes else log.newest, hide_index=True, width="stretch",
+                             column_config=log.config)
+            render.csv_download(log.frame, "decisions.csv", "activity-csv")
+    counts_box = st.expander("Threads by workflow and status", key="activity-counts", on_change="rerun")
+    if counts_box.open:
+        counts = charts.counts_table(app, version)  # pivoted, titled and as Arrow once per version
+        if counts is None:
+            counts_box.caption("No thread yet.")
+        else:
+            counts_box.dataframe(counts.table, width="stretch", column_config=counts.config)
