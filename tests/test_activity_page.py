@@ -54,17 +54,31 @@ def reviewer_box(at):
     return next(s for s in at.selectbox if s.label == "Reviewer")
 
 
+def charts_drawn(at) -> list[tuple[dict, object]]:
+    """Every chart in page order, as (its Vega-Lite spec, its data): each column of the page is one chart element,
+    its charts one above the other (a vconcat), each naming its dataset."""
+    drawn = []
+    for element in at.get("vega_lite_chart"):
+        data = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
+        spec = json.loads(element.proto.spec)
+        drawn += [(chart, data[chart["data"]["name"]]) for chart in spec.get("vconcat", [spec])]
+    return drawn
+
+
 def chart_titles(at) -> list[str]:
     """Each chart's title, as Vega draws it above the chart (the spec's title; its sentence is the subtitle)."""
-    return [json.loads(chart.proto.spec)["title"]["text"] for chart in at.get("vega_lite_chart")]
+    return [chart["title"]["text"] for chart, _ in charts_drawn(at)]
 
 
 def chart_data(at) -> dict[str, object]:
-    """Each chart's data, by its title."""
-    frames = [convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data) for chart in at.get("vega_lite_chart")]
-    titles = chart_titles(at)
-    assert len(titles) == len(frames) and not any("note" in f.columns for f in frames)  # every chart here has data
-    return dict(zip(titles, frames))
+    """Each chart's data, by its title (in the page's reading order: down the left column, then the right)."""
+    drawn = charts_drawn(at)
+    assert not any("note" in frame.columns for _, frame in drawn)  # every chart here has data, none says why not
+    return {chart["title"]["text"]: frame for chart, frame in drawn}
+
+
+def speed_axis(at) -> str:
+    return next(c for c, _ in charts_drawn(at) if c["title"]["text"] == "Time to decision")["encoding"]["x"]["title"]
 
 
 def test_the_charts_carry_the_hand_counted_numbers(activity):
@@ -84,7 +98,7 @@ def test_the_charts_carry_the_hand_counted_numbers(activity):
     speed = data["Time to decision"]  # long form, in the chart's unit (hours: the slowest is a day)
     assert sorted(zip(speed["measure"], speed["time"])) == [("90th percentile", 2.0), ("90th percentile", 24.0),
                                                             ("Median", 0.5), ("Median", 2.0)]
-    assert json.loads(at.get("vega_lite_chart")[4].proto.spec)["encoding"]["x"]["title"] == "Time to decision (hours)"
+    assert speed_axis(at) == "Time to decision (hours)"
     reasons = data["Most common rejection reasons"]
     assert reasons.to_dict("records") == [{"reason": "Too long", "decisions": 2}, {"reason": "Wrong tone", "decisions": 1}]
 
@@ -143,6 +157,11 @@ def test_the_log_table_shows_the_newest_rows_and_a_chosen_outcome(activity, monk
 
     monkeypatch.setattr(charts, "LOG_ROWS", 2)
     at = activity()
+    assert [e.label for e in at.main.expander] == ["Download the numbers behind each chart (CSV)", "Decision log",
+                                                   "Threads by workflow and status"]
+    assert not any("reviewer" in d.value.columns for d in at.dataframe)  # closed: not read, not sent
+    at.session_state["activity-log"] = True  # as a click on it does
+    at = at.run()
     app = next(iter(_consoles.values()))
     everything = shown_table(app.decision_log(), app.registry)  # newest first, as the page shows it
     assert len(everything) == 7  # the fixture's six decisions and a start
@@ -169,23 +188,24 @@ def test_the_chart_titles_are_inert_literals():
         assert inert(title) == title and all(inert(line) == line and len(line) <= 50 for line in lines)
 
 
-def test_one_download_gives_the_numbers_of_the_chart_chosen(activity, monkeypatch):
-    """A picker of the six charts by title, and one button: what it writes when clicked is the chosen chart's
-    numbers (render.csv_download gets them; its writer is checked in tests/test_untrusted_pages.py)."""
+def test_every_chart_has_its_csv_download(activity, monkeypatch):
+    """One button per chart, named by its title, in an expander drawn only once opened: what each writes when
+    clicked is that chart's numbers (render.csv_download gets them; its writer is checked in
+    tests/test_untrusted_pages.py)."""
     from ui import charts, render
 
-    written = []
+    written = {}
     real = render.csv_download
-    monkeypatch.setattr(render, "csv_download", lambda frame, name, *a: written.append((name, frame)) or
+    monkeypatch.setattr(render, "csv_download", lambda frame, name, *a: written.setdefault(name, frame) is None or
                         real(frame, name, *a))
     at = activity()
-    picker = at.selectbox(key="activity-csv-chart")
-    assert list(picker.options) == CHARTS  # shown by title, in the charts' reading order
-    for name in charts.ORDER:
-        written.clear()
-        at = at.selectbox(key="activity-csv-chart").set_value(name).run()
-        buttons = [b for b in at.get("download_button") if b.proto.label == "Download these numbers (CSV)"]
-        assert len(buttons) == 1 and not buttons[0].proto.disabled
-        assert [n for n, _ in written if n.startswith("activity-")] == [f"activity-{name}.csv"]
-    reasons = next(frame for n, frame in written if n == "activity-reasons.csv")
-    assert reasons.to_dict("records") == [{"reason": "Too long", "decisions": 2}, {"reason": "Wrong tone", "decisions": 1}]
+    assert at.main.expander[0].label == "Download the numbers behind each chart (CSV)"
+    assert not any(name.startswith("activity-") for name in written)  # closed: nothing inside ran
+    at.session_state["activity-csvs"] = True  # as a click on it does
+    at = at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:6] == [f"{title} (CSV)" for title in CHARTS]
+    assert [n for n in written if n.startswith("activity-")] == [f"activity-{name}.csv" for name in charts.ORDER]
+    assert written["activity-reasons.csv"].to_dict("records") == [{"reason": "Too long", "decisions": 2},
+                                                                   {"reason": "Wrong tone", "decisions": 1}]
+    assert written["activity-speed.csv"]["workflow"].nunique() == 2

@@ -1,4 +1,4 @@
-"""The Activity page in a real browser: every chart is drawn by Vega, with its title and its CSV button.
+"""The Activity page in a real browser: every chart is drawn by Vega, with its title, and each has its CSV download.
 
 On both backends: locally every figure reads the console's store; on a LangGraph Server the decision log is the
 console's own database and the backlog and age charts count the server's waiting threads (console/server/insight.py)."""
@@ -14,28 +14,30 @@ pytestmark = pytest.mark.e2e
 CHARTS = ["Threads waiting over time", "Age of the waiting threads", "Decisions per day, by outcome",
           "Decisions per day, by reviewer", "Time to decision", "Most common rejection reasons"]
 
-# Every chart's SVG holds marks Vega has drawn with data: bars (rect paths) or the backlog's area, at least one with an
-# area (a chart of zeros draws bars of no width, and its paths still have a `d`).
-ALL_DRAWN = """n => {
-  const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-  return charts.length === n && charts.every(c => [...c.querySelectorAll('g.role-mark path')].some(p => {
+# The page's charts, in reading order: each column of the page is one Vega chart element whose charts stand one above
+# the other (a vconcat), each drawn by Vega as a group of its own (ui/charts.COLUMNS).
+CHARTS_JS = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].flatMap(
+  c => [...c.querySelectorAll('g.role-scope')].filter(g => /\\bconcat_\\d+_group\\b/.test(g.getAttribute('class'))))"""
+# Every chart holds marks Vega has drawn with data: bars (rect paths) or the backlog's area, at least one with an area
+# (a chart of zeros draws bars of no width, and its paths still have a `d`).
+ALL_DRAWN = f"""n => {{
+  const charts = ({CHARTS_JS})();
+  return charts.length === n && charts.every(c => [...c.querySelectorAll('g.role-mark path')].some(p => {{
     const box = (p.getAttribute('d') || '').length > 10 && p.getBBox();
     return box && box.width > 0.5 && box.height > 0.5;
-  }));
-}"""
-
-
-# Each chart's title and sentence are Vega's own SVG text above the plot (ui/charts.TITLES): in order, one chart each,
-# and not cut at the chart's right edge (Vega does not wrap a subtitle: a line too long for the column runs past it).
-TITLED = """titles => {
-  const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-  return charts.length === titles.length && charts.every((c, i) => {
+  }}));
+}}"""
+# Each chart's title and sentence are Vega's own SVG text above its plot (ui/charts.TITLES): in order, one chart each,
+# and not cut at the page column's right edge (Vega does not wrap a subtitle: a line too long runs past the edge).
+TITLED = f"""titles => {{
+  const charts = ({CHARTS_JS})();
+  return charts.length === titles.length && charts.every((c, i) => {{
     const title = c.querySelector('g.role-title-text text'), lines = [...c.querySelectorAll('g.role-title-subtitle text')];
-    const edge = c.getBoundingClientRect().right + 1;
+    const edge = c.closest('[data-testid=stVegaLiteChart]').getBoundingClientRect().right + 1;
     return title && title.textContent === titles[i] && lines.length > 0
       && [title, ...lines].every(t => t.getBoundingClientRect().width > 10 && t.getBoundingClientRect().right <= edge);
-  });
-}"""
+  }});
+}}"""
 
 
 def _with_a_log(db_path) -> None:
@@ -70,24 +72,27 @@ def test_every_chart_is_drawn(page, activity_server):
     person.goto("/activity")
     person.sign_in("Lead")  # demo mode: an administrator, who picks among every reviewer
     person.expect(person.main().get_by_role("combobox", name="Reviewer")).to_have_value("Everyone")
-    person.expect(person.main().get_by_test_id("stVegaLiteChart")).to_have_count(len(CHARTS))
+    person.expect(person.main().get_by_test_id("stVegaLiteChart")).to_have_count(2)  # a column each
     page.wait_for_function(ALL_DRAWN, arg=len(CHARTS), polling="raf")
     for title in CHARTS:
         person.expect(person.main().get_by_text(title, exact=True)).to_be_visible()
     page.wait_for_function(TITLED, arg=CHARTS, polling="raf")
-    # One download for every chart: the picker lists them by title, the button writes the chosen one's numbers.
-    person.expect(person.main().get_by_role("button", name="Download these numbers (CSV)")).to_have_count(1)
-    person.main().get_by_role("combobox", name="The numbers behind a chart").click()
-    person.expect(page.get_by_role("option")).to_have_text(CHARTS)
-    page.get_by_role("option", name="Time to decision").click()
-    person.idle()
-    with page.expect_download() as download:
-        person.main().get_by_role("button", name="Download these numbers (CSV)").first.click()
-    assert download.value.suggested_filename == "activity-speed.csv"
-    assert download.value.path().read_text().splitlines()[0].startswith('"workflow","decisions",')
     person.no_exception()
     person.idle()
     person.screenshot("activity")
+
+    # A download for every chart, named by its title, once their expander is opened; each writes its chart's numbers.
+    person.main().get_by_text("Download the numbers behind each chart (CSV)").click()
+    buttons = person.main().get_by_role("button", name="(CSV)")
+    person.expect(buttons).to_have_text([f"{title} (CSV)" for title in CHARTS])
+    with page.expect_download() as download:
+        person.main().get_by_role("button", name="Time to decision (CSV)").click()
+    assert download.value.suggested_filename == "activity-speed.csv"
+    assert download.value.path().read_text().splitlines()[0].startswith('"workflow","decisions",')
+    # The decision log opens on demand too.
+    person.main().get_by_text("Decision log", exact=True).click()
+    person.expect(person.main().get_by_test_id("stDataFrame")).to_have_count(1)  # the log; the counts stay closed
+    person.no_exception()
 
     # One workflow only: the charts are drawn again, for it alone.
     person.main().get_by_role("combobox", name="Workflow").click()
@@ -95,11 +100,11 @@ def test_every_chart_is_drawn(page, activity_server):
     page.keyboard.press("Escape")
     person.idle()
     # The time-to-decision chart now names that workflow alone (its axis labels are SVG text).
-    page.wait_for_function("""() => {
-      const speed = document.querySelectorAll('[data-testid=stVegaLiteChart]')[4];
+    page.wait_for_function(f"""() => {{
+      const speed = ({CHARTS_JS})()[4];
       const labels = speed ? [...speed.querySelectorAll('text')].map(t => t.textContent) : [];
       return labels.includes('Content approval') && !labels.includes('Gated publication');
-    }""", polling="raf")
+    }}""", polling="raf")
     page.wait_for_function(ALL_DRAWN, arg=len(CHARTS), polling="raf")
     person.no_exception()
     person.screenshot("activity-one-workflow")
