@@ -55,14 +55,9 @@ def reviewer_box(at):
 
 
 def charts_drawn(at) -> list[tuple[dict, object]]:
-    """Every chart in page order, as (its Vega-Lite spec, its data): each column of the page is one chart element,
-    its charts one above the other (a vconcat), each naming its dataset."""
-    drawn = []
-    for element in at.get("vega_lite_chart"):
-        data = {d.name: convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
-        spec = json.loads(element.proto.spec)
-        drawn += [(chart, data[chart["data"]["name"]]) for chart in spec.get("vconcat", [spec])]
-    return drawn
+    """Every chart in page order, as (its Vega-Lite spec, its data)."""
+    return [(json.loads(chart.proto.spec), convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data))
+            for chart in at.get("vega_lite_chart")]
 
 
 def chart_titles(at) -> list[str]:

@@ -42,7 +42,7 @@ class Read(NamedTuple):
     """One read of the page's figures, as every session shares it: never changed once made."""
 
     figures: Activity
-    columns: tuple  # the page's two columns (COLUMNS), each one Vega-Lite spec: its three charts, data as Arrow bytes
+    specs: dict  # chart name → its Vega-Lite spec, titled, data as Arrow bytes (a chart of text when empty)
     csvs: dict  # chart name → the frame its CSV download writes
 
 
@@ -74,23 +74,7 @@ def _read(_app, _query: ActivityQuery, _scope: Scope, key: str) -> Read:
     for pair in zip(*COLUMNS):  # side by side on the page: as tall as each other, the next row starts level
         for name in pair:
             specs[name]["height"] = max(specs[n]["height"] for n in pair)
-    return Read(figures, tuple(_column(names, specs) for names in COLUMNS),
-                {name: csv_of(name, figures) for name in CHARTS})
-
-
-def _column(names: tuple, specs: dict) -> dict:
-    """Charts one above the other as one Vega-Lite spec (vconcat): one element to send where there were three
-    (~0.1 ms each a reload), each chart with its own title, scales and legend."""
-    datasets, charts = {}, []
-    for name in names:
-        chart = dict(specs[name])
-        datasets.update(chart.pop("datasets", {}))
-        chart.pop("$schema", None)
-        charts.append(chart)
-    independent = {"x": "independent", "y": "independent", "color": "independent"}
-    return {"vconcat": charts, "spacing": 32, "datasets": datasets,
-            "resolve": {"scale": independent, "axis": {"x": "independent", "y": "independent"},
-                        "legend": {"color": "independent"}}}
+    return Read(figures, specs, {name: csv_of(name, figures) for name in CHARTS})
 
 
 class Choices(NamedTuple):
@@ -340,6 +324,14 @@ def empty_chart(name: str) -> alt.Chart:
     return alt.Chart(pd.DataFrame({"note": [EMPTY[name]]}), height=EMPTY_HEIGHT).mark_text(
         fontSize=SUBTITLE_PX + 1, color=SUBTITLE_COLOUR,
     ).encode(text="note:N").properties(view={"stroke": None})
+
+
+def show(name: str, read: Read) -> None:
+    """One chart, its title and sentence drawn inside it, where the caller draws (a bordered column: a box of
+    its own would be one more element to send every rerun). Six chart elements, not one spec of six (a
+    vconcat): Vega fits only a single view to its container's width, and concatenated charts came out of
+    uneven widths with a legend cut off."""
+    st.vega_lite_chart(spec=read.specs[name], width="stretch")
 
 
 def csv_downloads(read: Read) -> None:

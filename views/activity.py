@@ -42,11 +42,12 @@ with runtime.plain_errors():
                 "decision takes in each workflow, decisions per day by outcome and by reviewer, and the most common "
                 "reasons for rejecting.")
     else:
-        # Two bordered columns, each one chart element of three charts (ui/charts.COLUMNS): six elements and three
-        # rows of two blocks were twelve messages a reload, these are five. Side by side, charts are as tall as
-        # each other.
-        for column, spec in zip(st.columns(2, border=True), read.columns):
-            column.vega_lite_chart(spec=spec, width="stretch")
+        # Two bordered columns of three charts, the first three on the left (three rows of two were nine
+        # blocks, these are three); side by side, charts are drawn as tall as each other (ui/charts.COLUMNS).
+        for column, three in zip(st.columns(2, border=True), charts.COLUMNS):
+            with column:
+                for name in three:
+                    charts.show(name, read)
         charts.csv_downloads(read)
 
     # The tables open on demand: an expander that reruns when opened runs nothing inside it while closed. The
