@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from tests.e2e.conftest import SHOTS, Reviewer, running_app, server_mode_app
+from ui.charts import ORDER, TITLES
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +26,18 @@ ALL_DRAWN = f"""n => {{
     return box && box.width > 0.5 && box.height > 0.5;
   }}));
 }}"""
-# Each chart's title and sentence are Vega's own SVG text above its plot (ui/charts.TITLES): in order, one chart each,
-# and not cut at the page column's right edge (Vega does not wrap a subtitle: a line too long runs past the edge).
-TITLED = f"""titles => {{
-  const charts = ({CHARTS_JS})();
-  return charts.length === titles.length && charts.every((c, i) => {{
-    const title = c.querySelector('g.role-title-text text'), lines = [...c.querySelectorAll('g.role-title-subtitle text')];
-    const edge = c.getBoundingClientRect().right + 1;
-    return title && title.textContent === titles[i] && lines.length > 0
-      && [title, ...lines].every(t => t.getBoundingClientRect().width > 10 && t.getBoundingClientRect().right <= edge);
-  }});
-}}"""
+# Each chart's title and sentence are Vega's own SVG text above its plot (ui/charts.TITLES), in order, one chart each,
+# each line whole: Vega does not wrap a subtitle, it cuts a line too long for the chart's width with an ellipsis.
+TITLED = """titled => {
+  const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
+  return charts.length === titled.length && charts.every((c, i) => {
+    const title = c.querySelector('g.role-title-text text');
+    const lines = [...c.querySelectorAll('g.role-title-subtitle text')].flatMap(  // a line each, as tspans
+      t => t.querySelector('tspan') ? [...t.querySelectorAll('tspan')].map(s => s.textContent) : [t.textContent]);
+    return title && title.textContent === titled[i][0] && title.getBoundingClientRect().width > 10
+      && JSON.stringify(lines) === JSON.stringify(titled[i][1]);
+  });
+}"""
 
 
 def _with_a_log(db_path) -> None:
@@ -74,7 +76,7 @@ def test_every_chart_is_drawn(page, activity_server):
     page.wait_for_function(ALL_DRAWN, arg=len(CHARTS), polling="raf")
     for title in CHARTS:
         person.expect(person.main().get_by_text(title, exact=True)).to_be_visible()
-    page.wait_for_function(TITLED, arg=CHARTS, polling="raf")
+    page.wait_for_function(TITLED, arg=[TITLES[name] for name in ORDER], polling="raf")
     person.no_exception()
     person.idle()
     person.screenshot("activity")
