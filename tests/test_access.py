@@ -6,7 +6,7 @@ from console.decisions import DecisionRequest, Reviewer
 from console.errors import NotAllowed
 from console.policy import Grant, Policy, load_policy
 from tests.conftest import answer
-from tests.test_pages import open_thread, submit, texts
+from tests.test_pages import open_activity_tables, open_thread, submit, texts
 
 POLICY = """
 default_role = "viewer"
@@ -101,7 +101,7 @@ def test_reviewer_decides_and_the_log_names_them(oidc_app):
     at = open_thread(signed_in(oidc_app, EDITOR), "demo-0001")
     at = submit(at, "Approve")
     assert "finished (published)" in texts(at)
-    at.switch_page("views/activity.py").run()
+    at = open_activity_tables(at)
     log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["ed@example.com"]  # verified: no "(unverified)" mark
 

@@ -54,24 +54,33 @@ def reviewer_box(at):
     return next(s for s in at.selectbox if s.label == "Reviewer")
 
 
+def charts_drawn(at) -> list[tuple[dict, object]]:
+    """Every chart in page order, as (its Vega-Lite spec, its data)."""
+    return [(json.loads(chart.proto.spec), convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data))
+            for chart in at.get("vega_lite_chart")]
+
+
 def chart_titles(at) -> list[str]:
-    """Each chart's title: the heading line of the markdown above it (its caption follows on the next line)."""
-    return [m.value.removeprefix("#### ").split("\n")[0] for m in at.markdown if m.value.startswith("#### ")]
+    """Each chart's title, as Vega draws it above the chart (the spec's title; its sentence is the subtitle)."""
+    return [chart["title"]["text"] for chart, _ in charts_drawn(at)]
 
 
 def chart_data(at) -> dict[str, object]:
-    """Each chart's data, by the title of the bordered box it is drawn in."""
-    frames = [convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data) for chart in at.get("vega_lite_chart")]
-    titles = [t for t in chart_titles(at) if t in CHARTS]
-    assert len(titles) == len(frames)  # every chart here has data: one frame per title, in order
-    return dict(zip(titles, frames))
+    """Each chart's data, by its title (in the page's reading order: down the left column, then the right)."""
+    drawn = charts_drawn(at)
+    assert not any("note" in frame.columns for _, frame in drawn)  # every chart here has data, none says why not
+    return {chart["title"]["text"]: frame for chart, frame in drawn}
+
+
+def speed_axis(at) -> str:
+    return next(c for c, _ in charts_drawn(at) if c["title"]["text"] == "Time to decision")["encoding"]["x"]["title"]
 
 
 def test_the_charts_carry_the_hand_counted_numbers(activity):
     at = activity()
     assert chart_titles(at) == CHARTS
     data = chart_data(at)
-    assert len(data) == 6 and len(at.get("download_button")) >= 7  # one CSV per chart, and the log's
+    assert len(data) == 6
     backlog = data["Threads waiting over time"]
     assert list(backlog["waiting"])[-4:] == [1, 2, 2, 2] and set(list(backlog["waiting"])[:-4]) == {0}
     assert len(backlog) == 30  # the default range: the last 30 days
@@ -84,7 +93,7 @@ def test_the_charts_carry_the_hand_counted_numbers(activity):
     speed = data["Time to decision"]  # long form, in the chart's unit (hours: the slowest is a day)
     assert sorted(zip(speed["measure"], speed["time"])) == [("90th percentile", 2.0), ("90th percentile", 24.0),
                                                             ("Median", 0.5), ("Median", 2.0)]
-    assert json.loads(at.get("vega_lite_chart")[4].proto.spec)["encoding"]["x"]["title"] == "Time to decision (hours)"
+    assert speed_axis(at) == "Time to decision (hours)"
     reasons = data["Most common rejection reasons"]
     assert reasons.to_dict("records") == [{"reason": "Too long", "decisions": 2}, {"reason": "Wrong tone", "decisions": 1}]
 
@@ -143,6 +152,11 @@ def test_the_log_table_shows_the_newest_rows_and_a_chosen_outcome(activity, monk
 
     monkeypatch.setattr(charts, "LOG_ROWS", 2)
     at = activity()
+    assert [e.label for e in at.main.expander] == ["Download the numbers behind each chart (CSV)", "Decision log",
+                                                   "Threads by workflow and status"]
+    assert not any("reviewer" in d.value.columns for d in at.dataframe)  # closed: not read, not sent
+    at.session_state["activity-log"] = True  # as a click on it does
+    at = at.run()
     app = next(iter(_consoles.values()))
     everything = shown_table(app.decision_log(), app.registry)  # newest first, as the page shows it
     assert len(everything) == 7  # the fixture's six decisions and a start
@@ -158,12 +172,35 @@ def test_the_log_table_shows_the_newest_rows_and_a_chosen_outcome(activity, monk
     assert list(table(at)["outcome"]) == ["refused"] and list(table(at)["thread_id"]) == ["t2"]
 
 
-def test_the_chart_headings_are_inert_literals():
-    """Sent as written on every reload (ui/charts.HEADINGS): each title and sentence reads as inert() makes it."""
-    from ui.charts import HEADINGS, ORDER
+def test_the_chart_titles_are_inert_literals():
+    """Drawn by Vega inside each chart (ui/charts.TITLES), never as Markdown: still, each title and sentence
+    reads as inert() makes it, so that nothing in them would change if they were ever shown as Markdown."""
+    from ui.charts import ORDER, TITLES
     from ui.text import inert
 
-    assert [h.removeprefix("#### ").split("\n")[0] for h in (HEADINGS[n] for n in ORDER)] == CHARTS
-    for heading in HEADINGS.values():
-        title, caption = heading.removeprefix("#### ").split("\n:small[:gray[")
-        assert inert(title) == title and inert(caption.removesuffix("]]")) == caption.removesuffix("]]")
+    assert [TITLES[n][0] for n in ORDER] == CHARTS
+    for title, lines in TITLES.values():
+        assert inert(title) == title and all(inert(line) == line and len(line) <= 50 for line in lines)
+
+
+def test_every_chart_has_its_csv_download(activity, monkeypatch):
+    """One button per chart, named by its title, in an expander drawn only once opened: what each writes when
+    clicked is that chart's numbers (render.csv_download gets them; its writer is checked in
+    tests/test_untrusted_pages.py)."""
+    from ui import charts, render
+
+    written = {}
+    real = render.csv_download
+    monkeypatch.setattr(render, "csv_download", lambda frame, name, *a: written.setdefault(name, frame) is None or
+                        real(frame, name, *a))
+    at = activity()
+    assert at.main.expander[0].label == "Download the numbers behind each chart (CSV)"
+    assert not any(name.startswith("activity-") for name in written)  # closed: nothing inside ran
+    at.session_state["activity-csvs"] = True  # as a click on it does
+    at = at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:6] == [f"{title} (CSV)" for title in CHARTS]
+    assert [n for n in written if n.startswith("activity-")] == [f"activity-{name}.csv" for name in charts.ORDER]
+    assert written["activity-reasons.csv"].to_dict("records") == [{"reason": "Too long", "decisions": 2},
+                                                                   {"reason": "Wrong tone", "decisions": 1}]
+    assert written["activity-speed.csv"]["workflow"].nunique() == 2

@@ -11,7 +11,7 @@ import pandas as pd
 from console.store.records import SCHEMA_VERSION
 from tests.conftest import answer
 from tests.test_formats_pages import click, confirm, radios, widget
-from tests.test_pages import choose, fill, open_thread, submit, texts
+from tests.test_pages import choose, fill, open_activity_tables, open_thread, submit, texts
 from tests.test_store import autocommit
 from ui import keys
 from ui.render import csv_bytes
@@ -114,7 +114,7 @@ def test_the_thread_page_activity_and_csv_show_the_diff(app):
     assert list(log.columns) == ["when (UTC)", "reviewer", "workflow", "thread_id", "action", "what changed", "outcome",
                                  "detail"]
     assert "What each edit changed" in texts(at) and "Subject: “The team about the spring opening hours” → “Opening hours”" in texts(at)
-    at.switch_page(keys.ACTIVITY_PAGE).run()
+    at = open_activity_tables(at)
     assert not at.exception and list(_table(at, "what changed")["what changed"]) == [said]
 
 

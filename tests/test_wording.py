@@ -13,7 +13,7 @@ from console.inbox import InboxQuery
 from console.service import Console
 from tests.conftest import answer, settings_for
 from tests.plain_graphs import ENTRY
-from tests.test_pages import choose, fill, inbox_table, open_thread, submit, texts
+from tests.test_pages import choose, fill, inbox_table, open_activity_tables, open_thread, submit, texts
 from tests.test_queue import open_more_filters
 from ui import keys
 from workflows.registry import load_registry
@@ -204,7 +204,7 @@ def test_an_answer_that_fails_later_says_where(support_app):
 def test_activity_shows_titles(support_app):
     at = open_thread(support_app, "ticket-7")
     submit(at, "Approve")
-    at.switch_page(keys.ACTIVITY_PAGE).run()
+    at = open_activity_tables(at)
     assert not at.exception
     counts = next(d.value for d in at.dataframe if d.value.index.name == "workflow")  # the pivot: one row per workflow
     assert "Customer support desk" in set(counts.index)

@@ -20,10 +20,11 @@ import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
-from console.insight import Activity, ActivityQuery, Scope
+from console.insight import Activity, ActivityQuery, Scope, reviewer_label
 from console.wording import with_titles
 from ui import columns, render
 from ui.decision_log import shown_table
+from ui.text import visible
 
 READ_TTL_S = 60  # ages and "today" move with the clock, not with the log's version
 MAX_ENTRIES = 200
@@ -41,7 +42,7 @@ class Read(NamedTuple):
     """One read of the page's figures, as every session shares it: never changed once made."""
 
     figures: Activity
-    specs: dict  # chart name → its Vega-Lite spec, data as Arrow bytes (charts with data only)
+    specs: dict  # chart name → its Vega-Lite spec, titled, data as Arrow bytes (a chart of text when empty)
     csvs: dict  # chart name → the frame its CSV download writes
 
 
@@ -69,19 +70,34 @@ def _key(app, *parts) -> str:
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _read(_app, _query: ActivityQuery, _scope: Scope, key: str) -> Read:
     figures = _app.activity(_query, _scope)
-    drawn = [name for name in CHARTS if not getattr(figures, name).empty]
-    specs = {name: _spec(name, getattr(figures, name)) for name in drawn}
-    for pair in ROWS:  # the page draws these side by side: as tall as each other, the next row starts level
-        drawn_pair = [specs[name] for name in pair if name in specs]
-        for spec in drawn_pair:
-            spec["height"] = max(s["height"] for s in drawn_pair)
+    specs = {name: _titled(name, _spec(name, getattr(figures, name))) for name in CHARTS}
+    for pair in zip(*COLUMNS):  # side by side on the page: as tall as each other, the next row starts level
+        for name in pair:
+            specs[name]["height"] = max(specs[n]["height"] for n in pair)
     return Read(figures, specs, {name: csv_of(name, figures) for name in CHARTS})
 
 
-# cache_resource: the page only reads the two lists; cache_data would unpickle a copy every rerun.
+class Choices(NamedTuple):
+    """The filters' choices as the boxes show them, made once per version: no format_func per option a rerun."""
+
+    workflows: dict  # shown title (hidden characters marked) → workflow name
+    people: tuple  # the Reviewer box's choices: None (everyone, or the team's totals) or (name, verified)
+    people_labels: tuple  # each as the box shows it
+
+
+# cache_resource: the page only reads them; cache_data would unpickle a copy every rerun.
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _choices(_app, _scope: Scope, key: str):
-    return _app.activity_choices(_scope)
+def _choices(_app, _scope: Scope, key: str) -> Choices:
+    titles, reviewers = _app.activity_choices(_scope)
+    workflows = {}
+    for title, name in titles.items():
+        workflows.setdefault(visible(title), name)
+    if _scope.everyone:
+        return Choices(workflows, (None, *reviewers),
+                       ("Everyone", *(visible(reviewer_label(*person)) for person in reviewers)))
+    # A reviewer picks between the team's totals and their own figures (console/insight.Scope).
+    own = ((_scope.name, _scope.verified),) if _scope.name else ()
+    return Choices(workflows, (None, *own), ("The whole team", "Only me")[:1 + len(own)])
 
 
 @st.cache_resource(ttl=READ_TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -103,27 +119,28 @@ def _counts(_app, key: str) -> Counts | None:
     return Counts(arrow, columns.config(arrow, index="workflow"))
 
 
-# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check).
+# Each takes the page's `version` (Console.index_version, read once a rerun: ~0.5 ms a check), and calls its
+# cache by keyword: for a positional argument Streamlit looks its name up with inspect.signature (~100 µs a call).
 
 def decision_log(app, reviewer, version: tuple) -> Log:
     """The log (up to 5,000 rows, through the bridge) and its table as shown (titles, hidden characters
     marked): made once per version, not on every rerun (~100 ms at 5,000 rows)."""
-    return _log(app, reviewer, _key(app, reviewer, version))
+    return _log(_app=app, _reviewer=reviewer, key=_key(app, reviewer, version))
 
 
 def counts_table(app, version: tuple) -> Counts | None:
     """Threads by workflow (its title) and status, as Arrow; None with no thread. Once per version."""
-    return _counts(app, _key(app, version))
+    return _counts(_app=app, key=_key(app, version))
 
 
 def activity(app, query: ActivityQuery, scope: Scope, version: tuple) -> Read:
     """The figures, their charts' specs and CSVs, shared by every session until the log or the index
     changes."""
-    return _read(app, query, scope, _key(app, query, scope, version))
+    return _read(_app=app, _query=query, _scope=scope, key=_key(app, query, scope, version))
 
 
-def choices(app, scope: Scope, version: tuple):
-    return _choices(app, scope, _key(app, scope, version))
+def choices(app, scope: Scope, version: tuple) -> Choices:
+    return _choices(_app=app, _scope=scope, key=_key(app, scope, version))
 
 
 def duration_unit(seconds: pd.Series) -> tuple[str, float]:
@@ -210,12 +227,13 @@ def outcome_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def reviewer_chart(frame: pd.DataFrame) -> alt.Chart:
-    height = HEIGHT + _legend_room(frame["reviewer"].nunique(), 2)
+    # One name a line: two columns of "Reviewer 1 (unverified)" were cut short in a ~290 px column.
+    height = HEIGHT + _legend_room(frame["reviewer"].nunique(), 1)
     return alt.Chart(_days(frame), height=height).mark_bar().encode(
         x=_day_axis(),
         y=alt.Y("sum(decisions):Q", title="Decisions", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("reviewer:N", title="Reviewer", scale=alt.Scale(scheme="tableau10"),
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=125)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=260)),
         tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"), alt.Tooltip("reviewer:N", title="Reviewer"),
                  alt.Tooltip("decisions:Q", title="Decisions")],
     )
@@ -245,48 +263,84 @@ def _spec(name: str, frame: pd.DataFrame) -> dict:
     schema validation alone costs tens of milliseconds a chart, on every rerun otherwise. The data is
     turned into Arrow bytes here, as st.vega_lite_chart would (list of rows → DataFrame → Arrow): it
     sends bytes as they are, and converting six datasets cost ~15 ms a rerun."""
-    spec = CHARTS[name](frame).to_dict(validate=False)
+    spec = (empty_chart(name) if frame.empty else CHARTS[name](frame)).to_dict(validate=False)
     spec.pop("config", None)  # Altair's default view size; Streamlit's theme sizes the chart
     spec["datasets"] = {key: dataframe_util.convert_anything_to_arrow_bytes(rows)
                         for key, rows in spec.get("datasets", {}).items()}
     return spec
 
 
-# The charts side by side on the page (views/activity.py: the first three down the left column, the rest down
-# the right one).
-ROWS = (("backlog", "by_reviewer"), ("ages", "speed"), ("by_outcome", "reasons"))
 CHARTS = {"backlog": backlog_chart, "ages": ages_chart, "speed": speed_chart, "by_outcome": outcome_chart,
           "by_reviewer": reviewer_chart, "reasons": reasons_chart}
 
 
 # The page's charts in reading order, the first three down the left column, the rest down the right one.
 ORDER = ("backlog", "ages", "by_outcome", "by_reviewer", "speed", "reasons")
-# Each chart's title and the sentence that says what it counts, as one Markdown element (each element costs
-# a reload ~0.2 ms to send): literals, so that no reload pays inert() on them (~0.1 ms a sentence).
-HEADINGS = {
-    "backlog": "#### Threads waiting over time\n:small[:gray[Threads waiting for a reviewer at the end of each day, "
-               "counted from the decision log and the inbox.]]",
-    "ages": "#### Age of the waiting threads\n:small[:gray[Threads waiting now, by how long ago they paused.]]",
-    "by_outcome": "#### Decisions per day, by outcome\n:small[:gray[What reviewers decided each day. Not applied: "
-                  "refused or failed attempts.]]",
-    "by_reviewer": "#### Decisions per day, by reviewer\n:small[:gray[Who decided each day.]]",
-    "speed": "#### Time to decision\n:small[:gray[From the moment a thread paused to the decision that answered it: "
-             "half of the decisions took less than the median, nine in ten less than the 90th percentile.]]",
-    "reasons": "#### Most common rejection reasons\n:small[:gray[The reasons given when rejecting, the ten most "
-               "frequent.]]",
+COLUMNS = (ORDER[:3], ORDER[3:])
+# Each chart's title and the sentence that says what it counts, drawn by Vega inside the chart (its title and
+# subtitle): in the spec made once per log version, so a reload sends no heading element of its own (six
+# elements fewer, ~0.2 ms each to send). Literals: reviewers' words never reach a title. Vega does not wrap a
+# subtitle, so its lines are broken here, each short enough for a column of the page (~290 px wide).
+TITLES = {
+    "backlog": ("Threads waiting over time", ("Threads waiting for a reviewer at the end of each",
+                                              "day, counted from the decision log and the inbox.")),
+    "ages": ("Age of the waiting threads", ("Threads waiting now, by how long ago they paused.",)),
+    "by_outcome": ("Decisions per day, by outcome", ("What reviewers decided each day. Not applied:",
+                                                     "refused or failed attempts.")),
+    "by_reviewer": ("Decisions per day, by reviewer", ("Who decided each day.",)),
+    "speed": ("Time to decision", ("From the moment a thread paused to the decision",
+                                   "that answered it: half of the decisions took less",
+                                   "than the median, nine in ten less than the 90th",
+                                   "percentile.")),
+    "reasons": ("Most common rejection reasons", ("The reasons given when rejecting, the ten most",
+                                                  "frequent.")),
 }
+TITLE_PX, SUBTITLE_PX = 18, 13
+SUBTITLE_COLOUR = "#6b6f7a"  # Streamlit's caption grey, dark enough to read on white
 # What a chart says in its place with nothing to draw.
 EMPTY = {"backlog": "No thread waited on these dates.", "ages": "No thread waits now.",
          "by_outcome": "No decision on these dates.", "by_reviewer": "No decision on these dates.",
          "speed": "No applied decision on these dates.", "reasons": "No rejection on these dates."}
+EMPTY_HEIGHT = 40
+
+
+def _title_room(name: str) -> int:
+    """Pixels the chart grows by for its title and subtitle: like a legend, they are fitted into the height."""
+    return 12 + round(TITLE_PX * 1.25) + round(SUBTITLE_PX * 1.3) * len(TITLES[name][1])
+
+
+def _titled(name: str, spec: dict) -> dict:
+    text, lines = TITLES[name]
+    spec["title"] = {"text": text, "subtitle": list(lines), "anchor": "start", "frame": "bounds", "offset": 12,
+                     "fontSize": TITLE_PX, "fontWeight": 600, "subtitleFontSize": SUBTITLE_PX,
+                     "subtitleColor": SUBTITLE_COLOUR, "subtitlePadding": 4}
+    spec["height"] = spec.get("height", HEIGHT) + _title_room(name)
+    return spec
+
+
+def empty_chart(name: str) -> alt.Chart:
+    """The chart's place with nothing to draw: its title and a sentence saying why, as a chart of text (one
+    element, as the chart would be, under the same title)."""
+    return alt.Chart(pd.DataFrame({"note": [EMPTY[name]]}), height=EMPTY_HEIGHT).mark_text(
+        fontSize=SUBTITLE_PX + 1, color=SUBTITLE_COLOUR,
+    ).encode(text="note:N").properties(view={"stroke": None})
 
 
 def show(name: str, read: Read) -> None:
-    """One chart under its title, the sentence that says what it counts, and its CSV download, where the
-    caller draws (a bordered column: a box of its own would be one more element to send every rerun)."""
-    st.markdown(HEADINGS[name])
-    if name in read.specs:
-        st.vega_lite_chart(spec=read.specs[name], width="stretch")
-    else:
-        st.caption(EMPTY[name])
-    render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", "Download these numbers (CSV)")
+    """One chart, its title and sentence drawn inside it, where the caller draws (a bordered column: a box of
+    its own would be one more element to send every rerun). Six chart elements, not one spec of six (a
+    vconcat): Vega fits only a single view to its container's width, and concatenated charts came out of
+    uneven widths with a legend cut off."""
+    st.vega_lite_chart(spec=read.specs[name], width="stretch")
+
+
+def csv_downloads(read: Read) -> None:
+    """A CSV download of the numbers behind every chart, one button each, named by the chart's title. They sit in
+    an expander that reruns when opened: while it is closed nothing inside it runs or is sent (six buttons were
+    ~0.5 ms of every reload). A CSV is written when its button is clicked."""
+    box = st.expander("Download the numbers behind each chart (CSV)", key="activity-csvs", on_change="rerun")
+    if box.open:
+        buttons = box.container(horizontal=True)
+        with buttons:
+            for name in ORDER:
+                render.csv_download(read.csvs[name], f"activity-{name}.csv", f"csv-{name}", f"{TITLES[name][0]} (CSV)")
