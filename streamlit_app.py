@@ -1,15 +1,13 @@
 """Review Console: router and frame only (page config, sidebar, navigation)."""
 
 import console  # noqa: F401  (sets strict checkpoint decoding before langgraph loads)
-from pathlib import Path
 
 import streamlit as st
 
 from ui import cached, keys, nodelay, runtime
 from ui.text import visible
 
-# The icon is a file shipped here: a material icon name is fetched from a font host, which fails offline.
-st.set_page_config(page_title="Review Console", page_icon=str(Path(__file__).parent / "ui" / "favicon.svg"), layout="wide")
+st.set_page_config(page_title="Review Console", page_icon=runtime.PAGE_ICON, layout="wide")
 nodelay.server_sockets_nodelay()  # once per process: else most page loads wait ~40 ms on a delayed ACK
 
 pages = [

@@ -97,6 +97,14 @@ def test_usage_is_printed_for_anything_else():
 
 
 def test_the_page_icon_is_a_shipped_file():
+    """Sent inline (a material icon name is fetched from a font host, which fails offline), read once per process."""
+    import base64
+
+    from ui.runtime import PAGE_ICON
+
     source = (ROOT / "streamlit_app.py").read_text()
-    assert ":material/fact_check:" not in source and '"favicon.svg"' in source
+    assert ":material/" not in source.split("st.Page(")[0] and "page_icon=runtime.PAGE_ICON" in source
+    head, _, data = PAGE_ICON.partition(",")
+    assert head == "data:image/svg+xml;base64"
+    assert base64.b64decode(data) == (ROOT / "ui" / "favicon.svg").read_bytes()
     assert (ROOT / "ui" / "favicon.svg").read_text().startswith("<svg")
