@@ -7,7 +7,7 @@ import streamlit as st
 from console.errors import ConsoleError
 from console.threads import ThreadView
 from console.time_travel import ReopenRequest
-from ui import cached, columns, keys, render, runtime
+from ui import cached, columns, keys, progress, runtime
 from ui.text import inert, visible
 
 # Words wide enough to read whole. The saved step's id (for audits) is shown to administrators who ask for it.
@@ -24,7 +24,7 @@ def apply_pending(app, reviewer, thread_id: str) -> None:
         st.warning("Enter your name in the sidebar first: every reopen records who made it. Nothing was changed.")
         return
     st.session_state[keys.reopen_key(thread_id, "choice")] = None  # the old choice is on the old branch now
-    outcome = render.follow_run(app.reopen(pending, reviewer))
+    outcome = progress.follow_run(app.reopen(pending, reviewer))
     if outcome is not None:
         st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
 

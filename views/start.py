@@ -3,7 +3,7 @@
 import streamlit as st
 
 from console.markdown import safe_markdown
-from ui import keys, render, runtime
+from ui import keys, progress, runtime
 from ui.text import inert, visible
 
 app = runtime.console()
@@ -38,9 +38,9 @@ if reviewer is None:
 
 if submitted and reviewer is not None:
     with runtime.plain_errors():
-        outcome = render.follow_run(app.start(spec.name, values, reviewer, thread_id.strip() or None))
+        outcome = progress.follow_run(app.start(spec.name, values, reviewer, thread_id.strip() or None))
         if outcome is not None:
-            render.show_outcome(outcome)
+            progress.show_outcome(outcome)
             if outcome.view is not None:
                 st.page_link(keys.THREAD_PAGE, label=inert(f"Open thread {outcome.view.thread_id}"), icon=":material/forum:",
                              query_params={keys.THREAD_ID: outcome.view.thread_id})

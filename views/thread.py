@@ -4,7 +4,7 @@ import streamlit as st
 
 from console.errors import ConsoleError, ThreadTooLarge
 from console.threads import check_thread_id
-from ui import comments, decision_log, keys, queue, render, runtime
+from ui import comments, decision_log, keys, progress, queue, render, runtime
 from ui.text import inert
 from ui.graph import workflow_picture
 from ui.history import apply_pending, history_section
@@ -26,7 +26,7 @@ try:
         if reviewer is None:
             st.warning("Enter your name in the sidebar first: every decision records who made it. Nothing was applied.")
         else:
-            outcome = render.follow_run(app.decide(pending, reviewer))
+            outcome = progress.follow_run(app.decide(pending, reviewer))
             if outcome is not None:
                 st.session_state.setdefault(keys.LAST_OUTCOME, {})[thread_id] = outcome
     apply_pending(app, reviewer, thread_id)
@@ -43,7 +43,7 @@ except ConsoleError as exc:
 render.thread_header(view)
 outcome = st.session_state.get(keys.LAST_OUTCOME, {}).pop(thread_id, None)
 if outcome is not None:
-    render.show_outcome(outcome)
+    progress.show_outcome(outcome)
     if outcome.status == "refused":
         st.button("Reload", key="reload")
 

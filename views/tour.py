@@ -4,7 +4,7 @@ import streamlit as st
 
 from console import tour
 from console.demo import may_reset, reset_demo_data
-from ui import keys, render, runtime
+from ui import keys, progress, runtime
 
 app = runtime.console()
 reviewer = runtime.reviewer()
@@ -26,12 +26,12 @@ for number, step in enumerate(tour.STEPS, start=1):
         if st.button("Open a new thread", key=keys.tour_key(step.key), disabled=reviewer is None,
                      help="Starts a new thread of this step's demo workflow, then opens it."):
             with runtime.plain_errors():
-                outcome = render.follow_run(app.start(step.workflow, step.topic, reviewer,
+                outcome = progress.follow_run(app.start(step.workflow, step.topic, reviewer,
                                                      None if app.settings.server_url else tour.new_thread_id(step)))
                 if outcome is not None and outcome.view is not None:
                     st.switch_page(keys.THREAD_PAGE, query_params={keys.THREAD_ID: outcome.view.thread_id})
                 if outcome is not None:
-                    render.show_outcome(outcome)
+                    progress.show_outcome(outcome)
         st.text(f"Workflow: {title}")
 
 # The guide's own names (API calls, "thread_id") are for whoever presents the tour, not for reviewers.
