@@ -3,7 +3,7 @@
 import pytest
 from streamlit.runtime.context import ContextProxy
 
-from tests.test_pages import open_thread, submit
+from tests.test_pages import open_activity_tables, open_thread, submit
 from ui import keys
 
 
@@ -21,8 +21,7 @@ def test_a_remembered_name_fills_the_field_and_stays_unverified(remembered):
     assert not at.exception
     assert at.sidebar.text_input(key=keys.REVIEWER_NAME).value == "Ann Example"
     assert "Demo mode: your name is not verified." in [c.value.split(" This")[0] for c in at.sidebar.caption]
-    at = submit(at, "Approve")
-    at.switch_page(keys.ACTIVITY_PAGE).run()
+    at = open_activity_tables(submit(at, "Approve"))
     log = next(d.value for d in at.dataframe if "reviewer" in d.value.columns)
     assert list(log["reviewer"]) == ["Ann Example (unverified)"]
 

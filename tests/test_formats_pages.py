@@ -2,7 +2,7 @@
 
 import json
 
-from tests.test_pages import fill, inbox_table, open_thread, submit, texts, unescape
+from tests.test_pages import fill, inbox_table, open_activity_tables, open_thread, submit, texts, unescape
 from ui import keys
 
 
@@ -192,7 +192,7 @@ def test_per_call_questions_answered_together(app):
     assert not at.exception and "Done. The workflow finished." in texts(at)
     shown = final_text(at)
     assert "(priority 3)" in shown and "with reason: Not this week." in shown
-    at.switch_page(keys.ACTIVITY_PAGE).run()
+    at = open_activity_tables(at)
     assert list(next(d.value for d in at.dataframe if "outcome" in d.value.columns)["outcome"]) == ["applied", "applied"]
 
 
