@@ -117,7 +117,8 @@ def test_inbox_lists_seeded_threads_and_a_row_opens_its_thread(reviewer, backend
     assert len(rows) >= min(len(seeded), 6), rows
     titles = {spec.name: spec.title for spec in DEMO_WORKFLOWS}  # reviewers read titles, never workflow ids
     assert [tuple(row[:2]) for row in rows] == [(titles[workflow], thread_id) for thread_id, workflow, _ in seeded[:len(rows)]]
-    assert {row[3] for row in rows} >= backend.pause_kinds
+    kind = 3 if backend.backend == "local" else 2  # a server's search names no step: no "Waiting at" column there
+    assert {row[kind] for row in rows} >= backend.pause_kinds
     reviewer.screenshot("inbox")
 
     thread_id, workflow, _ = seeded[3]

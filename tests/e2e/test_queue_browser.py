@@ -159,7 +159,7 @@ def test_a_claim_is_seen_from_a_second_browser(ann, browser, queue_server):
         search(bob, claimed)
         bob.see("1 waiting · page 1 of 1")
         row = bob.grid_rows(bob.main().get_by_test_id("stDataFrame").first, 1)[0]
-        assert row[1] == claimed and row[5].startswith("Ann until "), row
+        assert row[1] == claimed and row[-2].startswith("Ann until "), row  # "On it", just before the preview
     finally:
         context.close()
     ann.goto(f"/thread?thread_id={claimed}")  # Ann's page, reloaded, shows Bob's comment

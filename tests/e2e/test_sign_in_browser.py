@@ -2,6 +2,8 @@
 journeys run on the local store and on a LangGraph Server (there on a thread of their own, seeded with langgraph-sdk);
 a forged header outside proxy mode is the sign-in's own code, the same on both: local only."""
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import Reviewer, running_app, server_mode_app
@@ -47,6 +49,7 @@ def test_trusted_header_sign_in_names_the_decision(browser, proxy_server):
         person.submit("Approve")
         person.see("Done. The workflow finished (published).", exact=True)
         person.navigate("Activity")
+        person.main().get_by_text(re.compile(r"^(Decision log|Your decisions)$")).click()  # the log opens on demand
         log = person.main().get_by_test_id("stDataFrame").last
         row = person.grid_rows(log, 1)[0]
         assert "pat@example.com" in row and not any("unverified" in cell for cell in row)
