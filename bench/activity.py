@@ -129,15 +129,17 @@ async def tab(port: int, path: str, name: str | None, think_s: float = THINK_S) 
     return session
 
 
-async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK_S) -> dict[str, list[float]]:
+async def interleaved(ports: dict[str, int], repeat: int,
+                      think_s: float = THINK_S) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
     """Each round reloads every page once, in a rotating order, so that a burst of load from other jobs
-    on the machine falls on all of them alike; each run's server time, in seconds, per page."""
+    on the machine falls on all of them alike; each run's server time, in seconds, and its message count, per page."""
     # "empty": the console's Thread page with no thread chosen (a title, a sentence and a link): what the
     # frame (router, sidebar, name field and cookie, the waiting fragment) costs with next to no page.
     pages = {"bare": (ports["bare"], "", None), "empty": (ports["console"], "thread", "Lead"),
              "activity": (ports["console"], "activity", "Lead"), "inbox": (ports["console"], "inbox", "Lead")}
     tabs = {page: await tab(*where, think_s) for page, where in pages.items()}
     times: dict[str, list[float]] = {page: [] for page in pages}
+    messages: dict[str, list[int]] = {page: [] for page in pages}
     try:
         order = list(pages)
         for n in range(repeat):
@@ -147,10 +149,11 @@ async def interleaved(ports: dict[str, int], repeat: int, think_s: float = THINK
                 if run.exceptions:
                     raise SystemExit(f"the {page} page shows an exception: {run.exceptions[0]}")
                 times[page].append(run.elapsed_s)
+                messages[page].append(run.messages)
     finally:
         for session in tabs.values():
             await session.close()
-    return times
+    return times, messages
 
 
 async def profiled(port: int, pid: int, runs: int, out: Path, page: str = "activity") -> tuple[float, float]:
@@ -236,7 +239,7 @@ def main() -> None:
     env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_DEMO_WORKFLOWS": "true"}
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
             serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, console_pid):
-        times = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
+        times, messages = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
         if args.profile:
             profile_ms, window_s = asyncio.run(profiled(console_port, console_pid, PROFILE_RUNS, args.profile,
                                                           args.profile_page))
@@ -253,6 +256,11 @@ def main() -> None:
           f"| {empty_ms / bare_ms:.2f}× ({e_low:.2f} / {e_mid:.2f} / {e_high:.2f}) | {page_ms / bare_ms:.2f}× "
           f"| {low:.2f} / {mid:.2f} / {high:.2f} | {inbox_ms:.0f} ms | {aggregates:.0f} ms |")
     print()
+    # What a run costs grows with its messages (each element and block is one, built by the script, then
+    # handed to the websocket by the event loop), not with the log: the counts say what each page sends.
+    counts = ", ".join(f"{name} {statistics.median(messages[page]):.0f}" for page, name in
+                       (("bare", "bare page"), ("empty", "empty console page"), ("activity", "Activity"), ("inbox", "Inbox")))
+    print(f"Messages a run (new_session to script_finished): {counts}")
     print(f"{args.repeat} rounds, each reloading the bare page, the empty console page, Activity and Inbox once "
           f"(a tab each, in turn, {args.think:g} s idle before each), server time (request to script_finished); "
           f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")

@@ -47,6 +47,7 @@ class Run:
     elapsed_s: float | None = None  # None while running (or never answered)
     status: int | None = None
     elements: list = field(default_factory=list)  # (delta path, Element) of this run, in order
+    messages: int = 0  # every ForwardMsg of this run, its new_session and its script_finished included
     auto: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     # A fragment request still unanswered when a full run started: Streamlit folded it into that run
@@ -241,6 +242,8 @@ class Session:
 
     def _dispatch(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
+        for run in self._running:  # a new_session is counted by _started, which sets _running
+            run.messages += 1
         if kind == "new_session":
             self._started(msg)
         elif kind == "navigation":
@@ -282,7 +285,7 @@ class Session:
         for run in served:
             if run in self._pending:
                 self._pending.remove(run)
-            run.run_id, run.elements = msg.metadata.run.script_run_id, []
+            run.run_id, run.elements, run.messages = msg.metadata.run.script_run_id, [], 1
         self._running = served
         self._by_id[msg.metadata.run.script_run_id] = served
 
