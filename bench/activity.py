@@ -35,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Hashable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,17 +130,14 @@ async def tab(port: int, path: str, name: str | None, think_s: float = THINK_S) 
     return session
 
 
-async def interleaved(ports: dict[str, int], repeat: int,
-                      think_s: float = THINK_S) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
-    """Each round reloads every page once, in a rotating order, so that a burst of load from other jobs
-    on the machine falls on all of them alike; each run's server time, in seconds, and its message count, per page."""
-    # "empty": the console's Thread page with no thread chosen (a title, a sentence and a link): what the
-    # frame (router, sidebar, name field and cookie, the waiting fragment) costs with next to no page.
-    pages = {"bare": (ports["bare"], "", None), "empty": (ports["console"], "thread", "Lead"),
-             "activity": (ports["console"], "activity", "Lead"), "inbox": (ports["console"], "inbox", "Lead")}
+async def interleaved(pages: dict[Hashable, tuple[int, str, str | None]], repeat: int,
+                      think_s: float = THINK_S) -> tuple[dict[Hashable, list[float]], dict[Hashable, list[int]]]:
+    """`pages`: name → (port, path, reviewer name) of a tab. Each round reloads every page once, in a rotating
+    order, so that a burst of load from other jobs on the machine falls on all of them alike; each run's
+    server time, in seconds, and its message count, per page."""
     tabs = {page: await tab(*where, think_s) for page, where in pages.items()}
-    times: dict[str, list[float]] = {page: [] for page in pages}
-    messages: dict[str, list[int]] = {page: [] for page in pages}
+    times: dict[Hashable, list[float]] = {page: [] for page in pages}
+    messages: dict[Hashable, list[int]] = {page: [] for page in pages}
     try:
         order = list(pages)
         for n in range(repeat):
@@ -239,7 +237,11 @@ def main() -> None:
     env = {"REVIEW_CONSOLE_DB": str(db), "REVIEW_CONSOLE_DEMO": "false", "REVIEW_CONSOLE_DEMO_WORKFLOWS": "true"}
     with serve("bench/bare_page.py", {}, work / "bare.log", ROOT) as (bare_port, _), \
             serve("streamlit_app.py", env, work / "console.log", ROOT) as (console_port, console_pid):
-        times, messages = asyncio.run(interleaved({"bare": bare_port, "console": console_port}, args.repeat, args.think))
+        # "empty": the console's Thread page with no thread chosen (a title, a sentence and a link): what the
+        # frame (router, sidebar, name field and cookie, the waiting fragment) costs with next to no page.
+        pages = {"bare": (bare_port, "", None), "empty": (console_port, "thread", "Lead"),
+                 "activity": (console_port, "activity", "Lead"), "inbox": (console_port, "inbox", "Lead")}
+        times, messages = asyncio.run(interleaved(pages, args.repeat, args.think))
         if args.profile:
             profile_ms, window_s = asyncio.run(profiled(console_port, console_pid, PROFILE_RUNS, args.profile,
                                                           args.profile_page))

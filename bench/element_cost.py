@@ -26,28 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.activity import THINK_S, tab  # noqa: E402
+from bench.activity import THINK_S, interleaved  # noqa: E402
 from bench.streamlit_session import serve  # noqa: E402
 
 EXTRA = (0, 10, 25)
-
-
-async def rounds(ports: dict[int, int], repeat: int) -> tuple[dict[int, list[float]], dict[int, list[int]]]:
-    tabs = {extra: await tab(port, "", None) for extra, port in ports.items()}
-    times: dict[int, list[float]] = {extra: [] for extra in ports}
-    messages: dict[int, list[int]] = {extra: [] for extra in ports}
-    try:
-        order = list(ports)
-        for n in range(repeat):
-            for extra in order[n % len(order):] + order[:n % len(order)]:  # rotating, as bench/activity.py
-                await asyncio.sleep(THINK_S)
-                run = await tabs[extra].rerun()
-                times[extra].append(run.elapsed_s * 1000)
-                messages[extra].append(run.messages)
-    finally:
-        for session in tabs.values():
-            await session.close()
-    return times, messages
 
 
 def main() -> None:
@@ -58,8 +40,9 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         ports = {extra: stack.enter_context(serve("bench/bare_page.py", {"BENCH_EXTRA_LINES": str(extra)},
                                                   work / f"bare-{extra}.log", ROOT))[0] for extra in EXTRA}
-        times, messages = asyncio.run(rounds(ports, args.repeat))
-    medians = {extra: statistics.median(times[extra]) for extra in EXTRA}
+        tabs = {extra: (port, "", None) for extra, port in ports.items()}  # a tab on each, no reviewer's name
+        times, messages = asyncio.run(interleaved(tabs, args.repeat))
+    medians = {extra: statistics.median(times[extra]) * 1000 for extra in EXTRA}
     print("| page | messages a run | server time (median) | per added element |")
     print("|---|---:|---:|---:|")
     for extra in EXTRA:

@@ -242,8 +242,9 @@ class Session:
 
     def _dispatch(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
-        for run in self._running:  # a new_session is counted by _started, which sets _running
-            run.messages += 1
+        if kind != "new_session":  # a new_session is its new run's first message: counted by _started
+            for run in self._running:
+                run.messages += 1
         if kind == "new_session":
             self._started(msg)
         elif kind == "navigation":
